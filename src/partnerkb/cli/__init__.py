@@ -1,0 +1,1 @@
+"""The `partnerkb` command line: Typer commands over the library, one module per command group."""

@@ -1,0 +1,459 @@
+"""Read commands: list, show, search, timeline."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import InvalidInput
+from ..queries import (
+    EventFilter,
+    KnowledgeBase,
+    entity_profile,
+    event_profile,
+    list_entities,
+    list_sources,
+    timeline,
+)
+from ..render import Column, choose_format, emit, sections_delimited, sections_view
+from .common import DbOption, FormatOption, open_kb, parse_since_until
+
+Json = dict[str, Any]
+
+
+# ---------------------------------------------------------------------------------------------
+# Columns of the table, CSV and TSV views
+# ---------------------------------------------------------------------------------------------
+
+
+def _get(key: str) -> Any:
+    return lambda row: row.get(key)
+
+
+def _display(key: str) -> Any:
+    return lambda row: row["display"].get(key)
+
+
+def _participant_names(row: Json) -> str:
+    return "; ".join(
+        f"{p['name']} ({p['part']})" if p.get("part") else p["name"]
+        for p in row["display"]["participants"]
+    )
+
+
+EVENT_COLUMNS = [
+    Column("date", _display("date"), style="cyan"),
+    Column("id", _get("id"), style="dim"),
+    Column("kind", _get("kind")),
+    Column("status", _get("status")),
+    Column("title", _get("title"), highlight=True),
+    Column("place", _display("place")),
+    Column("participants", _participant_names, max_width=40),
+]
+ENTITY_COLUMNS = [
+    Column("id", _get("id"), style="dim"),
+    Column("kind", _get("kind")),
+    Column("name", _get("name"), highlight=True),
+    Column("aliases", _get("aliases"), max_width=40),
+    Column("description", _get("description"), max_width=60),
+]
+SOURCE_COLUMNS = [
+    Column("id", _get("id"), style="dim"),
+    Column("published", _get("published"), style="cyan"),
+    Column("outlet", _get("outlet")),
+    Column("title", _get("title")),
+    Column("url", _get("url")),
+]
+HIT_COLUMNS = [
+    Column("type", _get("type")),
+    Column("id", _get("id"), style="dim"),
+    Column("kind", _get("kind")),
+    Column("date", _get("date"), style="cyan"),
+    Column("title", _get("title"), highlight=True),
+    Column("score", _get("score")),
+    Column("matched", _get("matched")),
+]
+ROLE_COLUMNS = [
+    Column("title", _get("title")),
+    Column("organization", _display("organization")),
+    Column("when", _display("span")),
+    Column("sources", _display("sources"), max_width=50),
+]
+PEOPLE_COLUMNS = [
+    Column("id", _get("id"), style="dim"),
+    Column("name", _get("name")),
+    Column("title", _get("title")),
+    Column("when", _display("span")),
+]
+MET_COLUMNS = [
+    Column("id", _get("id"), style="dim"),
+    Column("name", _get("name")),
+    Column("kind", _get("kind")),
+    Column("events", _get("events")),
+]
+RELATED_COLUMNS = [
+    Column("id", _get("entity"), style="dim"),
+    Column("name", _get("name")),
+    Column("relation", _get("relation")),
+    Column("note", _get("note")),
+]
+PARTNERSHIP_COLUMNS = [
+    Column("id", _get("id"), style="dim"),
+    Column("parties", _get("parties")),
+    Column("areas", _get("areas"), max_width=60),
+]
+SHORT_EVENT_COLUMNS = [c for c in EVENT_COLUMNS if c.header in ("date", "id", "kind", "title")]
+
+
+class ListWhat(str, Enum):
+    entities = "entities"
+    events = "events"
+    sources = "sources"
+
+
+Multi = Annotated[list[str] | None, typer.Option(show_default=False)]
+
+
+def _event_filter(
+    kb: KnowledgeBase,
+    entity: list[str] | None,
+    kind: list[str] | None,
+    tag: list[str] | None,
+    since: str | None,
+    until: str | None,
+    planned: bool,
+    happened: bool,
+) -> EventFilter:
+    if planned and happened:
+        raise InvalidInput("--planned and --happened exclude each other")
+    start, end = parse_since_until(since, until)
+    entity_ids = tuple(kb.resolve(e, ("entities",))[1]["id"] for e in entity or [])
+    statuses = ("planned", "postponed") if planned else ("happened",) if happened else ()
+    return EventFilter(
+        entities=entity_ids,
+        kinds=tuple(k.lower() for k in kind or []),
+        tags=tuple(tag or []),
+        since=start,
+        until=end,
+        statuses=statuses,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("list")(list_command)
+    app.command("show")(show_command)
+    app.command("search")(search_command)
+    app.command("timeline")(timeline_command)
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+
+
+def timeline_command(
+    ctx: typer.Context,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--entity",
+            "-e",
+            help="Events involving this entity (id or name); repeat to require several.",
+            show_default=False,
+        ),
+    ] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="Only events of this kind (meeting, visit...); repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="Only events with this tag.", show_default=False),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help='Events that end on or after this date: "2023", "May 2024", "2024-01-30".',
+            show_default=False,
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Events that start on or before this date.", show_default=False),
+    ] = None,
+    planned: Annotated[
+        bool, typer.Option("--planned", help="Only planned or postponed events.")
+    ] = False,
+    happened: Annotated[
+        bool, typer.Option("--happened", help="Only events that happened.")
+    ] = False,
+    fmt: FormatOption = None,
+    db: DbOption = None,
+) -> None:
+    """All events in date order, grouped by year in the table view.
+
+    \b
+    Examples:
+      partnerkb timeline
+      partnerkb timeline --entity icesco --since 2024
+      partnerkb timeline --planned --format json
+      partnerkb timeline --entity "Nazim Samadov" --kind meeting --until "May 2024"
+    """
+    kb = open_kb(ctx, db)
+    spec = _event_filter(kb, entity, kind, tag, since, until, planned, happened)
+    rows = timeline(kb, spec)
+    emit(rows, EVENT_COLUMNS, choose_format(fmt), title="Timeline",
+         group=lambda row: row["display"]["year"])  # fmt: skip
+
+
+def list_command(
+    ctx: typer.Context,
+    what: Annotated[
+        ListWhat, typer.Argument(help="entities, events or sources.")
+    ] = ListWhat.entities,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="Only this kind (person, organization, meeting...).",
+            show_default=False,
+        ),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", help="Only records with this tag.", show_default=False),
+    ] = None,
+    entity: Annotated[
+        str | None,
+        typer.Option(
+            "--entity",
+            "-e",
+            help="Only records connected to this entity (id or name).",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: FormatOption = None,
+    db: DbOption = None,
+) -> None:
+    """List entities, events or sources, with filters.
+
+    \b
+    Examples:
+      partnerkb list entities --kind person
+      partnerkb list events --kind meeting --entity icesco
+      partnerkb list sources --entity shusha
+      partnerkb list entities --format json | python -m json.tool
+    """
+    kb = open_kb(ctx, db)
+    entity_id = kb.resolve(entity, ("entities",))[1]["id"] if entity else None
+    output = choose_format(fmt)
+    if what is ListWhat.events:
+        spec = EventFilter(entities=(entity_id,) if entity_id else (),
+                           kinds=tuple(kind or []), tags=tuple(tag or []))  # fmt: skip
+        emit(timeline(kb, spec), EVENT_COLUMNS, output, title="Events")
+    elif what is ListWhat.sources:
+        if kind or tag:
+            raise InvalidInput("sources have no kind or tag; filter them with --entity")
+        emit(list_sources(kb, entity_id), SOURCE_COLUMNS, output, title="Sources")
+    else:
+        rows = list_entities(kb, kind or [], tag or [], entity_id)
+        emit(rows, ENTITY_COLUMNS, output, title="Entities")
+
+
+def show_command(
+    ctx: typer.Context,
+    id_or_name: Annotated[str, typer.Argument(metavar="ID-OR-NAME", help="An id, name or alias.")],
+    fmt: FormatOption = None,
+    db: DbOption = None,
+) -> None:
+    """An entity's profile (aliases, roles over time, events, who it met, sources) or an event's,
+    source's or partnership's full record. A name shared by several records lists them.
+
+    \b
+    Examples:
+      partnerkb show icesco
+      partnerkb show "Nazim Samadov"
+      partnerkb show Şuşa --format json
+      partnerkb show 2024-01-30-samadov-almalik-rabat
+    """
+    from ..errors import Ambiguous
+
+    kb = open_kb(ctx, db)
+    output = choose_format(fmt)
+    try:
+        table, record = kb.resolve(id_or_name)
+    except Ambiguous as exc:
+        rows = [_brief(kb, candidate) for candidate in exc.candidates]
+        sys.stderr.write(f"{id_or_name!r} names {len(rows)} records; show one by its id:\n")
+        emit(rows, HIT_COLUMNS[:5], output, title=f"Records named {id_or_name!r}")
+        raise typer.Exit(2) from None
+    if table == "entities":
+        _show_entity(kb, record, output)
+    elif table == "events":
+        _show_event(kb, record, output)
+    else:
+        from ..queries import TYPE_OF_TABLE
+
+        row = {**record, "type": TYPE_OF_TABLE[table]}
+        if output in ("json", "jsonl"):
+            emit([row], [], output) if output == "jsonl" else _print_json(row)
+        elif output == "table":
+            sections_view(record.get("title") or record["id"], list(_plain_fields(record)), [],
+                          sys.stdout)  # fmt: skip
+        else:
+            sections_delimited(list(_plain_fields(record)), [], output, sys.stdout)
+
+
+def _brief(kb: KnowledgeBase, record_id: str) -> Json:
+    from ..queries import TYPE_OF_TABLE, date_label
+
+    found = kb.get(record_id)
+    assert found is not None
+    table, record = found
+    return {
+        "type": TYPE_OF_TABLE[table],
+        "id": record_id,
+        "kind": record.get("kind", ""),
+        "date": date_label(record["date"]) if record.get("date") else "",
+        "title": record.get("name") or record.get("title"),
+    }
+
+
+def _plain_fields(record: Json) -> list[tuple[str, Any]]:
+    return [(k, v) for k, v in record.items() if not isinstance(v, (dict,))]
+
+
+def _print_json(value: Any) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def _show_entity(kb: KnowledgeBase, entity: Json, output: str) -> None:
+    profile = entity_profile(kb, entity)
+    if output == "json":
+        _print_json(profile)
+        return
+    if output == "jsonl":
+        emit([profile], [], "jsonl")
+        return
+    fields: list[tuple[str, Any]] = [
+        ("id", entity["id"]),
+        ("kind", entity["kind"]),
+        ("aliases", entity.get("aliases")),
+        ("description", entity.get("description")),
+        ("located in", profile["display"]["located_in"]),
+        ("tags", entity.get("tags")),
+        ("external ids", [f"{k}: {v}" for k, v in (entity.get("external_ids") or {}).items()]),
+    ]
+    sources = [
+        {"id": s["id"], "published": s.get("published"), "outlet": s["outlet"],
+         "title": s["title"], "url": s.get("url")}
+        for s in profile["cited_sources"]
+    ]  # fmt: skip
+    sections = [
+        ("Roles", profile["roles"], ROLE_COLUMNS),
+        ("Related (not merged)", profile["related"], RELATED_COLUMNS),
+        ("People with roles here", profile["people"], PEOPLE_COLUMNS),
+        ("Events", profile["events"], EVENT_COLUMNS),
+        ("Met", profile["met"], MET_COLUMNS),
+        ("Partnerships", profile["partnerships"], PARTNERSHIP_COLUMNS),
+        ("Sources", sources, SOURCE_COLUMNS),
+    ]
+    if output == "table":
+        sections_view(entity["name"], fields, sections, sys.stdout)
+    else:
+        sections_delimited([("name", entity["name"]), *fields], sections, output, sys.stdout)
+
+
+def _show_event(kb: KnowledgeBase, event: Json, output: str) -> None:
+    row = event_profile(kb, event)
+    if output == "json":
+        _print_json(row)
+        return
+    if output == "jsonl":
+        emit([row], [], "jsonl")
+        return
+    display = row["display"]
+    date_text = display["date"]
+    if event["date"].get("phrase"):
+        date_text += (
+            f" (the source says “{event['date']['phrase']}”, as of "
+            f"{event['date'].get('resolved_against', '?')})"
+        )
+    fields: list[tuple[str, Any]] = [
+        ("id", event["id"]),
+        ("kind", f"{event['kind']} (CAMEO {display['typology']['cameo']} "
+                 f"{display['typology']['cameo_label']}, PLOVER {display['typology']['plover']})"),
+        ("date", date_text),
+        ("status", event["status"]),
+        ("place", display["place"]),
+        ("participants", _participant_names(row)),
+        ("organizations", display["organizations"]),
+        ("topics", event.get("topics")),
+        ("tags", event.get("tags")),
+        ("summary", event.get("summary")),
+        ("fulfils", display["links"].get("fulfils", {}).get("title")),
+        ("fulfilled by", display["links"].get("fulfilled_by", {}).get("title")),
+        ("related events", [f"{r['title']} ({r['id']})" for r in display["related_events"]]),
+        ("status history", [
+            f"{h['status']} as of {h['as_of']}: {'; '.join(h['sources'])}"
+            for h in display["status_history"]
+        ]),
+        ("sources", display["sources"]),
+    ]  # fmt: skip
+    if output == "table":
+        sections_view(event["title"], fields, [], sys.stdout)
+    else:
+        sections_delimited([("title", event["title"]), *fields], [], output, sys.stdout)
+
+
+def search_command(
+    ctx: typer.Context,
+    query: Annotated[
+        list[str], typer.Argument(help="Words to find; all must match. Quote a phrase.")
+    ],
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", "-k", help="Only records of this kind.", show_default=False),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="At most this many results.")
+    ] = 50,
+    fmt: FormatOption = None,
+    db: DbOption = None,
+) -> None:
+    """Search every text field, aliases included, case- and accent-insensitively; best first.
+
+    Exit code 1 when nothing matches.
+
+    \b
+    Examples:
+      partnerkb search Shusha
+      partnerkb search Şuşa --format json
+      partnerkb search "culture capital" --kind designation
+    """
+    from ..search import hit_row, parse_query, search
+
+    kb = open_kb(ctx, db)
+    text = " ".join(query)
+    hits = search(kb, text)
+    if kind:
+        kinds = {k.lower() for k in kind}
+        hits = [h for h in hits if h.record.get("kind") in kinds]
+        if not hits:
+            from ..errors import NoMatch
+
+            raise NoMatch(f"nothing of kind {', '.join(kinds)} matches {text!r}")
+    rows = [hit_row(kb, h) for h in hits[:limit]]
+    emit(rows, HIT_COLUMNS, choose_format(fmt), title=f"Search: {text}",
+         highlight_terms=parse_query(text))  # fmt: skip

@@ -1,0 +1,305 @@
+"""The records partnerkb keeps — entities, events, sources, partnerships — and their validation.
+
+Records are plain dicts, exactly as stored (see docs/store-format.md): reading 100k events must
+not pay for building objects. This module says which fields each record has, which values are
+allowed, and checks a record before it is written (`validate_*`), naming the bad field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .dates import FuzzyDate
+from .errors import InvalidInput
+
+SCHEMA_VERSION = 1
+TABLES = ("sources", "entities", "events", "partnerships")
+
+ENTITY_KINDS = ("organization", "country", "person", "place")
+EVENT_KINDS = (
+    "meeting", "visit", "award", "designation", "conference", "opening", "agreement",
+    "announcement", "exhibition", "request", "launch", "celebration",
+)  # fmt: skip
+STATUSES = ("happened", "planned", "postponed", "cancelled")
+
+# An event kind in the language of political event data: the CAMEO code (Gerner/Schrodt) and the
+# PLOVER category. CAMEO has no code for openings, exhibitions or celebrations: they map to the
+# generic "engage in diplomatic cooperation". Kinds not listed map to a generic consultation.
+EVENT_TYPOLOGY: dict[str, dict[str, str]] = {
+    "meeting": {"cameo": "040", "cameo_label": "Consult", "plover": "CONSULT"},
+    "visit": {"cameo": "042", "cameo_label": "Make a visit", "plover": "CONSULT"},
+    "hosted-visit": {"cameo": "043", "cameo_label": "Host a visit", "plover": "CONSULT"},
+    "conference": {"cameo": "044", "cameo_label": "Meet at a third location", "plover": "CONSULT"},
+    "agreement": {"cameo": "057", "cameo_label": "Sign formal agreement", "plover": "AGREE"},
+    "award": {"cameo": "051", "cameo_label": "Praise or endorse", "plover": "SUPPORT"},
+    "designation": {
+        "cameo": "050", "cameo_label": "Engage in diplomatic cooperation", "plover": "COOPERATE"
+    },
+    "announcement": {"cameo": "010", "cameo_label": "Make statement", "plover": "CONSULT"},
+    "request": {"cameo": "020", "cameo_label": "Make an appeal or request", "plover": "REQUEST"},
+    "opening": {
+        "cameo": "050", "cameo_label": "Engage in diplomatic cooperation", "plover": "COOPERATE"
+    },
+    "exhibition": {
+        "cameo": "050", "cameo_label": "Engage in diplomatic cooperation", "plover": "COOPERATE"
+    },
+    "launch": {
+        "cameo": "050", "cameo_label": "Engage in diplomatic cooperation", "plover": "COOPERATE"
+    },
+    "celebration": {
+        "cameo": "050", "cameo_label": "Engage in diplomatic cooperation", "plover": "COOPERATE"
+    },
+}  # fmt: skip
+DEFAULT_TYPOLOGY = {"cameo": "040", "cameo_label": "Consult", "plover": "CONSULT"}
+
+MAX_LENGTHS = {
+    "id": 120,
+    "name": 300,
+    "title": 300,
+    "alias": 300,
+    "summary": 5000,
+    "description": 5000,
+    "topic": 200,
+    "tag": 60,
+    "locator": 500,
+    "url": 2000,
+    "note": 2000,
+    "part": 60,
+    "kind": 40,
+}
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def typology(kind: str) -> dict[str, str]:
+    """The CAMEO code and PLOVER category of an event kind."""
+    return EVENT_TYPOLOGY.get(kind, DEFAULT_TYPOLOGY)
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """A readable ASCII id from any text: 'Salim M. AlMalik' -> 'salim-m-almalik'."""
+    from anyascii import anyascii
+
+    ascii_text = anyascii(unicodedata.normalize("NFC", text)).lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug or "record"
+
+
+def unique_id(base: str, taken: Mapping[str, Any] | set[str]) -> str:
+    """`base`, or `base-2`, `base-3`... whichever is not taken yet."""
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation: every check names the field it refuses.
+# ---------------------------------------------------------------------------------------------
+
+
+def _text(record: Mapping[str, Any], field: str, *, required: bool = True, limit: str = "") -> None:
+    value = record.get(field)
+    where = f"{record.get('id', '?')}: {field}"
+    if value is None or value == "":
+        if required:
+            raise InvalidInput(f"{where} is required and must not be empty")
+        return
+    if not isinstance(value, str):
+        raise InvalidInput(f"{where} must be text")
+    if not value.strip():
+        raise InvalidInput(f"{where} must not be blank")
+    _check_length(where, value, limit or field)
+
+
+def _check_length(where: str, value: str, limit_key: str) -> None:
+    limit = MAX_LENGTHS.get(limit_key, 5000)
+    if len(value) > limit:
+        raise InvalidInput(f"{where} is too long ({len(value)} characters, at most {limit})")
+    if _CONTROL.search(value.replace("\n", "").replace("\t", "")):
+        raise InvalidInput(f"{where} contains control characters")
+
+
+def _text_list(record: Mapping[str, Any], field: str, limit_key: str) -> None:
+    values = record.get(field, [])
+    where = f"{record.get('id', '?')}: {field}"
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise InvalidInput(f"{where} must be a list of non-empty texts")
+    for value in values:
+        _check_length(where, value, limit_key)
+
+
+def _id(record: Mapping[str, Any]) -> None:
+    value = record.get("id")
+    if not isinstance(value, str) or not SLUG_RE.match(value):
+        raise InvalidInput(
+            f"id {value!r} is not a slug",
+            hint="ids use lowercase letters, digits and single dashes, e.g. 'nazim-samadov'",
+        )
+    _check_length("id", value, "id")
+
+
+def _kind(record: Mapping[str, Any]) -> None:
+    value = record.get("kind")
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", value):
+        raise InvalidInput(
+            f"{record.get('id', '?')}: kind {value!r} is not a lowercase word",
+            hint="e.g. person, organization, meeting, visit",
+        )
+
+
+def _date(record: Mapping[str, Any], field: str, *, required: bool) -> None:
+    value = record.get(field)
+    if value is None:
+        if required:
+            raise InvalidInput(f"{record.get('id', '?')}: {field} is required")
+        return
+    try:
+        FuzzyDate.from_dict(value)
+    except (InvalidInput, ValueError, TypeError) as exc:
+        raise InvalidInput(f"{record.get('id', '?')}: {field}: {exc}") from None
+
+
+def _citations(record: Mapping[str, Any], where: str, *, required: bool = True) -> None:
+    cites = record.get("sources")
+    if not cites:
+        if required:
+            raise InvalidInput(f"{where}: sources must cite at least one source")
+        return
+    if not isinstance(cites, list):
+        raise InvalidInput(f"{where}: sources must be a list")
+    for cite in cites:
+        if not isinstance(cite, dict) or not isinstance(cite.get("source"), str):
+            raise InvalidInput(f"{where}: each source is {{'source': id, 'locator': text}}")
+        if cite.get("locator") is not None:
+            _check_length(f"{where}: locator", str(cite["locator"]), "locator")
+
+
+def validate_source(record: Mapping[str, Any]) -> None:
+    _id(record)
+    _text(record, "outlet")
+    _text(record, "title")
+    if record.get("published") is not None:
+        try:
+            from datetime import date
+
+            date.fromisoformat(record["published"])
+        except (TypeError, ValueError):
+            raise InvalidInput(
+                f"{record['id']}: published must be an ISO day (YYYY-MM-DD)"
+            ) from None
+    _text(record, "url", required=False)
+    _text(record, "language", required=False, limit="tag")
+    _text(record, "note", required=False)
+
+
+def validate_entity(record: Mapping[str, Any]) -> None:
+    _id(record)
+    _kind(record)
+    _text(record, "name")
+    _text_list(record, "aliases", "alias")
+    _text_list(record, "tags", "tag")
+    _text(record, "description", required=False)
+    for n, role in enumerate(record.get("roles") or [], 1):
+        where = f"{record['id']}: role {n}"
+        if not isinstance(role, dict):
+            raise InvalidInput(f"{where} must be an object")
+        _text({**role, "id": where}, "title")
+        for field in ("from", "until"):
+            _date({**role, "id": where}, field, required=False)
+        _citations(role, where)
+    _citations(record, str(record["id"]))
+
+
+def validate_event(record: Mapping[str, Any]) -> None:
+    _id(record)
+    _kind(record)
+    _text(record, "title")
+    _date(record, "date", required=True)
+    _text(record, "summary", required=False)
+    _text_list(record, "topics", "topic")
+    _text_list(record, "tags", "tag")
+    status = record.get("status")
+    if status not in STATUSES:
+        raise InvalidInput(f"{record['id']}: status {status!r} is not one of {', '.join(STATUSES)}")
+    for n, participant in enumerate(record.get("participants") or [], 1):
+        if not isinstance(participant, dict) or not isinstance(participant.get("entity"), str):
+            raise InvalidInput(f"{record['id']}: participant {n} must name an entity id")
+        if participant.get("part") is not None:
+            _check_length(f"{record['id']}: participant {n} part", participant["part"], "part")
+    for entry in record.get("status_history") or []:
+        if not isinstance(entry, dict) or entry.get("status") not in STATUSES:
+            raise InvalidInput(f"{record['id']}: status_history entries need a valid status")
+    _citations(record, str(record["id"]))
+
+
+def validate_partnership(record: Mapping[str, Any]) -> None:
+    _id(record)
+    parties = record.get("parties")
+    if not isinstance(parties, list) or len(parties) < 2:
+        raise InvalidInput(f"{record.get('id')}: parties must list at least two entity ids")
+    _text_list(record, "areas", "topic")
+    _citations(record, str(record["id"]))
+
+
+VALIDATORS = {
+    "sources": validate_source,
+    "entities": validate_entity,
+    "events": validate_event,
+    "partnerships": validate_partnership,
+}
+
+
+def references(table: str, record: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
+    """Every (field, id) this record refers to: what must exist for it to be whole."""
+    for cite in record.get("sources") or []:
+        yield "sources", cite["source"]
+    if table == "entities":
+        for role in record.get("roles") or []:
+            if role.get("organization"):
+                yield "roles.organization", role["organization"]
+            for cite in role.get("sources") or []:
+                yield "roles.sources", cite["source"]
+        for link in record.get("related") or []:
+            yield "related", link["entity"]
+            for cite in link.get("sources") or []:
+                yield "related.sources", cite["source"]
+        if record.get("located_in"):
+            yield "located_in", record["located_in"]
+    elif table == "events":
+        if record.get("place"):
+            yield "place", record["place"]
+        for participant in record.get("participants") or []:
+            yield "participants", participant["entity"]
+        for org in record.get("organizations") or []:
+            yield "organizations", org
+        for field in ("fulfils", "fulfilled_by"):
+            if record.get(field):
+                yield field, record[field]
+        for other in record.get("related_events") or []:
+            yield "related_events", other
+        for entry in record.get("status_history") or []:
+            for cite in entry.get("sources") or []:
+                yield "status_history.sources", cite["source"]
+    elif table == "partnerships":
+        for party in record.get("parties") or []:
+            yield "parties", party
+        for event in record.get("events") or []:
+            yield "events", event
+
+
+def event_entities(event: Mapping[str, Any]) -> list[str]:
+    """Ids of every entity an event involves: participants, organizations, place."""
+    ids = [p["entity"] for p in event.get("participants") or []]
+    ids.extend(event.get("organizations") or [])
+    if event.get("place"):
+        ids.append(event["place"])
+    return ids

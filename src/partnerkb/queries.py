@@ -1,0 +1,397 @@
+"""Questions asked of a store: look-ups by id or name, listings, timelines and profiles.
+
+Pure functions over `StoreData`; each returns rows — the records as stored plus a `display`
+object of human-readable fields — which the renderer turns into a table, JSON, CSV or TSV.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .dates import edtf_display, overlaps, sort_key
+from .errors import Ambiguous, NoMatch, NotFound
+from .model import event_entities, typology
+from .store import StoreData
+from .textfold import fold
+
+Json = dict[str, Any]
+TYPE_OF_TABLE = {"entities": "entity", "events": "event", "sources": "source",
+                 "partnerships": "partnership"}  # fmt: skip
+
+
+class KnowledgeBase:
+    """A store's records with the look-ups every query needs, built once per command."""
+
+    def __init__(self, data: StoreData) -> None:
+        self.data = data
+        self._names: dict[str, list[str]] | None = None
+
+    def records(self, table: str) -> list[Json]:
+        return self.data.records(table)
+
+    def get(self, record_id: str) -> tuple[str, Json] | None:
+        return self.data.get(record_id)
+
+    def name_of(self, record_id: str | None) -> str:
+        """The display name of an entity (or title of an event); the id itself if unknown."""
+        if not record_id:
+            return ""
+        found = self.data.get(record_id)
+        if found is None:
+            return record_id
+        record = found[1]
+        return str(record.get("name") or record.get("title") or record_id)
+
+    # -- names --------------------------------------------------------------------------------
+    def _name_index(self) -> dict[str, list[str]]:
+        """Folded id, name and every alias -> ids of the entities (and events by title)."""
+        if self._names is None:
+            index: dict[str, list[str]] = {}
+            for table in ("entities", "events", "sources", "partnerships"):
+                for record in self.data.tables[table].values():
+                    keys = {fold(record["id"])}
+                    for field in ("name", "title"):
+                        if record.get(field):
+                            keys.add(fold(record[field]))
+                    keys.update(fold(alias) for alias in record.get("aliases") or [])
+                    for key in keys:
+                        index.setdefault(key, []).append(record["id"])
+            self._names = index
+        return self._names
+
+    def resolve(self, text: str, tables: Sequence[str] | None = None) -> tuple[str, Json]:
+        """The one record an id, name or alias designates (case- and accent-insensitively).
+
+        Raises NotFound with the closest names as a hint, or Ambiguous listing the candidates.
+        """
+        wanted = tables or ("entities", "events", "sources", "partnerships")
+        found = self.data.get(text)
+        if found and found[0] in wanted:
+            return found
+        ids = [
+            i
+            for i in dict.fromkeys(self._name_index().get(fold(text), []))
+            if (hit := self.data.get(i)) and hit[0] in wanted
+        ]
+        if len(ids) == 1:
+            hit = self.data.get(ids[0])
+            assert hit is not None
+            return hit
+        what = "entity" if tuple(wanted) == ("entities",) else "record"
+        if len(ids) > 1:
+            raise Ambiguous(
+                f"{text!r} names {len(ids)} records: {', '.join(ids)}",
+                candidates=ids,
+                hint="use an id",
+            )
+        suggestions = self.suggest(text, wanted)
+        hint = f"did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else None
+        raise NotFound(f"no {what} {text!r}", hint=hint or "try: partnerkb search " + text)
+
+    def suggest(self, text: str, tables: Sequence[str], limit: int = 3) -> list[str]:
+        """Ids whose id, name or alias is closest to `text`."""
+        from rapidfuzz import fuzz, process
+
+        index = self._name_index()
+        matches = process.extract(fold(text), list(index), scorer=fuzz.WRatio, limit=limit * 3)
+        ids: list[str] = []
+        for key, score, _ in matches:
+            if score < 70:
+                continue
+            for record_id in index[key]:
+                hit = self.data.get(record_id)
+                if hit and hit[0] in tables and record_id not in ids:
+                    ids.append(record_id)
+        return ids[:limit]
+
+    # -- relations ----------------------------------------------------------------------------
+    def places_within(self, entity_id: str) -> set[str]:
+        """The entity and every place located in it, transitively (Azerbaijan -> Baku, Shusha)."""
+        inside: dict[str, list[str]] = {}
+        for record in self.data.tables["entities"].values():
+            if record.get("located_in"):
+                inside.setdefault(record["located_in"], []).append(record["id"])
+        found, todo = {entity_id}, [entity_id]
+        while todo:
+            for child in inside.get(todo.pop(), []):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Display fields
+# ---------------------------------------------------------------------------------------------
+
+
+def date_label(date_dict: Json | None) -> str:
+    if not date_dict:
+        return "date unknown"
+    return edtf_display(date_dict["edtf"])
+
+
+def event_row(kb: KnowledgeBase, event: Json) -> Json:
+    """An event as stored plus its display fields."""
+    names = [
+        {"entity": p["entity"], "name": kb.name_of(p["entity"]), "part": p.get("part")}
+        for p in event.get("participants") or []
+    ]
+    return {
+        **event,
+        "type": "event",
+        "display": {
+            "date": date_label(event.get("date")),
+            "year": _year_label(event.get("date")),
+            "place": kb.name_of(event.get("place")),
+            "participants": names,
+            "organizations": [kb.name_of(o) for o in event.get("organizations") or []],
+            "typology": typology(event["kind"]),
+            "sources": [_source_label(kb, c) for c in event.get("sources") or []],
+        },
+    }
+
+
+def _year_label(date_dict: Json | None) -> str:
+    """The year an event is grouped under in the timeline table."""
+    if not date_dict:
+        return "date unknown"
+    earliest, latest = date_dict.get("earliest"), date_dict.get("latest")
+    if earliest and latest and earliest[:4] == latest[:4]:
+        return earliest[:4]
+    if earliest and latest:
+        return f"{earliest[:4]}–{latest[:4]}"
+    return f"until {latest[:4]}" if latest else f"from {earliest[:4]}" if earliest else "?"
+
+
+def _source_label(kb: KnowledgeBase, cite: Json) -> str:
+    source = kb.data.find("sources", cite["source"])
+    if source is None:
+        return cite["source"]
+    label = f"{source['outlet']}, “{source['title']}”"
+    if source.get("published"):
+        label += f", {source['published']}"
+    if cite.get("locator"):
+        label += f" ({cite['locator']})"
+    return label
+
+
+def role_row(kb: KnowledgeBase, role: Json) -> Json:
+    """A role with how it reads: never "current" unless the sources give no end and say so."""
+    start, end = role.get("from"), role.get("until")
+    if start and end:
+        span = f"{date_label(start)} – {date_label(end)}"
+    elif start:
+        span = f"from {date_label(start)}"
+        if role.get("last_cited"):
+            span += f"; last cited {edtf_display(role['last_cited'])}"
+    elif end:
+        span = f"until {date_label(end)}"
+    elif role.get("first_cited") and role.get("first_cited") != role.get("last_cited"):
+        span = (
+            f"cited {edtf_display(role['first_cited'])} – "
+            f"last cited {edtf_display(role['last_cited'])}"
+        )
+    elif role.get("last_cited"):
+        span = f"last cited {edtf_display(role['last_cited'])}"
+    else:
+        span = "dates unknown"
+    return {
+        **role,
+        "display": {
+            "organization": kb.name_of(role.get("organization")),
+            "span": span,
+            "sources": [_source_label(kb, c) for c in role.get("sources") or []],
+        },
+    }
+
+
+def entity_row(kb: KnowledgeBase, entity: Json) -> Json:
+    return {
+        **entity,
+        "type": "entity",
+        "display": {
+            "located_in": kb.name_of(entity.get("located_in")),
+            "sources": [_source_label(kb, c) for c in entity.get("sources") or []],
+        },
+    }
+
+
+def source_row(source: Json) -> Json:
+    return {**source, "type": "source", "display": {}}
+
+
+# ---------------------------------------------------------------------------------------------
+# Timeline and listings
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What `timeline`, `list events` and `export` narrow events by."""
+
+    entities: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    since: str | None = None  # ISO day
+    until: str | None = None  # ISO day
+    statuses: tuple[str, ...] = ()
+
+
+def filter_events(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
+    """Events matching every criterion, in date order (earliest day, then latest, then id)."""
+    scopes = [kb.places_within(e) for e in spec.entities]
+    kinds, statuses = set(spec.kinds), set(spec.statuses)
+    tags = {fold(t) for t in spec.tags}
+    since, until = spec.since, spec.until
+    selected = []
+    for event in kb.data.tables["events"].values():
+        if kinds and event["kind"] not in kinds:
+            continue
+        if statuses and event["status"] not in statuses:
+            continue
+        date = event.get("date") or {}
+        if (since or until) and not overlaps(
+            date.get("earliest"), date.get("latest"), since, until
+        ):
+            continue
+        if tags and not tags & {fold(t) for t in event.get("tags") or []}:
+            continue
+        if scopes:
+            involved = set(event_entities(event))
+            if not all(involved & scope for scope in scopes):
+                continue
+        selected.append(event)
+    selected.sort(key=lambda e: (*sort_key(e.get("date")), e["id"]))
+    return selected
+
+
+def timeline(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
+    rows = [event_row(kb, e) for e in filter_events(kb, spec)]
+    if not rows:
+        raise NoMatch("no event matches these filters")
+    return rows
+
+
+def list_entities(
+    kb: KnowledgeBase, kinds: Iterable[str] = (), tags: Iterable[str] = (),
+    related_to: str | None = None,
+) -> list[Json]:  # fmt: skip
+    """Entities by kind and tag, or those that shared an event with `related_to`."""
+    kind_set, tag_set = set(kinds), {fold(t) for t in tags}
+    allowed: set[str] | None = None
+    if related_to:
+        allowed = set()
+        for event in filter_events(kb, EventFilter(entities=(related_to,))):
+            allowed.update(event_entities(event))
+        allowed.discard(related_to)
+    rows = []
+    for entity in kb.records("entities"):
+        if kind_set and entity["kind"] not in kind_set:
+            continue
+        if tag_set and not tag_set & {fold(t) for t in entity.get("tags") or []}:
+            continue
+        if allowed is not None and entity["id"] not in allowed:
+            continue
+        rows.append(entity_row(kb, entity))
+    rows.sort(key=lambda r: (r["kind"], fold(r["name"]), r["id"]))
+    if not rows:
+        raise NoMatch("no entity matches these filters")
+    return rows
+
+
+def list_sources(kb: KnowledgeBase, entity: str | None = None) -> list[Json]:
+    sources = kb.records("sources")
+    if entity:
+        cited = {c["source"] for c in _citations_about(kb, entity)}
+        sources = [s for s in sources if s["id"] in cited]
+    rows = [
+        source_row(s) for s in sorted(sources, key=lambda s: (s.get("published") or "", s["id"]))
+    ]
+    if not rows:
+        raise NoMatch("no source matches these filters")
+    return rows
+
+
+def _citations_about(kb: KnowledgeBase, entity_id: str) -> list[Json]:
+    found = kb.data.find("entities", entity_id)
+    cites: list[Json] = list(found.get("sources") or []) if found else []
+    for role in (found or {}).get("roles") or []:
+        cites.extend(role.get("sources") or [])
+    for event in filter_events(kb, EventFilter(entities=(entity_id,))):
+        cites.extend(event.get("sources") or [])
+    return cites
+
+
+# ---------------------------------------------------------------------------------------------
+# Profiles
+# ---------------------------------------------------------------------------------------------
+
+
+def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
+    """Everything about an entity: roles over time, events in order, who it met, sources."""
+    events = filter_events(kb, EventFilter(entities=(entity["id"],)))
+    met: Counter[str] = Counter()
+    for event in events:
+        for other in {p["entity"] for p in event.get("participants") or []}:
+            if other != entity["id"]:
+                met[other] += 1
+    met_rows = [
+        {"id": other, "name": kb.name_of(other), "kind": _kind_of(kb, other), "events": count}
+        for other, count in sorted(met.items(), key=lambda kv: (-kv[1], kb.name_of(kv[0])))
+    ]
+    partnerships = [
+        p for p in kb.records("partnerships") if entity["id"] in (p.get("parties") or [])
+    ]
+    related = [{**link, "name": kb.name_of(link["entity"])} for link in entity.get("related") or []]
+    holders = [
+        {"id": person["id"], "name": person["name"], **role_row(kb, role)}
+        for person in kb.records("entities")
+        for role in person.get("roles") or []
+        if role.get("organization") == entity["id"]
+    ]
+    source_ids = dict.fromkeys(c["source"] for c in _citations_about(kb, entity["id"]))
+    return {
+        **entity_row(kb, entity),
+        "roles": [role_row(kb, r) for r in entity.get("roles") or []],
+        "related": related,
+        "people": holders,
+        "events": [event_row(kb, e) for e in events],
+        "met": met_rows,
+        "partnerships": partnerships,
+        "cited_sources": [s for s in (kb.data.find("sources", i) for i in source_ids) if s],
+    }
+
+
+def _kind_of(kb: KnowledgeBase, record_id: str) -> str:
+    found = kb.get(record_id)
+    return str(found[1].get("kind", found[0])) if found else ""
+
+
+def event_profile(kb: KnowledgeBase, event: Json) -> Json:
+    """An event's full record, its sources spelled out and the events it is linked to."""
+    row = event_row(kb, event)
+    links = {
+        field: {"id": event[field], "title": kb.name_of(event[field])}
+        for field in ("fulfils", "fulfilled_by")
+        if event.get(field)
+    }
+    row["display"]["links"] = links
+    row["display"]["related_events"] = [
+        {"id": other, "title": kb.name_of(other)} for other in event.get("related_events") or []
+    ]
+    row["display"]["status_history"] = [
+        {
+            "status": entry["status"],
+            "as_of": entry.get("as_of"),
+            "sources": [_source_label(kb, c) for c in entry.get("sources") or []],
+        }
+        for entry in event.get("status_history") or []
+    ]
+    row["cited_sources"] = [
+        s for s in (kb.data.find("sources", c["source"]) for c in event.get("sources") or []) if s
+    ]
+    return row

@@ -1,0 +1,202 @@
+"""Turning query results into output: a Rich table for people, JSON/JSONL/CSV/TSV for scripts.
+
+Every format comes from the same rows. Machine formats never touch Rich. Text from the store is
+made safe on the way out: control characters (terminal escapes) are shown as visible escapes,
+Rich markup is never interpreted (every cell is a `rich.text.Text`), and a CSV/TSV cell that a
+spreadsheet would read as a formula is prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+Json = dict[str, Any]
+FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: Any) -> str:
+    """Text with control characters (ESC, bidi overrides...) shown as visible escapes."""
+    text = "" if value is None else str(value)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                        else f"\\u{ord(m.group()):04x}", text)  # fmt: skip
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A cell no spreadsheet will run: formulas ('=1+1', '@SUM', '-2+3') become plain text."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the table/CSV/TSV views: its header and how to read it from a row."""
+
+    header: str
+    value: Callable[[Json], Any]
+    style: str | None = None
+    max_width: int | None = None
+    highlight: bool = False
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(cell_text(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def choose_format(requested: str | None, stream: TextIO | None = None) -> str:
+    """The format asked for, else a table on a terminal and TSV when piped."""
+    if requested:
+        return requested
+    out = stream or sys.stdout
+    return "table" if out.isatty() else "tsv"
+
+
+def emit(
+    rows: Sequence[Json],
+    columns: Sequence[Column],
+    fmt: str,
+    *,
+    out: TextIO | None = None,
+    title: str | None = None,
+    group: Callable[[Json], str] | None = None,
+    highlight_terms: Iterable[str] = (),
+) -> None:
+    """Write rows in a format. JSON carries whole rows; the others carry the columns."""
+    stream = out or sys.stdout
+    if fmt == "json":
+        stream.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
+    elif fmt == "jsonl":
+        for row in rows:
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+    elif fmt in ("csv", "tsv"):
+        write_delimited(rows, columns, fmt, stream)
+    else:
+        table_view(rows, columns, stream, title=title, group=group, terms=list(highlight_terms))
+
+
+def write_delimited(rows: Iterable[Json], columns: Sequence[Column], fmt: str, out: TextIO) -> None:
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([c.header for c in columns])
+        for row in rows:
+            writer.writerow([spreadsheet_safe(safe_text(cell_text(c.value(row)))) for c in columns])
+        return
+    out.write("\t".join(c.header for c in columns) + "\n")
+    for row in rows:
+        cells = [
+            spreadsheet_safe(re.sub(r"[\t\n\r]+", " ", safe_text(cell_text(c.value(row)))))
+            for c in columns
+        ]
+        out.write("\t".join(cells) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rich views (imported only when a table is shown)
+# ---------------------------------------------------------------------------------------------
+
+
+def _console(out: TextIO) -> Any:
+    from rich.console import Console
+
+    return Console(file=out, highlight=False, emoji=False, markup=False)
+
+
+def styled(value: Any, terms: Sequence[str] = (), style: str | None = None) -> Any:
+    """A Rich Text of store text: never markup, escapes visible, matched words highlighted."""
+    from rich.text import Text
+
+    text = Text(safe_text(cell_text(value)), style=style or "")
+    if terms:
+        from .textfold import fold_chars
+
+        haystack = fold_chars(text.plain)
+        for term in terms:
+            start = haystack.find(term)
+            while start != -1:
+                text.stylize("bold reverse", start, start + len(term))
+                start = haystack.find(term, start + len(term))
+    return text
+
+
+def table_view(
+    rows: Sequence[Json],
+    columns: Sequence[Column],
+    out: TextIO,
+    *,
+    title: str | None = None,
+    group: Callable[[Json], str] | None = None,
+    terms: Sequence[str] = (),
+) -> None:
+    from rich.table import Table
+
+    table = Table(title=safe_text(title) if title else None, show_lines=False, expand=False)
+    for column in columns:
+        table.add_column(column.header, style=column.style, max_width=column.max_width,
+                         overflow="fold")  # fmt: skip
+    current = None
+    for row in rows:
+        if group is not None:
+            key = group(row)
+            if key != current:
+                if current is not None:
+                    table.add_section()
+                table.add_row(styled(key, style="bold cyan"), *[""] * (len(columns) - 1))
+                current = key
+        table.add_row(*[styled(c.value(row), terms if c.highlight else ()) for c in columns])
+    _console(out).print(table)
+
+
+def sections_view(
+    heading: str,
+    fields: Sequence[tuple[str, Any]],
+    sections: Sequence[tuple[str, Sequence[Json], Sequence[Column]]],
+    out: TextIO,
+) -> None:
+    """A profile: a heading, key/value fields, then one small table per section."""
+    from rich.table import Table
+    from rich.text import Text
+
+    console = _console(out)
+    console.print(Text(safe_text(heading), style="bold"))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim")
+    grid.add_column()
+    for key, value in fields:
+        if value not in (None, "", [], {}):
+            grid.add_row(key, styled(value))
+    console.print(grid)
+    for name, rows, columns in sections:
+        if not rows:
+            continue
+        console.print()
+        table_view(rows, columns, out, title=name)
+
+
+def sections_delimited(
+    fields: Sequence[tuple[str, Any]],
+    sections: Sequence[tuple[str, Sequence[Json], Sequence[Column]]],
+    fmt: str,
+    out: TextIO,
+) -> None:
+    """A profile as CSV/TSV: one 'section, key, value' row per fact, for scripts."""
+    rows: list[Json] = [{"section": "record", "key": k, "value": cell_text(v)} for k, v in fields]
+    for name, section_rows, columns in sections:
+        for row in section_rows:
+            summary = " | ".join(
+                f"{c.header}: {cell_text(c.value(row))}" for c in columns if c.value(row)
+            )
+            rows.append({"section": name, "key": row.get("id", ""), "value": summary})
+    keys = [Column(h, lambda r, h=h: r[h]) for h in ("section", "key", "value")]
+    write_delimited(rows, keys, fmt, out)
