@@ -156,15 +156,10 @@ def event_row(kb: KnowledgeBase, event: Json) -> Json:
 
 
 def _year_label(date_dict: Json | None) -> str:
-    """The year an event is grouped under in the timeline table."""
+    """The year an event is grouped under in the timeline table: the year it sorts by."""
     if not date_dict:
         return "date unknown"
-    earliest, latest = date_dict.get("earliest"), date_dict.get("latest")
-    if earliest and latest and earliest[:4] == latest[:4]:
-        return earliest[:4]
-    if earliest and latest:
-        return f"{earliest[:4]}–{latest[:4]}"
-    return f"until {latest[:4]}" if latest else f"from {earliest[:4]}" if earliest else "?"
+    return sort_key(date_dict)[0][:4]
 
 
 def _source_label(kb: KnowledgeBase, cite: Json) -> str:

@@ -43,6 +43,8 @@ class Column:
     style: str | None = None
     max_width: int | None = None
     highlight: bool = False
+    in_table: bool = True  # False: only in CSV/TSV (too wide for a terminal table)
+    detail: Callable[[Json], Any] | None = None  # a second, dim line in the table view
 
 
 def cell_text(value: Any) -> str:
@@ -142,6 +144,7 @@ def table_view(
     from rich.table import Table
 
     table = Table(title=safe_text(title) if title else None, show_lines=False, expand=False)
+    columns = [c for c in columns if c.in_table]
     for column in columns:
         table.add_column(column.header, style=column.style, max_width=column.max_width,
                          overflow="fold")  # fmt: skip
@@ -154,8 +157,18 @@ def table_view(
                     table.add_section()
                 table.add_row(styled(key, style="bold cyan"), *[""] * (len(columns) - 1))
                 current = key
-        table.add_row(*[styled(c.value(row), terms if c.highlight else ()) for c in columns])
+        table.add_row(*[_table_cell(c, row, terms) for c in columns])
     _console(out).print(table)
+
+
+def _table_cell(column: Column, row: Json, terms: Sequence[str]) -> Any:
+    cell = styled(column.value(row), terms if column.highlight else ())
+    if column.detail is not None:
+        detail = column.detail(row)
+        if detail:
+            cell.append("\n")
+            cell.append_text(styled(detail, style="dim"))
+    return cell
 
 
 def sections_view(
@@ -191,7 +204,11 @@ def sections_delimited(
     out: TextIO,
 ) -> None:
     """A profile as CSV/TSV: one 'section, key, value' row per fact, for scripts."""
-    rows: list[Json] = [{"section": "record", "key": k, "value": cell_text(v)} for k, v in fields]
+    rows: list[Json] = [
+        {"section": "record", "key": k, "value": cell_text(v)}
+        for k, v in fields
+        if v not in (None, "", [], {})
+    ]
     for name, section_rows, columns in sections:
         for row in section_rows:
             summary = " | ".join(

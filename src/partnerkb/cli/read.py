@@ -45,13 +45,13 @@ def _participant_names(row: Json) -> str:
 
 
 EVENT_COLUMNS = [
-    Column("date", _display("date"), style="cyan"),
-    Column("id", _get("id"), style="dim"),
+    Column("date", _display("date"), style="cyan", max_width=24),
+    Column("id", _get("id"), in_table=False),
+    Column("title", _get("title"), highlight=True, detail=_get("id")),
     Column("kind", _get("kind")),
     Column("status", _get("status")),
-    Column("title", _get("title"), highlight=True),
-    Column("place", _display("place")),
-    Column("participants", _participant_names, max_width=40),
+    Column("place", _display("place"), max_width=24),
+    Column("participants", _participant_names, in_table=False),
 ]
 ENTITY_COLUMNS = [
     Column("id", _get("id"), style="dim"),
