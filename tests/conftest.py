@@ -1,0 +1,53 @@
+"""Shared fixtures: an isolated home (no user store leaks in or out), a CLI runner, store copies."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from partnerkb.cli.app import app
+from partnerkb.store import shipped_store_path
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test runs with its own empty home: no user store, no $PARTNERKB_DB."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.delenv("PARTNERKB_DB", raising=False)
+    monkeypatch.setenv("COLUMNS", "120")
+    return home
+
+
+@pytest.fixture
+def shipped_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped knowledge base."""
+    target = tmp_path / "kb.json"
+    shutil.copyfile(shipped_store_path(), target)
+    return target
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Run partnerkb in-process: cli("search", "Shusha", input=None, env=None)."""
+    runner = CliRunner()
+
+    def invoke(
+        *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        return runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def parse_json(result: Result) -> Any:
+    return json.loads(result.stdout)
