@@ -258,6 +258,7 @@ def _range_label(start: _Point, end: _Point) -> str:
 
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_AHEAD = re.compile(r"^in (\d+|a|an|one|two|three|four|five|six) (day|week|month|year)s?$")
 _EDTF_LIKE = re.compile(r"^[\d\-\[\]./?~%]+$")
 
 
@@ -290,6 +291,8 @@ def parse_date(text: str, today: date | None = None, *, keep_phrase: bool = Fals
 
 def edtf_is_relative(text: str) -> bool:
     """Whether a phrase depends on the day it is read ("yesterday", "next year", "in May")."""
+    if _AHEAD.match(text.lower()):
+        return True
     words = set(re.findall(r"[a-z]+", text.lower()))
     if words & {"today", "yesterday", "tomorrow", "ago", "last", "next", "this", "later", "coming"}:
         return True
@@ -311,8 +314,8 @@ def _to_edtf(raw: str, today: date) -> str | None:
         if lower.startswith(prefix):
             lower, qualifier = lower[len(prefix) :], "~"
             break
-    for prefix in ("in ", "on ", "during "):
-        if lower.startswith(prefix):
+    for prefix in ("in ", "on ", "during ", "at "):
+        if lower.startswith(prefix) and not _AHEAD.match(lower):
             lower = lower[len(prefix) :]
     if lower.startswith("before ") or lower.startswith("until "):
         return f"[..{_single(lower.split(' ', 1)[1], today)}]"
@@ -367,7 +370,7 @@ def _single(text: str, today: date) -> str:
             else _NUMBER_WORDS.get(relative[1] or "a", 1)
         )
         return _shifted(today, relative[2], -count)
-    ahead = re.match(r"^in (\d+|a|an|one|two|three|four|five|six) (day|week|month|year)s?$", text)
+    ahead = _AHEAD.match(text)
     if ahead:
         count = int(ahead[1]) if ahead[1].isdigit() else _NUMBER_WORDS[ahead[1]]
         return _shifted(today, ahead[2], count)
