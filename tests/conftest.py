@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -47,7 +45,3 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(app, list(args), input=input, env=env, catch_exceptions=False)
 
     return invoke
-
-
-def parse_json(result: Result) -> Any:
-    return json.loads(result.stdout)
