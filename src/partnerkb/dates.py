@@ -384,12 +384,12 @@ def _single(text: str, today: date) -> str:
 def _shifted(today: date, unit: str, count: int) -> str:
     from dateutil.relativedelta import relativedelta
 
-    moved = today + relativedelta(**{_UNITS[unit]: count})
+    moved: date = today + relativedelta(**{_UNITS[unit]: count})
     if unit == "year":
         return f"{moved.year:04d}"
     if unit == "month":
         return f"{moved.year:04d}-{moved.month:02d}"
-    if unit == "week" and count != 0 and not isinstance(count, bool):
+    if unit == "week":
         start = moved - timedelta(days=moved.weekday())
         return f"{start.isoformat()}/{(start + timedelta(days=6)).isoformat()}"
     return moved.isoformat()

@@ -165,7 +165,7 @@ def _year_label(date_dict: Json | None) -> str:
 def _source_label(kb: KnowledgeBase, cite: Json) -> str:
     source = kb.data.find("sources", cite["source"])
     if source is None:
-        return cite["source"]
+        return str(cite["source"])
     label = f"{source['outlet']}, “{source['title']}”"
     if source.get("published"):
         label += f", {source['published']}"

@@ -14,6 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, TextIO
 
 Json = dict[str, Any]
@@ -215,5 +216,5 @@ def sections_delimited(
                 f"{c.header}: {cell_text(c.value(row))}" for c in columns if c.value(row)
             )
             rows.append({"section": name, "key": row.get("id", ""), "value": summary})
-    keys = [Column(h, lambda r, h=h: r[h]) for h in ("section", "key", "value")]
+    keys = [Column(h, itemgetter(h)) for h in ("section", "key", "value")]
     write_delimited(rows, keys, fmt, out)

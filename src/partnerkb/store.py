@@ -224,6 +224,25 @@ def write_atomic(path: Path, content: bytes) -> None:
             os.close(dir_fd)
 
 
+_STALE_TEMP_SECONDS = 60.0
+
+
+def _remove_stale_temp_files(path: Path) -> None:
+    """Temporary files of writers that were killed mid-write (SIGKILL, power loss).
+
+    Called with the lock held; a file older than a minute cannot belong to a live writer, since
+    writers create it under the same lock and rename it at once.
+    """
+    import time
+
+    limit = time.time() - _STALE_TEMP_SECONDS
+    with contextlib.suppress(OSError):
+        for candidate in path.parent.glob(f".{path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                if candidate.stat().st_mtime < limit:
+                    candidate.unlink()
+
+
 def _mode_of(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o777
@@ -249,7 +268,7 @@ def _write_error(path: Path, exc: OSError) -> StoreError:
 def _orjson_storage_class() -> type:
     from tinydb.storages import Storage
 
-    class OrjsonStorage(Storage):  # type: ignore[misc]
+    class OrjsonStorage(Storage):
         """TinyDB storage: orjson, deterministic output, atomic replace."""
 
         def __init__(self, path: str, **_: Any) -> None:
@@ -295,13 +314,25 @@ class Transaction:
     def __init__(self, data: StoreData) -> None:
         self.data = data
         self.changes: list[Change] = []
+        # extra fields of this command's history entry (e.g. which entry an undo reverts)
+        self.history_fields: Json = {}
+        # the highest document number of each table, found once: a batch of a thousand inserts
+        # into 100k events must not rescan the table for each one
+        self._last_doc: dict[str, int] = {}
 
     def _next_doc_id(self, table: str) -> str:
-        rows = self.data.tables[table]
-        return str(max((int(k) for k in rows), default=0) + 1)
+        last = self._last_doc.get(table)
+        if last is None:
+            last = max((int(k) for k in self.data.tables[table]), default=0)
+        self._last_doc[table] = last + 1
+        return str(last + 1)
 
     def get(self, record_id: str) -> tuple[str, Json] | None:
         return self.data.get(record_id)
+
+    def exists(self, record_id: str) -> bool:
+        """Whether an id is taken in any table (ids are unique across the store)."""
+        return self.data.get(record_id) is not None
 
     def insert(self, table: str, record: Json) -> Json:
         VALIDATORS[table](record)
@@ -343,12 +374,14 @@ class Transaction:
                         f"{change.id}: {field_name} refers to {ref!r}, which does not exist"
                     )
 
-    def history_entry(self, command: str) -> Json:
-        number = int(self._next_doc_id("history"))
-        return {
-            "id": f"h-{number:06d}",
+    def history_entry(self, command: str) -> tuple[str, Json]:
+        """The document number and record of this command's history entry."""
+        doc_id = self._next_doc_id("history")
+        return doc_id, {
+            "id": f"h-{int(doc_id):06d}",
             "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "command": command,
+            **self.history_fields,
             "changes": [
                 # an insert is undone by deleting the id: its record need not be kept twice
                 {
@@ -412,6 +445,8 @@ class Store:
         """Lock, read fresh, let the caller change, check references, log and write once."""
         if self.location.is_shipped and not dry_run:
             raise StoreError("the shipped knowledge base is read-only")
+        if not dry_run:
+            self._check_writable()
         with self.locked():
             tx = Transaction(self.read())
             yield tx
@@ -420,9 +455,33 @@ class Store:
             tx.check_references()
             if dry_run:
                 return
-            entry = tx.history_entry(command)
-            tx.data.tables["history"][tx._next_doc_id("history")] = entry
+            doc_id, entry = tx.history_entry(command)
+            tx.data.tables["history"][doc_id] = entry
+            _remove_stale_temp_files(self.path)
             write_atomic(self.path, dumps(tx.data.to_json()))
+
+    def _check_writable(self) -> None:
+        """A store whose file mode forbids writing is left alone, even by root (who could)."""
+        try:
+            mode = self.path.stat().st_mode
+        except OSError:
+            return  # missing or unreadable: reading it says so
+        if not mode & 0o222:
+            raise StoreError(
+                f"the store {self.path} is read-only (its file mode forbids writing); "
+                "it is unchanged",
+                hint=f"make it writable with: chmod u+w {self.path}",
+            )
+
+    def create_if_missing(self, data: StoreData) -> bool:
+        """Create the store unless it exists (another process may have just made it)."""
+        try:
+            self.create(data)
+        except StoreError:
+            if self.path.is_file():
+                return False
+            raise
+        return True
 
     def create(self, data: StoreData) -> None:
         """Write a new store file; refuses to replace an existing one."""
