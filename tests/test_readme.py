@@ -1,0 +1,52 @@
+"""The README is true: its two first commands are what CI runs, and every example in its `sh`
+blocks runs successfully (each block in a fresh folder, commands in order)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCKS = re.findall(r"```sh\n(.*?)```", README, flags=re.S)
+
+
+def test_the_readme_opens_with_the_commands_ci_runs():
+    commands = re.findall(r"^    (python3 -m venv .*)$", README, flags=re.M)
+    assert len(commands) >= 2
+    install, tests = commands[:2]
+    assert "partnerkb" in install and "pytest" in tests
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert install in ci and tests in ci
+
+
+def _commands(block: str) -> list[str]:
+    """`$ ` lines, with `\\` continuations joined."""
+    commands, current = [], ""
+    for line in block.splitlines():
+        if current:
+            current += "\n" + line
+        elif line.startswith("$ "):
+            current = line[2:]
+        if current and not current.endswith("\\"):
+            commands.append(current)
+            current = ""
+    return commands
+
+
+@pytest.mark.parametrize("block", BLOCKS, ids=[f"block{n}" for n in range(len(BLOCKS))])
+def test_readme_examples_run(block, tmp_path, isolated_home):
+    env = {k: v for k, v in os.environ.items() if k != "PARTNERKB_DB"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    for command in _commands(block):
+        result = subprocess.run(
+            ["bash", "-o", "pipefail", "-c", command], cwd=tmp_path, env=env,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, f"{command}\n{result.stderr}"
+        assert "Traceback" not in result.stderr
