@@ -352,3 +352,18 @@ def test_empty_store_timeline_is_exit_1(tmp_path, cli):
     path = tmp_path / "empty.json"
     path.write_bytes(dumps(StoreData.empty().to_json()))
     assert cli("timeline", "--db", str(path)).exit_code == 1
+
+
+def test_show_the_partnership_with_its_areas_and_events_in_order(cli):
+    profile = parse_json(cli("show", "icesco-azerbaijan", "--format", "json"))
+    assert profile["display"]["parties"] == ["ICESCO", "Azerbaijan"]
+    assert "space sciences" in profile["areas"]
+    ids = [e["id"] for e in profile["timeline"]]
+    assert ids.index("2021-01-almalik-visit-azerbaijan") < ids.index("2024-11-cop29-baku")
+    table = cli("show", "icesco-azerbaijan", "--format", "table")
+    assert "ICESCO – Azerbaijan" in table.stdout and "Events" in table.stdout
+
+
+def test_show_a_source(cli):
+    source = parse_json(cli("show", "newsaz-2024-01-31-samadov-almalik", "--format", "json"))
+    assert (source["type"], source["published"]) == ("source", "2024-01-31")

@@ -390,3 +390,18 @@ def event_profile(kb: KnowledgeBase, event: Json) -> Json:
         s for s in (kb.data.find("sources", c["source"]) for c in event.get("sources") or []) if s
     ]
     return row
+
+
+def partnership_profile(kb: KnowledgeBase, partnership: Json) -> Json:
+    """A partnership: parties named, events in date order, sources spelled out."""
+    events = [e for e in (kb.data.find("events", i) for i in partnership.get("events") or []) if e]
+    events.sort(key=lambda e: (*sort_key(e.get("date")), e["id"]))
+    return {
+        **partnership,
+        "type": "partnership",
+        "display": {
+            "parties": [kb.name_of(p) for p in partnership.get("parties") or []],
+            "sources": [_source_label(kb, c) for c in partnership.get("sources") or []],
+        },
+        "timeline": [event_row(kb, e) for e in events],
+    }

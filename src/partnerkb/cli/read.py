@@ -8,14 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import InvalidInput
+from ..errors import Ambiguous, InvalidInput
 from ..queries import (
+    TYPE_OF_TABLE,
     EventFilter,
     KnowledgeBase,
     entity_profile,
     event_profile,
     list_entities,
     list_sources,
+    partnership_profile,
     timeline,
 )
 from ..render import Column, choose_format, emit, sections_delimited, sections_view
@@ -285,8 +287,6 @@ def show_command(
       partnerkb show Şuşa --format json
       partnerkb show 2024-01-30-samadov-almalik-rabat
     """
-    from ..errors import Ambiguous
-
     kb = open_kb(ctx, db)
     output = choose_format(fmt)
     try:
@@ -300,21 +300,14 @@ def show_command(
         _show_entity(kb, record, output)
     elif table == "events":
         _show_event(kb, record, output)
+    elif table == "partnerships":
+        _show_partnership(kb, record, output)
     else:
-        from ..queries import TYPE_OF_TABLE
-
-        row = {**record, "type": TYPE_OF_TABLE[table]}
-        if output in ("json", "jsonl"):
-            emit([row], [], output) if output == "jsonl" else _print_json(row)
-        elif output == "table":
-            sections_view(record.get("title") or record["id"], list(_plain_fields(record)), [],
-                          sys.stdout)  # fmt: skip
-        else:
-            sections_delimited(list(_plain_fields(record)), [], output, sys.stdout)
+        _show_record(record, TYPE_OF_TABLE[table], output)
 
 
 def _brief(kb: KnowledgeBase, record_id: str) -> Json:
-    from ..queries import TYPE_OF_TABLE, date_label
+    from ..queries import date_label
 
     found = kb.get(record_id)
     assert found is not None
@@ -328,23 +321,49 @@ def _brief(kb: KnowledgeBase, record_id: str) -> Json:
     }
 
 
-def _plain_fields(record: Json) -> list[tuple[str, Any]]:
-    return [(k, v) for k, v in record.items() if not isinstance(v, (dict,))]
+def _show_partnership(kb: KnowledgeBase, partnership: Json, output: str) -> None:
+    profile = partnership_profile(kb, partnership)
+    if output in ("json", "jsonl"):
+        _print_json(profile, indent=2 if output == "json" else None)
+        return
+    display = profile["display"]
+    heading = " – ".join(display["parties"])
+    fields: list[tuple[str, Any]] = [
+        ("id", partnership["id"]),
+        ("parties", display["parties"]),
+        ("areas", partnership.get("areas")),
+        ("summary", partnership.get("summary")),
+        ("sources", display["sources"]),
+    ]
+    sections = [("Events", profile["timeline"], EVENT_COLUMNS)]
+    if output == "table":
+        sections_view(heading, fields, sections, sys.stdout)
+    else:
+        sections_delimited(fields, sections, output, sys.stdout)
 
 
-def _print_json(value: Any) -> None:
+def _show_record(record: Json, record_type: str, output: str) -> None:
+    """A source or partnership: its fields as stored."""
+    if output in ("json", "jsonl"):
+        _print_json({**record, "type": record_type}, indent=2 if output == "json" else None)
+        return
+    fields = [(k, v) for k, v in record.items() if not isinstance(v, dict)]
+    if output == "table":
+        sections_view(record.get("title") or record["id"], fields, [], sys.stdout)
+    else:
+        sections_delimited(fields, [], output, sys.stdout)
+
+
+def _print_json(value: Any, indent: int | None = 2) -> None:
     import json
 
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=indent) + "\n")
 
 
 def _show_entity(kb: KnowledgeBase, entity: Json, output: str) -> None:
     profile = entity_profile(kb, entity)
-    if output == "json":
-        _print_json(profile)
-        return
-    if output == "jsonl":
-        emit([profile], [], "jsonl")
+    if output in ("json", "jsonl"):
+        _print_json(profile, indent=2 if output == "json" else None)
         return
     fields: list[tuple[str, Any]] = [
         ("id", entity["id"]),
@@ -377,11 +396,8 @@ def _show_entity(kb: KnowledgeBase, entity: Json, output: str) -> None:
 
 def _show_event(kb: KnowledgeBase, event: Json, output: str) -> None:
     row = event_profile(kb, event)
-    if output == "json":
-        _print_json(row)
-        return
-    if output == "jsonl":
-        emit([row], [], "jsonl")
+    if output in ("json", "jsonl"):
+        _print_json(row, indent=2 if output == "json" else None)
         return
     display = row["display"]
     date_text = display["date"]
