@@ -364,15 +364,33 @@ class Transaction:
         return before
 
     def check_references(self) -> None:
-        """Every record this transaction wrote refers only to records that exist."""
-        for change in self.changes:
-            if change.after is None:
+        """Every record this transaction wrote refers only to records that exist, and no record
+        refers to one it removed. A record changed twice is checked as it ends up."""
+        checked: set[str] = set()
+        removed: set[str] = set()
+        for change in reversed(self.changes):
+            if change.id in checked:
                 continue
-            for field_name, ref in references(change.table, change.after):
+            checked.add(change.id)
+            found = self.data.get(change.id)
+            if found is None:
+                removed.add(change.id)
+                continue
+            table, record = found
+            for field_name, ref in references(table, record):
                 if self.data.get(ref) is None:
                     raise InvalidInput(
                         f"{change.id}: {field_name} refers to {ref!r}, which does not exist"
                     )
+        if removed:  # one pass over the store, however many records were removed
+            for table in TABLES:
+                for record in self.data.tables[table].values():
+                    for field_name, ref in references(table, record):
+                        if ref in removed:
+                            raise InvalidInput(
+                                f"{record['id']}: {field_name} still refers to {ref!r}, "
+                                "which this command removes"
+                            )
 
     def history_entry(self, command: str) -> tuple[str, Json]:
         """The document number and record of this command's history entry."""
