@@ -51,6 +51,7 @@ SINGULAR = {"entities": "entity", "events": "event", "sources": "source",
             "partnerships": "partnership"}  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WORD = re.compile(r"[a-z][a-z0-9-]*")
+_STOPWORDS = {"a", "an", "the", "of", "to", "and", "in", "on", "for", "with", "at", "by", "s"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -497,7 +498,7 @@ def missing_fields(draft: EventDraft) -> list[str]:
     return missing
 
 
-_MISSING_HINTS = {
+MISSING_HINTS = {
     "date": '--date "30 Jan 2024" (or "May 2024", "2024", "yesterday")',
     "participant": '--participant "Nazim Samadov:guest" (repeat it for each participant)',
     "source": "--source ID, or --source-outlet and --source-title (with --source-url, "
@@ -569,7 +570,7 @@ class Writer:
             return str(self.resolve(name, "entities", slot)["id"])
         except NotFound as exc:
             if not self.options.create_missing:
-                hint = f"{exc.hint}; or add --create-missing to record it" if exc.hint else None
+                hint = f"{exc.hint} Or add --create-missing to record it." if exc.hint else None
                 raise NotFound(
                     exc.message, hint=hint or "add --create-missing to record it"
                 ) from None
@@ -630,7 +631,7 @@ class Writer:
     def citations(self, refs: Sequence[SourceRef]) -> list[Json]:
         """The citations of a record: every fact carries its source."""
         if not refs:
-            raise InvalidInput(f"source is required: {_MISSING_HINTS['source']}")
+            raise InvalidInput(f"source is required: {MISSING_HINTS['source']}")
         cites: list[Json] = []
         for ref in refs:
             locator = checked_text("locator", ref.locator, "locator")
@@ -688,9 +689,9 @@ class Writer:
                 raise InvalidInput(f"id {wanted!r} is taken", hint=f"see: partnerkb show {wanted}")
             source_id = wanted
         else:
-            base = "-".join(
-                p for p in (slugify(outlet, 24), published or "", slugify(title, 40)) if p
-            )
+            words = [w for w in slugify(title).split("-") if w not in _STOPWORDS][:4]
+            outlet_slug = slugify(outlet, 24).replace("-", "")
+            base = "-".join(p for p in (outlet_slug, published or "", *words) if p)
             source_id = free_id(self.tx, base)
         record = {
             "id": source_id,
@@ -733,7 +734,7 @@ class Writer:
         kind = self.check_kind(draft.kind, "events")
         missing = missing_fields(draft)
         if missing:
-            raise InvalidInput(f"{missing[0]} is required", hint=_MISSING_HINTS[missing[0]])
+            raise InvalidInput(f"{missing[0]} is required", hint=MISSING_HINTS[missing[0]])
         when = _date("date", draft.date, self.options.today)
         assert when is not None
         title = checked_text("title", draft.title, "title")

@@ -104,6 +104,9 @@ def _register() -> None:
     from . import read
 
     read.register(app)
+    from . import write
+
+    write.register(app)
 
 
 _register()

@@ -1,0 +1,1137 @@
+"""Write commands: init, add-meeting, add-event, add-entity, add-role, add-source, edit, remove,
+merge, history and undo.
+
+Each command parses its options (asking for missing ones only on a terminal), hands them to
+`partnerkb.writes` inside one store transaction, prints the id of what it wrote on stdout and a
+confirmation on stderr. The core does the work and raises project errors; this module never
+catches them (cli/app.py turns them into one line and an exit code).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ..errors import InvalidInput
+from .common import DbOption, FormatOption, info, store_location
+
+if TYPE_CHECKING:
+    from ..store import Transaction
+    from ..writes import EventDraft, Outcome, SourceRef, WriteOptions, Writer
+
+Json = dict[str, Any]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init_command)
+    app.command("add-meeting")(add_meeting_command)
+    app.command("add-event")(add_event_command)
+    app.command("add-entity")(add_entity_command)
+    app.command("add-role")(add_role_command)
+    app.command("add-source")(add_source_command)
+    app.command("edit")(edit_command)
+    app.command("remove")(remove_command)
+    app.command("merge")(merge_command)
+    app.command("history")(history_command)
+    app.command("undo")(undo_command)
+
+
+def interactive() -> bool:
+    """Prompts only when a person is at the terminal: stdin and stdout both TTYs."""
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _today() -> date:
+    return date.today()
+
+
+# ---------------------------------------------------------------------------------------------
+# Options shared by the writes
+# ---------------------------------------------------------------------------------------------
+
+Multi = list[str] | None
+DryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Show what would be written (JSON on stdout) and write nothing.",
+    ),
+]
+SourceOption = Annotated[
+    Multi,
+    typer.Option(
+        "--source",
+        "-s",
+        metavar="ID",
+        help="A stored source (id or title) the facts come from; repeatable.",
+        show_default=False,
+    ),
+]
+SourceUrlOption = Annotated[
+    str | None,
+    typer.Option("--source-url", help="URL of a new source.", show_default=False),
+]
+SourceOutletOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source-outlet", help="Publisher of a new source (e.g. News.az).", show_default=False
+    ),
+]
+SourceTitleOption = Annotated[
+    str | None,
+    typer.Option("--source-title", help="Title of a new source.", show_default=False),
+]
+SourceDateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source-date", help="Publication day of a new source (2024-01-31).", show_default=False
+    ),
+]
+SourceLanguageOption = Annotated[
+    str | None,
+    typer.Option("--source-language", help="Language of a new source (en).", show_default=False),
+]
+LocatorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--locator",
+        help="Where in the source the facts are, in your words (para. 3).",
+        show_default=False,
+    ),
+]
+CreateMissingOption = Annotated[
+    bool,
+    typer.Option(
+        "--create-missing",
+        help="Record participants, places and organizations that are not in the store yet.",
+    ),
+]
+AllowDuplicateOption = Annotated[
+    bool,
+    typer.Option("--allow-duplicate", help="Record it even if it looks like a stored record."),
+]
+NewKindOption = Annotated[
+    bool, typer.Option("--new-kind", help="Accept a kind the store has never used.")
+]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _source_refs(
+    source: list[str] | None,
+    url: str | None,
+    outlet: str | None,
+    title: str | None,
+    published: str | None,
+    language: str | None,
+    locator: str | None,
+) -> list[SourceRef]:
+    from ..writes import NewSource, SourceRef
+
+    refs = [SourceRef(existing=s, locator=locator) for s in source or []]
+    if any(v is not None for v in (url, outlet, title, published, language)):
+        new = NewSource(outlet=outlet, title=title, published=published, url=url,
+                        language=language)  # fmt: skip
+        refs.append(SourceRef(new=new, locator=locator))
+    return refs
+
+
+def _prompt_source(refs: list[SourceRef], locator: str | None) -> None:
+    from ..writes import NewSource, SourceRef
+
+    existing = typer.prompt(
+        "Source id (leave empty to describe a new source)", default="", show_default=False,
+        err=True,
+    )  # fmt: skip
+    if existing.strip():
+        refs.append(SourceRef(existing=existing, locator=locator))
+        return
+    new = NewSource(
+        outlet=typer.prompt("Source outlet (publisher)", err=True),
+        title=typer.prompt("Source title", err=True),
+        published=typer.prompt("Source date (YYYY-MM-DD, empty if unknown)", default="",
+                               show_default=False, err=True) or None,
+        url=typer.prompt("Source url (empty if none)", default="", show_default=False,
+                         err=True) or None,
+    )  # fmt: skip
+    refs.append(SourceRef(new=new, locator=locator))
+
+
+def _kinds(values: list[str] | None, option: str) -> tuple[dict[str, str], str | None]:
+    """--kind person (default for new participants) or --kind "Name=kind" (for one name)."""
+    from ..textfold import fold
+
+    by_name: dict[str, str] = {}
+    default = None
+    for value in values or []:
+        name, sep, kind = value.rpartition("=")
+        if sep:
+            if not name.strip() or not kind.strip():
+                raise InvalidInput(f"{option} takes KIND or NAME=KIND, not {value!r}")
+            by_name[fold(name)] = kind.strip().lower()
+        else:
+            default = value.strip().lower() or None
+    return by_name, default
+
+
+def _command_line(ctx: typer.Context) -> str:
+    """The command as the history shows it, rebuilt from what was given."""
+    words = [ctx.info_name or "?"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value in (None, False, (), []) or param.name in ("db", "fmt"):
+            continue
+        if param.param_type_name == "argument":
+            words.extend(value if isinstance(value, (list, tuple)) else [str(value)])
+            continue
+        flag = param.opts[0]
+        if value is True:
+            words.append(flag)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                words.extend([flag, str(item)])
+        else:
+            words.extend([flag, str(value)])
+    return shlex.join(words)
+
+
+def _run(
+    ctx: typer.Context,
+    db: Path | None,
+    dry_run: bool,
+    options: WriteOptions,
+    work: Callable[[Writer], list[Outcome]],
+) -> list[Outcome]:
+    """One write: the store (made on the first write), one transaction, the dry-run preview."""
+    from ..writes import Writer, prepare_store
+
+    store, created = prepare_store(store_location(ctx, db), dry_run=dry_run)
+    if created is not None:
+        info(
+            f"created your own store at {created} (a copy of the shipped knowledge base); "
+            "partnerkb uses it from now on"
+        )
+    with store.transaction(_command_line(ctx), dry_run=dry_run) as tx:
+        outcomes = work(Writer(tx, options))
+    if dry_run:
+        _preview(tx)
+    return outcomes
+
+
+def _preview(tx: Transaction) -> None:
+    """The records a dry run would write, as they would end up."""
+    final: dict[str, Json] = {}
+    for change in tx.changes:
+        entry = final.setdefault(
+            change.id,
+            {"action": "add" if change.before is None else "change", "table": change.table,
+             "id": change.id},
+        )  # fmt: skip
+        if change.after is None:
+            entry["action"] = "remove" if entry["action"] != "add" else "none"
+            entry["record"] = change.before
+        else:
+            entry["record"] = change.after
+    rows = [e for e in final.values() if e["action"] != "none"]
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    info(f"dry run: {len(rows)} record(s) would be written; nothing was written")
+
+
+def _report(outcomes: list[Outcome], dry_run: bool, noun: str = "record") -> None:
+    from ..writes import SINGULAR
+
+    would = "would be " if dry_run else ""
+    for outcome in outcomes:
+        for _table, record_id, label in outcome.created:
+            info(f"{would}created {label} ({record_id})")
+        for note in outcome.notes:
+            info(note)
+    if dry_run:
+        return
+    for outcome in outcomes:
+        sys.stdout.write(outcome.id + "\n")
+    if len(outcomes) == 1:
+        outcome = outcomes[0]
+        if outcome.action == "undone":
+            info(f"undone: {outcome.id}")
+        else:
+            info(f"{outcome.action} {SINGULAR.get(outcome.table, outcome.table)} {outcome.id}")
+    else:
+        counts: dict[str, int] = {}
+        for outcome in outcomes:
+            counts[outcome.action] = counts.get(outcome.action, 0) + 1
+        info(", ".join(f"{action} {n} {noun}{'s' if n > 1 else ''}"
+                       for action, n in counts.items()))  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# init
+# ---------------------------------------------------------------------------------------------
+
+
+def init_command(
+    ctx: typer.Context,
+    with_shipped: Annotated[
+        bool,
+        typer.Option(
+            "--with-shipped", help="Start from a copy of the shipped knowledge base (else empty)."
+        ),
+    ] = False,
+    name: Annotated[
+        str, typer.Option("--name", help="A name for the store, kept in its meta table.")
+    ] = "",
+    db: DbOption = None,
+) -> None:
+    """Create a store at --db (or $PARTNERKB_DB, or your own store's place), empty or with a copy
+    of the shipped knowledge base. Never overwrites an existing store; prints its path.
+
+    \b
+    Examples:
+      partnerkb init --db ~/notes/kb.json
+      partnerkb init --with-shipped
+      PARTNERKB_DB=kb.json partnerkb init --name "Embassy notes"
+    """
+    from ..store import user_store_path
+    from ..writes import init_store
+
+    location = store_location(ctx, db)
+    path = user_store_path() if location.origin == "shipped" else location.path
+    store = init_store(path, with_shipped=with_shipped, name=name)
+    sys.stdout.write(f"{store.path}\n")
+    what = "a copy of the shipped knowledge base" if with_shipped else "an empty store"
+    info(f"created {what} at {store.path}")
+
+
+# ---------------------------------------------------------------------------------------------
+# add-meeting, add-event
+# ---------------------------------------------------------------------------------------------
+
+
+def add_meeting_command(
+    ctx: typer.Context,
+    when: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            "-d",
+            help='When: "30 Jan 2024", "2024-01-30", "May 2024", "2024", "yesterday".',
+            show_default=False,
+        ),
+    ] = None,
+    place: Annotated[
+        str | None,
+        typer.Option("--place", "-p", help="Where (a place's name or id).", show_default=False),
+    ] = None,
+    participant: Annotated[
+        Multi,
+        typer.Option(
+            "--participant",
+            "-w",
+            metavar="NAME[:PART]",
+            help='Who, by name or id, with an optional part: "Nazim Samadov:guest"; '
+            'repeatable. A third field is their title: "Name:guest:Ambassador".',
+            show_default=False,
+        ),
+    ] = None,
+    organization: Annotated[
+        Multi,
+        typer.Option(
+            "--organization",
+            "-o",
+            metavar="NAME",
+            help="An organization involved; repeatable.",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    topic: Annotated[
+        Multi,
+        typer.Option(
+            "--topic", metavar="TEXT", help="A topic discussed; repeatable.", show_default=False
+        ),
+    ] = None,
+    tag: Annotated[
+        Multi, typer.Option("--tag", metavar="TAG", help="A tag; repeatable.", show_default=False)
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title",
+            help="Title (made from the names and place when left out).",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    summary: Annotated[
+        str | None,
+        typer.Option("--summary", help="A short summary in your own words.", show_default=False),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="happened, planned, postponed or cancelled (default: planned if the date is "
+            "after today, else happened).",
+            show_default=False,
+        ),
+    ] = None,
+    source: SourceOption = None,
+    source_url: SourceUrlOption = None,
+    source_outlet: SourceOutletOption = None,
+    source_title: SourceTitleOption = None,
+    source_date: SourceDateOption = None,
+    source_language: SourceLanguageOption = None,
+    locator: LocatorOption = None,
+    attach_to: Annotated[
+        str | None,
+        typer.Option(
+            "--attach-to",
+            help="Add this report (source, new participants, topics) to a stored event instead.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_duplicate: AllowDuplicateOption = False,
+    create_missing: CreateMissingOption = False,
+    kind: Annotated[
+        Multi,
+        typer.Option(
+            "--kind",
+            "--entity-kind",
+            metavar="KIND|NAME=KIND",
+            help="Kind of the participants --create-missing records (person); "
+            '"Name=kind" for one of them. Places and organizations need none.',
+            show_default=False,
+        ),
+    ] = None,
+    new_kind: NewKindOption = False,
+    from_json: Annotated[
+        str | None,
+        typer.Option(
+            "--from-json",
+            metavar="FILE|-",
+            help="Read meetings from a JSON file (- for stdin): one object, an array, or JSON "
+            "Lines. All are checked before any is written, in one transaction.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: DryRunOption = False,
+    db: DbOption = None,
+) -> None:
+    """Record a meeting. Prints its id alone on stdout, a confirmation on stderr.
+
+    Names resolve to stored entities by id, name or alias, whatever the case and accents. A
+    meeting that matches a stored one (same participants and place, overlapping date) is
+    refused with the stored id: --attach-to ID adds your source to it instead.
+
+    On a terminal, missing fields are asked for; in a script they are an error (exit code 2).
+
+    \b
+    Examples:
+      partnerkb add-meeting --date 2024-01-30 --place Rabat \\
+        --participant "Nazim Samadov:guest" --participant "Salim AlMalik:host" \\
+        --topic COP29 --source newsaz-2024-01-31-samadov-almalik
+      id=$(partnerkb add-meeting --date yesterday --participant icesco ... )
+      partnerkb add-meeting --from-json meetings.jsonl
+      echo '{"date": "May 2024", ...}' | partnerkb add-meeting --from-json -
+    \b
+    JSON fields: date, place, participants (["Name:part"] or [{"name", "part", "as"}]),
+    organizations, topics, tags, title, summary, status, source or sources (an id, or
+    {"outlet", "title", "published", "url"} for a new one), locator, attach_to.
+    """
+    _add_event(ctx, locals(), default_kind="meeting", entity_kind_values=kind, only_meetings=True)
+
+
+def add_event_command(
+    ctx: typer.Context,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="visit, award, designation, conference, opening, agreement, announcement, "
+            "exhibition, launch, request, meeting...",
+            show_default=False,
+        ),
+    ] = None,
+    when: Annotated[
+        str | None,
+        typer.Option(
+            "--date", "-d", help='When: "2024-01-30", "May 2024", "early 2023".', show_default=False
+        ),
+    ] = None,  # fmt: skip
+    place: Annotated[
+        str | None, typer.Option("--place", "-p", help="Where.", show_default=False)
+    ] = None,
+    participant: Annotated[
+        Multi,
+        typer.Option(
+            "--participant",
+            "-w",
+            metavar="NAME[:PART]",
+            help='Who, with an optional part ("Name:awarder").',
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    organization: Annotated[
+        Multi,
+        typer.Option(
+            "--organization",
+            "-o",
+            metavar="NAME",
+            help="An organization involved.",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    topic: Annotated[
+        Multi, typer.Option("--topic", metavar="TEXT", help="A topic.", show_default=False)
+    ] = None,
+    tag: Annotated[
+        Multi, typer.Option("--tag", metavar="TAG", help="A tag.", show_default=False)
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title.", show_default=False)] = None,
+    summary: Annotated[
+        str | None, typer.Option("--summary", help="Summary.", show_default=False)
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help="happened, planned, postponed, cancelled.", show_default=False
+        ),
+    ] = None,  # fmt: skip
+    source: SourceOption = None,
+    source_url: SourceUrlOption = None,
+    source_outlet: SourceOutletOption = None,
+    source_title: SourceTitleOption = None,
+    source_date: SourceDateOption = None,
+    source_language: SourceLanguageOption = None,
+    locator: LocatorOption = None,
+    attach_to: Annotated[
+        str | None,
+        typer.Option(
+            "--attach-to", help="Add this report to a stored event instead.", show_default=False
+        ),
+    ] = None,  # fmt: skip
+    allow_duplicate: AllowDuplicateOption = False,
+    create_missing: CreateMissingOption = False,
+    entity_kind: Annotated[
+        Multi,
+        typer.Option(
+            "--entity-kind",
+            metavar="KIND|NAME=KIND",
+            help='Kind of participants --create-missing records; "Name=kind" for one.',
+            show_default=False,
+        ),
+    ] = None,
+    new_kind: NewKindOption = False,
+    from_json: Annotated[
+        str | None,
+        typer.Option(
+            "--from-json",
+            metavar="FILE|-",
+            help="Read events from JSON (each with its kind); - for stdin.",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    dry_run: DryRunOption = False,
+    db: DbOption = None,
+) -> None:
+    """Record an event of any kind: a visit, an award, a designation, a conference... Same
+    options and JSON fields as add-meeting, plus --kind.
+
+    \b
+    Examples:
+      partnerkb add-event --kind award --date 2022-11-20 --place Rabat \\
+        --participant "Anar Karimov:awarder" --participant AlMalik:recipient \\
+        --title "Shusha Medal for ICESCO's Director-General" --source icesco-2022-11-21-shusha-medal
+      partnerkb add-event --kind visit --date "January 2021" --participant AlMalik --place Baku \\
+        --source-outlet ICESCO --source-title "..." --source-date 2021-01-20
+    """
+    values = dict(locals())
+    values["kind"] = None
+    _add_event(ctx, values, default_kind=kind, entity_kind_values=entity_kind)
+
+
+def _add_event(
+    ctx: typer.Context,
+    given: Json,
+    default_kind: str | None,
+    entity_kind_values: list[str] | None,
+    only_meetings: bool = False,
+) -> None:
+    from ..writes import (
+        MISSING_HINTS,
+        EventDraft,
+        WriteOptions,
+        event_draft_from_json,
+        missing_fields,
+        parse_participant,
+    )
+
+    by_name, default_entity_kind = _kinds(entity_kind_values, "--kind")
+    options = WriteOptions(
+        today=_today(),
+        create_missing=given["create_missing"],
+        entity_kinds=by_name,
+        default_entity_kind=default_entity_kind,
+        allow_duplicate=given["allow_duplicate"],
+        new_kind=given["new_kind"],
+    )
+    flags = ("when", "place", "participant", "organization", "topic", "tag", "title", "summary",
+             "status", "source", "source_url", "source_outlet", "source_title", "source_date",
+             "source_language", "locator", "attach_to")  # fmt: skip
+    if given["from_json"] is not None:
+        clash = [f for f in flags if given.get(f) not in (None, [], ())]
+        if clash:
+            option = "--" + ("date" if clash[0] == "when" else clash[0].replace("_", "-"))
+            raise InvalidInput(
+                f"{option} cannot be combined with --from-json",
+                hint="put it in each JSON object instead",
+            )
+        drafts = [
+            event_draft_from_json(item, line, default_kind)
+            for line, item in _read_json(given["from_json"])
+        ]
+    else:
+        if default_kind is None:
+            if not interactive():
+                raise InvalidInput("--kind is required", hint="e.g. --kind visit")
+            default_kind = typer.prompt("Kind of event (visit, award, conference...)", err=True)
+        refs = _source_refs(given["source"], given["source_url"], given["source_outlet"],
+                            given["source_title"], given["source_date"],
+                            given["source_language"], given["locator"])  # fmt: skip
+        draft = EventDraft(
+            kind=default_kind or "",
+            date=given["when"],
+            place=given["place"],
+            participants=[parse_participant(p) for p in given["participant"] or []],
+            organizations=given["organization"] or [],
+            topics=given["topic"] or [],
+            tags=given["tag"] or [],
+            title=given["title"],
+            summary=given["summary"],
+            status=given["status"],
+            sources=refs,
+            attach_to=given["attach_to"],
+        )
+        if interactive():
+            _ask_missing(draft, given["locator"])
+            if options.create_missing:
+                _ask_kinds(ctx, given["db"], draft, options)
+        drafts = [draft]
+    if not drafts:
+        raise InvalidInput("--from-json: the input holds no event")
+    for draft in drafts:
+        prefix = f"line {draft.line}: " if draft.line else ""
+        if only_meetings and draft.kind != "meeting":
+            raise InvalidInput(
+                f"{prefix}kind: add-meeting records meetings, not {draft.kind!r}",
+                hint="record other kinds with partnerkb add-event",
+            )
+        missing = missing_fields(draft)
+        if missing:  # fail before the store is even read
+            raise InvalidInput(f"{prefix}{missing[0]} is required", hint=MISSING_HINTS[missing[0]])
+
+    outcomes = _run(ctx, given["db"], given["dry_run"], options,
+                    lambda writer: [writer.add_event(d) for d in drafts])  # fmt: skip
+    noun = "meeting" if default_kind == "meeting" else "event"
+    _report(outcomes, given["dry_run"], noun)
+
+
+def _ask_missing(draft: EventDraft, locator: str | None) -> None:
+    from ..writes import missing_fields, parse_participant
+
+    missing = missing_fields(draft)
+    if not missing:
+        return
+    info(
+        "Some details are missing; answer below (Ctrl-C stops; nothing is written before the end)."
+    )
+    if "date" in missing:
+        draft.date = typer.prompt('Date (e.g. "30 Jan 2024", "May 2024", "yesterday")', err=True)
+    if "participant" in missing:
+        answer = typer.prompt(
+            "Participants (names or ids separated by ';', each with an optional ':part')", err=True
+        )
+        draft.participants = [parse_participant(p) for p in answer.split(";") if p.strip()]
+    if draft.place is None and not draft.attach_to:
+        draft.place = typer.prompt("Place (empty if unknown)", default="", show_default=False,
+                                   err=True) or None  # fmt: skip
+    if "source" in missing:
+        _prompt_source(draft.sources, locator)
+
+
+def _ask_kinds(
+    ctx: typer.Context, db: Path | None, draft: EventDraft, options: WriteOptions
+) -> None:
+    from ..store import read_store
+    from ..textfold import fold
+    from ..writes import unresolved_participants
+
+    location = store_location(ctx, db)
+    try:
+        data = read_store(location.path)
+    except Exception:  # noqa: BLE001 - the write itself reports a store problem
+        return
+    for name in unresolved_participants(data, draft, options):
+        kind = typer.prompt(
+            f"{name!r} is not in the store; what is it?", default="person", err=True
+        )
+        options.entity_kinds[fold(name)] = kind.strip().lower()
+
+
+def _read_json(source: str) -> list[tuple[int, Any]]:
+    from ..writes import parse_json_items
+
+    if source == "-":
+        content = sys.stdin.buffer.read()
+    else:
+        try:
+            content = Path(source).expanduser().read_bytes()
+        except OSError as exc:
+            raise InvalidInput(
+                f"--from-json: cannot read {source}: {exc.strerror or exc}"
+            ) from None
+    return parse_json_items(content)
+
+
+# ---------------------------------------------------------------------------------------------
+# add-entity, add-role, add-source
+# ---------------------------------------------------------------------------------------------
+
+
+def add_entity_command(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="The entity's name.", show_default=False)
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind", "-k", help="person, organization, country, place...", show_default=False
+        ),
+    ] = None,  # fmt: skip
+    alias: Annotated[
+        Multi,
+        typer.Option(
+            "--alias",
+            "-a",
+            metavar="NAME",
+            help="Another spelling or name; repeatable.",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    description: Annotated[
+        str | None, typer.Option("--description", help="A short description.", show_default=False)
+    ] = None,
+    tag: Annotated[
+        Multi, typer.Option("--tag", metavar="TAG", help="A tag; repeatable.", show_default=False)
+    ] = None,
+    record_id: Annotated[
+        str | None,
+        typer.Option(
+            "--id", help="The id to give it (default: from the name).", show_default=False
+        ),
+    ] = None,
+    located_in: Annotated[
+        str | None,
+        typer.Option(
+            "--located-in", help="For places: the place or country it is in.", show_default=False
+        ),
+    ] = None,  # fmt: skip
+    external_id: Annotated[
+        Multi,
+        typer.Option(
+            "--external-id",
+            metavar="KEY=VALUE",
+            help="KEY=VALUE, e.g. wikidata=Q3551; repeatable.",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    role_title: Annotated[
+        str | None,
+        typer.Option(
+            "--role-title",
+            help="For people: a post held (Ambassador to Morocco).",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    role_organization: Annotated[
+        str | None,
+        typer.Option(
+            "--role-organization", help="The organization of that post.", show_default=False
+        ),
+    ] = None,  # fmt: skip
+    role_from: Annotated[
+        str | None, typer.Option("--role-from", help="Since when (fuzzy date).", show_default=False)
+    ] = None,
+    role_until: Annotated[
+        str | None,
+        typer.Option("--role-until", help="Until when (fuzzy date).", show_default=False),
+    ] = None,
+    source: SourceOption = None,
+    source_url: SourceUrlOption = None,
+    source_outlet: SourceOutletOption = None,
+    source_title: SourceTitleOption = None,
+    source_date: SourceDateOption = None,
+    source_language: SourceLanguageOption = None,
+    locator: LocatorOption = None,
+    allow_duplicate: AllowDuplicateOption = False,
+    create_missing: CreateMissingOption = False,
+    new_kind: NewKindOption = False,
+    dry_run: DryRunOption = False,
+    db: DbOption = None,
+) -> None:
+    """Record an entity: a person, an organization, a country, a place. Prints its id.
+
+    An entity whose name or alias is already stored with the same kind is refused; two people
+    who share a name are kept apart with --allow-duplicate (and --id).
+
+    \b
+    Examples:
+      partnerkb add-entity "Nazim Samadov" --kind person --alias "Nazim Səmədov" \\
+        --role-title "Ambassador of Azerbaijan to Morocco" --role-organization azerbaijan \\
+        --source newsaz-2024-01-31-samadov-almalik
+      partnerkb add-entity Rabat --kind place --located-in Morocco --source ...
+    """
+    from ..writes import EntityDraft, RoleDraft, WriteOptions, parse_assignment
+
+    if name is None or kind is None:
+        if not interactive():
+            missing = "NAME" if name is None else "--kind"
+            raise InvalidInput(f"{missing} is required", hint="see: partnerkb add-entity --help")
+        name = name or typer.prompt("Name", err=True)
+        kind = kind or typer.prompt("Kind (person, organization, country, place)", err=True)
+    refs = _source_refs(source, source_url, source_outlet, source_title, source_date,
+                        source_language, locator)  # fmt: skip
+    if not refs and interactive():
+        _prompt_source(refs, locator)
+    role = None
+    if role_title or role_organization or role_from or role_until:
+        if not role_title:
+            raise InvalidInput("--role-title is required to record a role")
+        role = RoleDraft(role_title, role_organization, role_from, role_until)
+    externals = dict(parse_assignment("--external-id", v) for v in external_id or [])
+    draft = EntityDraft(name=name, kind=kind, aliases=alias or [], description=description,
+                        tags=tag or [], record_id=record_id, located_in=located_in,
+                        external_ids=externals, role=role, sources=refs)  # fmt: skip
+    options = WriteOptions(today=_today(), create_missing=create_missing,
+                           allow_duplicate=allow_duplicate, new_kind=new_kind)  # fmt: skip
+    outcomes = _run(ctx, db, dry_run, options, lambda w: [w.add_entity(draft)])
+    _report(outcomes, dry_run)
+
+
+def add_role_command(
+    ctx: typer.Context,
+    person: Annotated[str, typer.Argument(help="The person (id, name or alias).")],
+    title: Annotated[
+        str | None,
+        typer.Option("--title", "-t", help="The post (Minister of Culture).", show_default=False),
+    ] = None,
+    organization: Annotated[
+        str | None,
+        typer.Option("--organization", "-o", help="Where the post is held.", show_default=False),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Since when (fuzzy date).", show_default=False)
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--until", help="Until when (fuzzy date).", show_default=False)
+    ] = None,
+    source: SourceOption = None,
+    source_url: SourceUrlOption = None,
+    source_outlet: SourceOutletOption = None,
+    source_title: SourceTitleOption = None,
+    source_date: SourceDateOption = None,
+    source_language: SourceLanguageOption = None,
+    locator: LocatorOption = None,
+    create_missing: CreateMissingOption = False,
+    dry_run: DryRunOption = False,
+    db: DbOption = None,
+) -> None:
+    """Record a post a person holds or held. The same post cited again gains the new source.
+
+    Without --from/--until the role is shown as "last cited <date of the source>", never as
+    current.
+
+    \b
+    Examples:
+      partnerkb add-role "Anar Karimov" --title "Minister of Culture" --organization azerbaijan \\
+        --until 2024 --source icesco-2022-11-21-shusha-medal
+    """
+    from ..writes import RoleDraft, WriteOptions
+
+    if not title:
+        if not interactive():
+            raise InvalidInput("--title is required", hint='e.g. --title "Minister of Culture"')
+        title = typer.prompt("Title of the post", err=True)
+    refs = _source_refs(source, source_url, source_outlet, source_title, source_date,
+                        source_language, locator)  # fmt: skip
+    if not refs and interactive():
+        _prompt_source(refs, locator)
+    role = RoleDraft(title, organization, start, end)
+    options = WriteOptions(today=_today(), create_missing=create_missing)
+    outcomes = _run(ctx, db, dry_run, options, lambda w: [w.add_role(person, role, refs)])
+    _report(outcomes, dry_run)
+
+
+def add_source_command(
+    ctx: typer.Context,
+    outlet: Annotated[
+        str | None, typer.Option("--outlet", help="Publisher (News.az).", show_default=False)
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title.", show_default=False)] = None,
+    published: Annotated[
+        str | None,
+        typer.Option("--date", help="Publication day (2024-01-31).", show_default=False),
+    ] = None,
+    url: Annotated[str | None, typer.Option("--url", help="URL.", show_default=False)] = None,
+    language: Annotated[
+        str | None, typer.Option("--language", help="Language (en).", show_default=False)
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="A note about the source.", show_default=False)
+    ] = None,
+    record_id: Annotated[
+        str | None, typer.Option("--id", help="The id to give it.", show_default=False)
+    ] = None,
+    dry_run: DryRunOption = False,
+    db: DbOption = None,
+) -> None:
+    """Record a source (an article, a report). Prints its id, to cite with --source.
+
+    A source with the same url, or the same outlet, title and day, is refused with its id.
+
+    \b
+    Examples:
+      partnerkb add-source --outlet News.az --date 2024-01-31 \\
+        --title "Azerbaijani Ambassador to Morocco meets ICESCO Director-General"
+    """
+    from ..writes import NewSource, WriteOptions
+
+    if (not outlet or not title) and interactive():
+        outlet = outlet or typer.prompt("Outlet (publisher)", err=True)
+        title = title or typer.prompt("Title", err=True)
+    new = NewSource(outlet=outlet, title=title, published=published, url=url,
+                    language=language, note=note)  # fmt: skip
+    options = WriteOptions(today=_today())
+    outcomes = _run(ctx, db, dry_run, options, lambda w: [w.add_source(new, record_id)])
+    _report(outcomes, dry_run)
+
+
+# ---------------------------------------------------------------------------------------------
+# edit, remove, merge
+# ---------------------------------------------------------------------------------------------
+
+
+def edit_command(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="The record to change.")],
+    set_: Annotated[
+        Multi,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help="FIELD=VALUE; repeatable. An empty VALUE clears the field.",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    add: Annotated[
+        Multi,
+        typer.Option(
+            "--add",
+            metavar="FIELD=ITEM",
+            help="FIELD=ITEM: add an item to a list (aliases, topics...).",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    remove: Annotated[
+        Multi,
+        typer.Option(
+            "--remove",
+            metavar="FIELD=ITEM",
+            help="FIELD=ITEM: remove an item from a list.",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    new_kind: NewKindOption = False,
+    dry_run: DryRunOption = False,
+    db: DbOption = None,
+) -> None:
+    """Change fields of a record; every value is checked as when it was added. Ids never change.
+
+    Dates take fuzzy input; places, participants and organizations take names or ids; a list
+    takes --add/--remove one item, or --set a JSON list. Roles are roles.N.FIELD (from 1).
+
+    \b
+    Examples:
+      partnerkb edit 2024-01-30-samadov-almalik-rabat --set summary="Our own words."
+      partnerkb edit 2024-05-shusha-culture-capital-launch --set status=happened
+      partnerkb edit nazim-samadov --add aliases="N. Samadov" --set roles.1.until="May 2025"
+      partnerkb edit 2024-01-30-samadov-almalik-rabat --add participants="Anar Karimov:attendee"
+    """
+    from ..writes import WriteOptions
+
+    options = WriteOptions(today=_today(), new_kind=new_kind)
+    outcomes = _run(ctx, db, dry_run, options,
+                    lambda w: [w.edit(record, set_ or [], add or [], remove or [])])  # fmt: skip
+    _report(outcomes, dry_run)
+
+
+def _confirm(question: str, yes: bool, command: str) -> None:
+    if yes:
+        return
+    if not interactive():
+        raise InvalidInput(
+            f"{command} asks for confirmation, and there is no terminal to ask",
+            hint="add --yes to confirm",
+        )
+    typer.confirm(question, abort=True, err=True)
+
+
+def remove_command(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="The record to remove.")],
+    cascade: Annotated[
+        bool,
+        typer.Option("--cascade", help="Also drop the references other records make to it."),
+    ] = False,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
+    db: DbOption = None,
+) -> None:
+    """Remove a record. Refused while other records refer to it, unless --cascade. Asks first on
+    a terminal; --yes in scripts. `partnerkb undo` brings it back.
+
+    \b
+    Examples:
+      partnerkb remove 2024-01-30-samadov-almalik-rabat-2 --yes
+      partnerkb remove john-doe --cascade --yes
+    """
+    from ..writes import WriteOptions, referrers
+
+    if not dry_run:
+        from ..store import read_store
+
+        location = store_location(ctx, db)
+        data = read_store(location.path)
+        found = data.get(record)
+        if found is not None:
+            refs = referrers(data, found[1]["id"])
+            extra = f" and drop {len(refs)} reference(s) to it" if refs and cascade else ""
+            info(f"will remove {found[0][:-1]} {found[1]['id']}{extra}")
+        _confirm("Remove it?", yes, "remove")
+    options = WriteOptions(today=_today())
+    outcomes = _run(ctx, db, dry_run, options, lambda w: [w.remove(record, cascade=cascade)])
+    _report(outcomes, dry_run)
+
+
+def merge_command(
+    ctx: typer.Context,
+    record: Annotated[str, typer.Argument(metavar="ID", help="The entity that goes away.")],
+    into: Annotated[str, typer.Argument(metavar="INTO-ID", help="The entity that stays.")],
+    dry_run: DryRunOption = False,
+    db: DbOption = None,
+) -> None:
+    """Merge two entities that turn out to be the same: every reference to ID now points at
+    INTO-ID; ID's name and aliases become aliases of INTO-ID; roles and sources are joined.
+    Prints INTO-ID. `partnerkb undo` splits them again.
+
+    \b
+    Examples:
+      partnerkb merge salim-al-malik salim-almalik
+    """
+    from ..writes import WriteOptions
+
+    options = WriteOptions(today=_today())
+    outcomes = _run(ctx, db, dry_run, options, lambda w: [w.merge(record, into)])
+    _report(outcomes, dry_run)
+
+
+# ---------------------------------------------------------------------------------------------
+# history, undo
+# ---------------------------------------------------------------------------------------------
+
+
+def history_command(
+    ctx: typer.Context,
+    record: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ID]",
+            help="Only the commands that changed this record (or one history entry, h-000001).",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", "-n", min=1, help="At most this many entries.", show_default=False),
+    ] = None,
+    fmt: FormatOption = None,
+    db: DbOption = None,
+) -> None:
+    """The log of writes, newest first: when, which command, what it changed. Exit code 1 when
+    there is none.
+
+    \b
+    Examples:
+      partnerkb history
+      partnerkb history nazim-samadov
+      partnerkb history --format json | jq '.[0].changes'
+    """
+    from ..render import Column, choose_format, emit
+    from ..writes import history_rows
+
+    data = _open_data(ctx, db)
+    rows = history_rows(data, record)
+    if limit:
+        rows = rows[:limit]
+    columns = [
+        Column("id", lambda r: r["id"], style="dim"),
+        Column("at", lambda r: r["at"], style="cyan"),
+        Column("command", lambda r: r["command"], max_width=50),
+        Column("changes", lambda r: r["display"]["changes"], max_width=60),
+        Column("status", lambda r: r["display"]["status"]),
+    ]
+    emit(rows, columns, choose_format(fmt), title="History")
+
+
+def _open_data(ctx: typer.Context, db: Path | None) -> Any:
+    from ..store import read_store
+
+    return read_store(store_location(ctx, db).path)
+
+
+def undo_command(
+    ctx: typer.Context,
+    yes: YesOption = False,
+    dry_run: DryRunOption = False,
+    db: DbOption = None,
+) -> None:
+    """Revert the whole last command (a batch or a merge included), after showing what it will
+    revert. Asks first on a terminal; --yes in scripts. Run it again to go further back.
+    Prints the id of the history entry undone.
+
+    \b
+    Examples:
+      partnerkb undo
+      partnerkb undo --yes
+    """
+    from ..writes import WriteOptions, describe_changes, last_undoable
+
+    data = _open_data(ctx, db)
+    entry = last_undoable(data)
+    info(f"undo {entry['id']} ({entry['at']}): {entry['command']}")
+    for line in describe_changes(entry, undo=True):
+        info(f"  will {line}")
+    if not dry_run:
+        _confirm("Undo it?", yes, "undo")
+    options = WriteOptions(today=_today())
+    outcomes = _run(ctx, db, dry_run, options, lambda w: [w.undo(expected=entry["id"])])
+    _report(outcomes, dry_run)
