@@ -44,7 +44,7 @@ from .store import (
     shipped_store_path,
     user_store_path,
 )
-from .textfold import fold
+from .textfold import fold, fold_compact
 
 Json = dict[str, Any]
 SINGULAR = {"entities": "entity", "events": "event", "sources": "source",
@@ -521,6 +521,7 @@ class Writer:
         self._full_kb: KnowledgeBase | None = None
         self._created_names: dict[str, str] = {}  # folded name -> id, made by this command
         self._source_keys: dict[Any, str] | None = None
+        self._compact: dict[str, list[str]] | None = None
         self._events_by_entity: dict[str, set[str]] | None = None
         self._kinds: dict[str, set[str]] = {}
         self.created: list[tuple[str, str, str]] = []
@@ -560,7 +561,23 @@ class Writer:
             try:
                 return kb.resolve(text.strip(), (table,))[1]
             except NotFound as exc:
+                same = self._compact_matches(text, table)
+                if len(same) == 1:
+                    return same[0]
                 raise NotFound(f"no {SINGULAR[table]} {text.strip()!r}", hint=exc.hint) from None
+
+    def _compact_matches(self, text: str, table: str) -> list[Json]:
+        """Records whose name or alias differs only by spaces and dashes: 'Al-Malik' is
+        'AlMalik'."""
+        if table != "entities":
+            return []
+        if self._compact is None:
+            self._compact = {}
+            for record in self.data.tables["entities"].values():
+                for name in {record["name"], *(record.get("aliases") or [])}:
+                    self._compact.setdefault(fold_compact(name), []).append(record["id"])
+        ids = _dedupe(self._compact.get(fold_compact(text), []))
+        return [found[1] for i in ids if (found := self.data.get(i))]
 
     def entity_id(self, text: str, slot: str, slot_kind: str | None, cites: list[Json]) -> str:
         """An existing entity's id, or (with --create-missing) a new entity's."""
