@@ -107,6 +107,9 @@ def _register() -> None:
     from . import write
 
     write.register(app)
+    from . import interchange
+
+    interchange.register(app)
 
 
 _register()
