@@ -205,12 +205,15 @@ def checked_text(
 
 
 def _texts(field_name: str, values: Sequence[Any], limit_key: str) -> list[str]:
+    """Checked texts without repeats; aliases are kept when they differ by a letter (Səmədov
+    and Samadov are both spellings worth keeping), other lists when they differ once folded."""
     out: list[str] = []
     seen: set[str] = set()
     for value in values:
         text = checked_text(field_name, value, limit_key)
-        if text and fold(text) not in seen:
-            seen.add(fold(text))
+        key = text.casefold() if text and limit_key == "alias" else fold(text or "")
+        if text and key not in seen:
+            seen.add(key)
             out.append(text)
     return out
 
@@ -1018,7 +1021,7 @@ class Writer:
         name = checked_text("name", draft.name, "name", required=True)
         assert name is not None
         kind = self.check_kind(draft.kind, "entities")
-        aliases = [a for a in _texts("alias", draft.aliases, "alias") if fold(a) != fold(name)]
+        aliases = [a for a in _texts("alias", draft.aliases, "alias") if a != name]
         cites = self.citations(draft.sources)
         if not self.options.allow_duplicate:
             wanted = {fold(name), *(fold(a) for a in aliases)}
@@ -1397,10 +1400,10 @@ class Writer:
                 hint="only entities of the same kind are merged; fix the kind with partnerkb edit",
             )
         merged = json.loads(json.dumps(into))
-        known = {fold(merged["name"]), *(fold(a) for a in merged.get("aliases") or [])}
+        known = {merged["name"].casefold(), *(a.casefold() for a in merged.get("aliases") or [])}
         for name in [old["name"], *(old.get("aliases") or [])]:
-            if fold(name) not in known:
-                known.add(fold(name))
+            if name.casefold() not in known:
+                known.add(name.casefold())
                 merged.setdefault("aliases", []).append(name)
         if not merged.get("description") and old.get("description"):
             merged["description"] = old["description"]
