@@ -31,8 +31,8 @@ ENV_DB = "PARTNERKB_DB"
 ENV_LOCK_TIMEOUT = "PARTNERKB_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 10.0
 ALL_TABLES = ("meta", *TABLES, "history")
-# Below this size the standard library's json parses as fast as orjson and imports faster.
-_SMALL_FILE = 512 * 1024
+# From this size on, what a read parses is kept out of the cyclic garbage collector (see _loads).
+_LARGE_FILE = 4 * 1024 * 1024
 
 Json = dict[str, Any]
 
@@ -181,13 +181,27 @@ def read_store(path: Path) -> StoreData:
 
 
 def _loads(content: bytes) -> Any:
-    if len(content) < _SMALL_FILE:
-        import json
+    """Parse a store file's bytes with orjson (nearly twice as fast as the standard json).
 
-        return json.loads(content.decode("utf-8"))
+    A store of 100k events parses into over a million containers. While they are built, the
+    cyclic garbage collector would scan them again and again — 60% of the load time — though
+    parsed JSON holds no cycle. So the collector is paused during the parse and, for a large file,
+    what exists then is moved out of its sight for good (`gc.freeze`): the records are still freed
+    by reference counting when dropped, and later collections stay as cheap as before the read.
+    """
+    import gc
+
     import orjson
 
-    return orjson.loads(content)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return orjson.loads(content)
+    finally:
+        if collecting:
+            if len(content) >= _LARGE_FILE:
+                gc.freeze()
+            gc.enable()
 
 
 def dumps(tables: Json) -> bytes:
