@@ -1,0 +1,568 @@
+"""Deterministic generator of large partnerkb stores for the benchmark.
+
+`generate_store(path, n_events)` writes a store of `n_events` events, one tenth as many entities
+and one fifth as many sources, with the field sizes of real records: names and titles of 60-100
+characters, summaries of 200-400, 2-5 participants with their titles, topics, tags, dates of mixed
+precision (days, months, years, approximate, early/mid/late, ranges, open ends, "on or before"),
+phrases resolved against a publication date, status histories and citations. Every record passes
+`partnerkb.model.VALIDATORS` and refers only to records that exist; the file is written with
+`partnerkb.store.dumps`, exactly as partnerkb writes its own stores.
+
+The same size and seed always give the same bytes. Besides the store, the generator writes
+`<store>.probes.json`: the search word, date window and entity id the benchmark asks about, so that
+the harness need not load the store to choose them.
+
+    python bench/generate.py --sizes 10k,100k [--out bench/stores] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import itertools
+import json
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from partnerkb.dates import FuzzyDate
+from partnerkb.model import SCHEMA_VERSION, VALIDATORS, references
+from partnerkb.store import dumps, write_atomic
+
+Json = dict[str, Any]
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUT = HERE / "stores"
+SEED = 20240130
+SEARCH_WORD = "Shusha"
+TIMELINE_WINDOW = ("2024-01", "2024-03")
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary: enough variety that text search does real work, some of it beyond ASCII
+# ---------------------------------------------------------------------------------------------
+
+GIVEN = """Nazim Anar Salim Leyla Aysel Rashad Elnur Farid Gunel Samira Kamran Tural Nigar Orkhan
+Zaur Lala Ilham Vusal Sevda Murad Amina Youssef Fatima Karim Omar Nadia Hassan Mariam Tariq Sara
+Bilal Layla Idris Zainab Khalid Rania Malik Huda Jamal Salma Aziz Noor Faisal Dina Rachid Imane
+Hamza Soukaina Mehdi Ayoub Oumaima Amir Yasmin Emre Elif Burak Zeynep Arman Dana Timur Aigerim
+""".split()
+FAMILY = """Samadov Karimov AlMalik Aliyev Mammadova Huseynov Guliyeva Rzayev Hasanli Abbasov
+Ismayilova Najafov Bayramova Gasimov Valiyeva Alaoui Benali ElFassi Bennani Tazi Chraibi Idrissi
+Haddad Mansour Saleh Nasser Khoury Rahman Siddiqui Qureshi Yilmaz Demir Kaya Ozturk Nurlanov
+Bekova Tokayev Abenova Sultanov Rahimova Osmanov Kurbanova Yusupov Karimova Rustamov Askarova
+""".split()
+# Azerbaijani and Turkish spellings that some people's aliases carry (accent-insensitive search)
+NATIVE = dict(
+    pair.split("=")
+    for pair in """Samadov=Səmədov Mammadova=Məmmədova Huseynov=Hüseynov Guliyeva=Quliyeva
+    Hasanli=Həsənli Gasimov=Qasımov Valiyeva=Vəliyeva Ozturk=Öztürk Aliyev=Əliyev Najafov=Nəcəfov
+    Ismayilova=İsmayılova""".split()
+)
+# real places first (name=native spelling), so that the most used places have real names
+REAL_PLACES = [
+    (name.replace("-", " "), native or None)
+    for name, _, native in (
+        pair.partition("=")
+        for pair in """Shusha=Şuşa Baku=Bakı Rabat Ganja=Gəncə Sheki=Şəki Nakhchivan=Naxçıvan
+        Lankaran=Lənkəran Quba Fez=Fès Marrakesh=Marrakech Casablanca Tangier=Tanger
+        Istanbul=İstanbul Ankara Cairo Tunis Algiers Amman Doha Riyadh Jeddah Muscat
+        Tashkent=Toshkent Samarkand=Samarqand Astana Almaty Bishkek Dushanbe Dakar Abuja Jakarta
+        Islamabad Lahore Dhaka Tehran Kuala-Lumpur""".split()
+    )
+]
+COUNTRIES = """Azerbaijan Morocco Turkey Egypt Tunisia Algeria Jordan Qatar Saudi-Arabia Oman
+Uzbekistan Kazakhstan Kyrgyzstan Tajikistan Senegal Nigeria Malaysia Indonesia Pakistan Bangladesh
+Iran Mauritania Niger Mali Chad Sudan Libya Kuwait Bahrain Lebanon""".split()
+ORG_KINDS = """Ministry of Culture|Ministry of Education|Ministry of Science and Higher Education|
+National Commission for Education, Science and Culture|State University|Academy of Sciences|
+National Library|Heritage Foundation|Youth Agency|Space Agency|Institute of Manuscripts|
+Centre for Intercultural Dialogue|Chamber of Commerce|Museum of Modern Art|Carpet Museum|
+Agency for Innovation and Digital Development|Conservatory of Music""".replace("\n", "").split("|")
+ROLE_TITLES = """Minister of Culture|Deputy Minister of Education|Ambassador|Director-General|
+Head of the Partnerships and International Cooperation Sector|Rector|President|Secretary-General|
+Advisor to the Director-General|Chair of the Board|Director of Heritage|Head of Protocol|
+Permanent Delegate|Vice-President for Research""".replace("\n", "").split("|")
+# kind, weight, how a title says it
+EVENT_KINDS = [
+    ("meeting", 40, "meets"),
+    ("visit", 14, "visits"),
+    ("conference", 10, "opens a conference with"),
+    ("agreement", 8, "signs a cooperation agreement with"),
+    ("announcement", 6, "announces plans with"),
+    ("award", 4, "awards a medal to"),
+    ("exhibition", 5, "tours an exhibition with"),
+    ("opening", 3, "opens an office with"),
+    ("designation", 2, "designates a culture capital with"),
+    ("request", 3, "submits a request to"),
+    ("launch", 3, "launches a programme with"),
+    ("celebration", 2, "celebrates an anniversary with"),
+]
+PARTS = {
+    "meeting": ("host", "guest"),
+    "visit": ("host", "guest"),
+    "award": ("awarder", "recipient"),
+    "request": ("requester", "addressee"),
+}
+TOPICS = """culture capital of the Islamic world|COP29 climate conference|scientific research|
+World Forum on Intercultural Dialogue|youth capacity-building and training|teacher training|
+space sciences and applications|manuscript preservation|heritage sites and restoration|
+digital libraries|artificial intelligence in education|water security|Arabic language teaching|
+women in science|music and performing arts|carpet weaving heritage|sports diplomacy|
+mine clearance and reconstruction|regional office|scholarships for students|journalism training|
+cultural exchange programme""".replace("\n", "").split("|")
+TAGS = """culture education science heritage youth diplomacy climate innovation media sport women
+languages music reconstruction cop29 shusha dialogue research awards exhibitions""".split()
+FILLER = """the two sides reviewed progress on joint programmes and agreed to widen cooperation in
+education science and culture while preparing new projects for young researchers and teachers the
+delegation praised the support of the organization for heritage restoration and proposed a plan of
+workshops training sessions and exhibitions across member states with funding from partner
+institutions and a timetable for the coming months both parties stressed the role of dialogue
+between cultures and the value of digital tools for libraries museums and archives""".split()
+OUTLETS = """ICESCO|News.Az|AZERTAC|Trend News Agency|Report.az|APA|Morocco World News|Hespress|
+Anadolu Agency|Daily Sabah|Arab News|Gulf Times|Kazinform|UzDaily|The Peninsula""".replace(
+    "\n", ""
+).split("|")
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------------------------
+
+
+def slug(text: str) -> str:
+    out = "".join(c.lower() if c.isascii() and c.isalnum() else "-" for c in text)
+    return "-".join(part for part in out.split("-") if part)
+
+
+def sentence(rng: random.Random, low: int, high: int, lead: str = "") -> str:
+    """Plain words to a length between `low` and `high` characters, ending with a full stop."""
+    target = rng.randint(low, high)
+    words = [lead] if lead else []
+    length = len(lead)
+    while length < target - 1:
+        word = rng.choice(FILLER)
+        words.append(word)
+        length += len(word) + 1
+    text = " ".join(words)[: high - 1].rstrip()
+    return text[0].upper() + text[1:] + "."
+
+
+class Picker:
+    """Weighted choice by rank (a few entities take part in many events, most in few)."""
+
+    def __init__(self, items: list[str], rng: random.Random, skew: float = 0.8) -> None:
+        self.items = items
+        self.rng = rng
+        self.cum = list(
+            itertools.accumulate(1.0 / (rank + 5) ** skew for rank in range(len(items)))
+        )
+
+    def __call__(self) -> str:
+        x = self.rng.random() * self.cum[-1]
+        return self.items[bisect.bisect_right(self.cum, x)]
+
+
+def fuzzy_date(rng: random.Random, year: int) -> Json:
+    """A date of mixed precision, as partnerkb stores it."""
+    month, day = rng.randint(1, 12), rng.randint(1, 28)
+    roll = rng.random()
+    if roll < 0.55:
+        edtf = f"{year}-{month:02d}-{day:02d}"
+    elif roll < 0.70:
+        edtf = f"{year}-{month:02d}"
+    elif roll < 0.75:
+        edtf = f"{year}"
+    elif roll < 0.79:
+        edtf = f"{year}-{month:02d}~"
+    elif roll < 0.82:
+        edtf = f"{year}-{month:02d}?"
+    elif roll < 0.86:
+        first, last = rng.choice([(1, 4), (5, 8), (9, 12)])
+        edtf = f"{year}-{first:02d}~/{year}-{last:02d}~"
+    elif roll < 0.98:
+        end = min(28, day + rng.randint(1, 5))
+        edtf = f"{year}-{month:02d}-{day:02d}/{year}-{month:02d}-{end:02d}"
+    # open spans are rare in real records, and each overlaps every window on its open side
+    elif roll < 0.985:
+        edtf = f"{year}-{month:02d}/.."
+    elif roll < 0.99:
+        edtf = f"../{year}-{month:02d}"
+    elif roll < 0.995:
+        edtf = f"[..{year}-{month:02d}-{day:02d}]"
+    else:
+        edtf = f"[{year}-{month:02d}-{day:02d}..]"
+    return FuzzyDate.from_edtf(edtf).to_dict()
+
+
+def cite(rng: random.Random, source_ids: list[str]) -> Json:
+    para = rng.randint(1, 9)
+    what = rng.choice(["date and venue", "participants and topics", "the decision", "who spoke"])
+    return {"source": rng.choice(source_ids), "locator": f"para. {para}: {what}"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The store
+# ---------------------------------------------------------------------------------------------
+
+
+def generate_tables(n_events: int, seed: int = SEED) -> Json:
+    """The tables of a store with `n_events` events (plain dicts, as partnerkb stores them)."""
+    rng = random.Random(seed * 1_000_003 + n_events)
+    n_entities = max(40, n_events // 10)
+    n_sources = max(10, n_events // 5)
+
+    sources: list[Json] = []
+    for n in range(n_sources):
+        published = f"{rng.randint(1995, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        outlet = rng.choice(OUTLETS)
+        title = sentence(rng, 60, 110)
+        sources.append(
+            {
+                "id": f"{slug(outlet)}-{published}-{n}",
+                "outlet": outlet,
+                "title": title[:-1],
+                "published": published,
+                "url": f"https://example.org/{slug(outlet)}/{published}/{n}",
+                "language": rng.choice(["en", "en", "en", "fr", "ar", "az"]),
+                "note": sentence(rng, 40, 120) if rng.random() < 0.3 else None,
+            }
+        )
+    source_ids = [s["id"] for s in sources]
+
+    entities: list[Json] = []
+    n_countries = min(len(COUNTRIES), max(5, n_entities // 30))
+    for name in COUNTRIES[:n_countries]:
+        entities.append(
+            _entity(
+                rng,
+                slug(name),
+                "country",
+                name.replace("-", " "),
+                [],
+                f"{name.replace('-', ' ')}, a member state.",
+                source_ids,
+            )
+        )
+    countries = [e["id"] for e in entities]
+    n_places = max(10, n_entities * 12 // 100)
+    for n in range(n_places):
+        base, native = REAL_PLACES[n % len(REAL_PLACES)]
+        name = base if n < len(REAL_PLACES) else f"{base} {rng.choice(FILLER).title()} Quarter {n}"
+        aliases = [native] if native and n < len(REAL_PLACES) else []
+        place = _entity(
+            rng,
+            slug(name),
+            "place",
+            name,
+            aliases,
+            sentence(rng, 80, 200, f"{name} is a city and venue"),
+            source_ids,
+        )
+        place["located_in"] = rng.choice(countries)
+        entities.append(place)
+    places = [e["id"] for e in entities if e["kind"] == "place"]
+    n_orgs = max(10, n_entities * 25 // 100)
+    taken = {e["id"] for e in entities}
+    for n in range(n_orgs):
+        country = rng.choice(COUNTRIES[:n_countries]).replace("-", " ")
+        name = f"{rng.choice(ORG_KINDS)} of {country}"
+        if slug(name) in taken:
+            name += f" {n}"
+        taken.add(slug(name))
+        entities.append(
+            _entity(
+                rng,
+                slug(name),
+                "organization",
+                name,
+                [f"{''.join(w[0] for w in name.split() if w[0].isupper())}"],
+                sentence(rng, 120, 300, f"The {name} works on"),
+                source_ids,
+            )
+        )
+    orgs = [e["id"] for e in entities if e["kind"] == "organization"]
+    n_people = n_entities - len(entities)
+    for n in range(n_people):
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        name = f"{given} {family}"
+        aliases = [f"{given} {NATIVE[family]}"] if family in NATIVE else []
+        if rng.random() < 0.5:
+            aliases.append(f"Dr. {family}")
+        person = _entity(
+            rng,
+            f"{slug(name)}-{n}",
+            "person",
+            name,
+            aliases,
+            sentence(rng, 80, 250, f"{name} is a"),
+            source_ids,
+        )
+        person["roles"] = [_role(rng, orgs, source_ids) for _ in range(rng.randint(1, 3))]
+        entities.append(person)
+    people = [e["id"] for e in entities if e["kind"] == "person"]
+    names = {e["id"]: e["name"] for e in entities}
+
+    pick_person = Picker(people, rng)
+    pick_org = Picker(orgs, rng)
+    pick_place = Picker(places, rng, skew=1.0)
+    kinds, kind_weights, _ = zip(*EVENT_KINDS, strict=True)
+    verbs = {kind: verb for kind, _, verb in EVENT_KINDS}
+    events: list[Json] = []
+    for n in range(n_events):
+        kind = rng.choices(kinds, kind_weights)[0]
+        year = min(2026, 1995 + int(31 * rng.random() ** 0.6))
+        date = fuzzy_date(rng, year)
+        chosen = list(dict.fromkeys(pick_person() for _ in range(rng.randint(2, 5))))
+        while len(chosen) < 2:
+            chosen.append(rng.choice(people))
+        roles = PARTS.get(kind, ("organizer", "attendee"))
+        participants = [
+            {
+                "entity": pid,
+                "part": roles[0] if i == 0 else roles[1] if i == 1 else "attendee",
+                "as": rng.choice(ROLE_TITLES),
+            }
+            for i, pid in enumerate(chosen)
+        ]
+        organizations = list(dict.fromkeys(pick_org() for _ in range(rng.randint(1, 3))))
+        place = pick_place() if rng.random() < 0.9 else None
+        where = f" in {names[place]}" if place else ""
+        first, second = names[chosen[0]], names[chosen[1]]
+        title = f"{first} {verbs[kind]} {second}{where}"
+        if len(title) < 60:
+            title += f" on {rng.choice(TOPICS)}"
+        title = title[:100].rstrip()
+        status = (
+            "happened"
+            if year < 2025 or rng.random() < 0.3
+            else rng.choice(["planned", "planned", "postponed", "cancelled"])
+        )
+        if status == "happened" and rng.random() < 0.02:
+            status = "cancelled"
+        cites = [cite(rng, source_ids) for _ in range(rng.randint(1, 3))]
+        as_of = date["latest"] or date["earliest"]
+        if date["edtf"].startswith("[") or rng.random() < 0.05:
+            date["phrase"] = rng.choice(
+                [
+                    "later this year",
+                    "earlier this month",
+                    "last week",
+                    "at the beginning of next year",
+                    "recently",
+                ]
+            )
+            date["resolved_against"] = as_of
+        event_id = f"{(date['earliest'] or date['latest'])[:10]}-{slug(title)[:60].strip('-')}-{n}"
+        events.append(
+            {
+                "id": event_id,
+                "kind": kind,
+                "title": title,
+                "date": date,
+                "place": place,
+                "participants": participants,
+                "organizations": organizations,
+                "topics": rng.sample(TOPICS, rng.randint(1, 4)),
+                "tags": rng.sample(TAGS, rng.randint(1, 5)),
+                "summary": sentence(rng, 200, 400, f"{first} and {second} met{where} and"),
+                "status": status,
+                "status_history": [{"status": status, "as_of": as_of, "sources": cites[:1]}],
+                "fulfils": None,
+                "fulfilled_by": None,
+                "related_events": [],
+                "sources": cites,
+            }
+        )
+    # planned events fulfilled by a later one, each pointing at the other
+    for before, after in zip(events[::97], events[1::97], strict=False):
+        if before["status"] == "planned" and not after["fulfils"]:
+            before["fulfilled_by"], after["fulfils"] = after["id"], before["id"]
+            after["related_events"] = [before["id"]]
+
+    partnerships = []
+    for n in range(max(2, n_entities // 200)):
+        parties = rng.sample(orgs, 2)
+        related = [e["id"] for e in rng.sample(events, min(len(events), 20))]
+        partnerships.append(
+            {
+                "id": f"partnership-{parties[0]}-{n}"[:110],
+                "parties": parties,
+                "areas": rng.sample(TAGS, 5),
+                "summary": sentence(rng, 200, 400, "A partnership that"),
+                "events": related,
+                "sources": [cite(rng, source_ids)],
+            }
+        )
+
+    def numbered(records: list[Json]) -> dict[str, Json]:
+        return {str(n): record for n, record in enumerate(records, 1)}
+
+    return {
+        "meta": {
+            "1": {
+                "schema_version": SCHEMA_VERSION,
+                "created": "2026-01-01T00:00:00Z",
+                "name": f"benchmark store, {n_events} events (seed {seed})",
+            }
+        },
+        "sources": numbered(sources),
+        "entities": numbered(entities),
+        "events": numbered(events),
+        "partnerships": numbered(partnerships),
+        "history": {},
+    }
+
+
+def _entity(
+    rng: random.Random,
+    entity_id: str,
+    kind: str,
+    name: str,
+    aliases: list[str],
+    description: str,
+    source_ids: list[str],
+) -> Json:
+    return {
+        "id": entity_id,
+        "kind": kind,
+        "name": name,
+        "aliases": aliases,
+        "description": description,
+        "tags": rng.sample(TAGS, rng.randint(1, 3)),
+        "external_ids": {},
+        "roles": [],
+        "related": [],
+        "sources": [cite(rng, source_ids) for _ in range(rng.randint(1, 2))],
+    }
+
+
+def _role(rng: random.Random, orgs: list[str], source_ids: list[str]) -> Json:
+    first = f"{rng.randint(1995, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    last = f"{int(first[:4]) + rng.randint(0, 2)}{first[4:]}"
+    dated = rng.random() < 0.4
+    return {
+        "title": rng.choice(ROLE_TITLES),
+        "organization": rng.choice(orgs),
+        "from": FuzzyDate.from_edtf(first[:7]).to_dict() if dated else None,
+        "until": FuzzyDate.from_edtf(last[:4]).to_dict() if dated and rng.random() < 0.5 else None,
+        "first_cited": first,
+        "last_cited": last,
+        "sources": [cite(rng, source_ids)],
+    }
+
+
+def probes(tables: Json) -> Json:
+    """What the benchmark asks of a store: a word, a date window and an entity of middling fame."""
+    people = [e for e in tables["entities"].values() if e["kind"] == "person"]
+    return {
+        "search": SEARCH_WORD,
+        "since": TIMELINE_WINDOW[0],
+        "until": TIMELINE_WINDOW[1],
+        # the Picker ranks people by list order: the 20th is busy but not the busiest
+        "show": people[min(len(people) - 1, 19)]["id"],
+        "events": len(tables["events"]),
+        "entities": len(tables["entities"]),
+    }
+
+
+def check(tables: Json, sample: int | None = None) -> None:
+    """Validate records and references (every record, or every `sample`-th); raise if bad."""
+    ids: set[str] = set()
+    for table in VALIDATORS:
+        ids.update(r["id"] for r in tables[table].values())
+    count = sum(len(tables[t]) for t in VALIDATORS)
+    if len(ids) != count:
+        raise ValueError(f"ids are not unique: {count} records, {len(ids)} ids")
+    for table, validate in VALIDATORS.items():
+        for n, record in enumerate(tables[table].values()):
+            if sample and n % sample:
+                continue
+            validate(record)
+            for field, ref in references(table, record):
+                if ref not in ids:
+                    raise ValueError(f"{record['id']}: {field} refers to missing {ref!r}")
+
+
+def generate_store(
+    path: str | Path, n_events: int, seed: int = SEED, *, validate: bool = False
+) -> Json:
+    """Write a store of `n_events` events at `path`, its probes beside it; return the probes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tables = generate_tables(n_events, seed)
+    if validate:
+        check(tables)
+    found = probes(tables)
+    write_atomic(path, dumps(tables))
+    probe_path(path).write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+    return found
+
+
+def probe_path(store: Path) -> Path:
+    return store.with_name(store.name + ".probes.json")
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower()
+    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    number = text[:-1] if factor > 1 else text
+    try:
+        value = int(float(number) * factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 10k, 100k, 1m)") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a size must be positive: {text!r}")
+    return value
+
+
+def size_label(n: int) -> str:
+    if n % 1_000_000 == 0:
+        return f"{n // 1_000_000}m"
+    if n % 1_000 == 0:
+        return f"{n // 1_000}k"
+    return str(n)
+
+
+def store_path(out: Path, n_events: int) -> Path:
+    return out / f"events-{size_label(n_events)}.json"
+
+
+def ensure_store(out: Path, n_events: int, *, log: Any = None) -> tuple[Path, Json]:
+    """The store of this size, generated only if it is not there yet."""
+    path = store_path(out, n_events)
+    if path.exists() and probe_path(path).exists():
+        return path, json.loads(probe_path(path).read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    found = generate_store(path, n_events)
+    if log:
+        mb = path.stat().st_size / 1e6
+        log(f"generated {path} ({mb:.0f} MB) in {time.perf_counter() - started:.1f} s")
+    return path, found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10k,100k", help="comma-separated: 10k,100k,1m")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder of the stores")
+    parser.add_argument("--check", action="store_true", help="validate every record first")
+    parser.add_argument("--force", action="store_true", help="regenerate existing stores")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for size in [parse_size(s) for s in args.sizes.split(",") if s.strip()]:
+        path = store_path(args.out, size)
+        started = time.perf_counter()
+        if args.force or not path.exists() or args.check:
+            tables = generate_tables(size)
+            if args.check:
+                check(tables)
+            write_atomic(path, dumps(tables))
+            probe_path(path).write_text(json.dumps(probes(tables), indent=2) + "\n")
+            del tables
+        mb = path.stat().st_size / 1e6
+        print(f"{path}: {mb:.0f} MB, {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
