@@ -269,7 +269,11 @@ def _mode_of(path: Path) -> int:
 def _write_error(path: Path, exc: OSError) -> StoreError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return StoreError(f"cannot write {path}: the disk is full; the store is unchanged")
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if exc.errno == errno.EROFS:
+        return StoreError(
+            f"cannot write {path}: the file system is read-only; the store is unchanged"
+        )
+    if exc.errno in (errno.EACCES, errno.EPERM):
         return StoreError(f"cannot write {path}: permission denied; the store is unchanged")
     return StoreError(f"cannot write {path}: {exc.strerror or exc}; the store is unchanged")
 
@@ -446,7 +450,13 @@ class Store:
     def lock(self) -> Any:
         from filelock import FileLock
 
-        timeout = float(os.environ.get(ENV_LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT))
+        text = os.environ.get(ENV_LOCK_TIMEOUT, "").strip()
+        try:
+            timeout = float(text) if text else DEFAULT_LOCK_TIMEOUT
+        except ValueError:
+            raise InvalidInput(
+                f"{ENV_LOCK_TIMEOUT} must be a number of seconds, not {text!r}"
+            ) from None
         return FileLock(f"{self.path}.lock", timeout=timeout)
 
     @contextlib.contextmanager

@@ -1,0 +1,210 @@
+"""Writes that cannot finish: a writer killed with SIGKILL at any moment, a read-only store, a
+store locked by a stuck process, a full disk. Each leaves the old (or the new) store, valid, and
+the commands that fail say so with exit code 3."""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from partnerkb.model import VALIDATORS
+from partnerkb.store import Store, read_store
+
+NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
+MEETING = ["--participant", "icesco", "--participant", "morocco", "--source", NEWSAZ]
+
+# Adds meetings until killed, printing nothing: the test kills it at a random moment.
+ENDLESS_WRITER = textwrap.dedent(
+    """
+    import sys
+    from partnerkb.cli.app import app
+
+    store, first = sys.argv[1], int(sys.argv[2])
+    for n in range(first, first + 10_000):
+        day = f"{1000 + n // 300}-{n % 300 // 28 % 12 + 1:02d}-{n % 28 + 1:02d}"
+        try:
+            app(["add-meeting", "--db", store, "--date", day, "--participant", "icesco",
+                 "--participant", "morocco", "--source", "newsaz-2024-01-31-samadov-almalik",
+                 "--allow-duplicate"])
+        except SystemExit:
+            pass
+    """
+)
+
+
+def assert_valid(path: Path) -> dict[str, dict]:
+    data = read_store(path)  # raises on a half-written or corrupt file
+    for table in VALIDATORS:
+        for record in data.records(table):
+            VALIDATORS[table](record)
+    return {e["id"]: e for e in data.records("events")}
+
+
+@pytest.fixture
+def bigger_store(shipped_copy: Path) -> Path:
+    """The shipped store plus 2,000 events, so that a write takes long enough to be cut."""
+    with Store(shipped_copy).transaction("grow") as tx:
+        template = read_store(shipped_copy).find("events", "2024-01-30-samadov-almalik-rabat")
+        for n in range(2000):
+            tx.insert("events", {**template, "id": f"filler-{n}", "title": f"Filler {n}"})
+    return shipped_copy
+
+
+def _kill_when_writing(writer: subprocess.Popen, folder: Path, timeout: float = 5.0) -> bool:
+    """SIGKILL the writer as soon as its temporary file appears: in the middle of a write."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(name.endswith(".tmp") for name in os.listdir(folder)):
+            writer.send_signal(signal.SIGKILL)
+            return True
+    writer.send_signal(signal.SIGKILL)
+    return False
+
+
+def test_a_writer_killed_at_any_moment_leaves_the_old_or_the_new_store(bigger_store):
+    rng = random.Random(20240130)
+    known = assert_valid(bigger_store)
+    grown = mid_write = 0
+    for attempt in range(8):
+        for leftover in bigger_store.parent.glob(".*.tmp"):
+            leftover.unlink()
+        writer = subprocess.Popen(
+            [sys.executable, "-c", ENDLESS_WRITER, str(bigger_store), str(attempt * 1000)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if attempt % 2:  # at a random moment: starting, reading, writing, between commands
+            time.sleep(rng.uniform(0.3, 1.0))
+            writer.send_signal(signal.SIGKILL)
+        else:  # while the new file is being written
+            mid_write += _kill_when_writing(writer, bigger_store.parent)
+        writer.wait()
+        now = assert_valid(bigger_store)
+        assert set(known) <= set(now)  # nothing that was written is ever lost
+        grown += len(now) - len(known)
+        known = now
+    assert mid_write >= 1  # some kills did land in the middle of a write
+    assert grown > 0  # and the writers did write between the kills
+
+
+def test_temporary_files_of_killed_writers_are_cleaned_by_the_next_write(shipped_copy, cli):
+    stale = shipped_copy.parent / f".{shipped_copy.name}.abc123.tmp"
+    stale.write_bytes(b'{"half": ')
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    result = cli("add-meeting", "--db", str(shipped_copy), "--date", "2020", *MEETING)
+    assert result.exit_code == 0, result.stderr
+    assert not stale.exists()
+
+
+def test_a_read_only_store_is_refused_with_exit_3_and_left_intact(shipped_copy, cli):
+    before = shipped_copy.read_bytes()
+    shipped_copy.chmod(0o444)
+    try:
+        result = cli("add-meeting", "--db", str(shipped_copy), "--date", "2020", *MEETING)
+    finally:
+        shipped_copy.chmod(0o644)
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"error: the store {shipped_copy} is read-only")
+    assert "chmod" in result.stderr
+    assert shipped_copy.read_bytes() == before
+
+
+def test_a_read_only_file_system_is_exit_3_and_the_store_is_intact(shipped_copy, cli, monkeypatch):
+    before = shipped_copy.read_bytes()
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    result = cli("add-meeting", "--db", str(shipped_copy), "--date", "2020", *MEETING)
+    assert result.exit_code == 3
+    assert "the file system is read-only; the store is unchanged" in result.stderr
+    assert shipped_copy.read_bytes() == before
+
+
+def test_a_full_disk_is_exit_3_and_the_store_is_intact(shipped_copy, cli, monkeypatch):
+    before = shipped_copy.read_bytes()
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    result = cli("add-meeting", "--db", str(shipped_copy), "--date", "2020", *MEETING)
+    assert result.exit_code == 3
+    assert "the disk is full; the store is unchanged" in result.stderr
+    assert result.stdout == ""
+    assert shipped_copy.read_bytes() == before
+    assert not [p for p in shipped_copy.parent.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_store_locked_by_a_stuck_process_times_out_with_exit_3(shipped_copy, cli):
+    before = shipped_copy.read_bytes()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom filelock import FileLock\n"
+            "lock = FileLock(sys.argv[1])\nlock.acquire()\n"
+            "print('held', flush=True)\ntime.sleep(60)\n",
+            f"{shipped_copy}.lock",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        started = time.monotonic()
+        result = cli(
+            "add-meeting",
+            "--db",
+            str(shipped_copy),
+            "--date",
+            "2020",
+            *MEETING,
+            env={"PARTNERKB_LOCK_TIMEOUT": "0.3"},
+        )
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 3
+    assert "is locked by another partnerkb process (waited 0.3 s)" in result.stderr
+    assert "PARTNERKB_LOCK_TIMEOUT" in result.stderr
+    assert waited < 5
+    assert shipped_copy.read_bytes() == before
+    # once the stuck process is gone, writing works again
+    again = cli("add-meeting", "--db", str(shipped_copy), "--date", "2020", *MEETING)
+    assert again.exit_code == 0, again.stderr
+
+
+def test_a_lock_timeout_that_is_not_a_number_is_a_usage_error(shipped_copy, cli):
+    result = cli(
+        "add-meeting",
+        "--db",
+        str(shipped_copy),
+        "--date",
+        "2020",
+        *MEETING,
+        env={"PARTNERKB_LOCK_TIMEOUT": "soon"},
+    )
+    assert result.exit_code == 2
+    assert "PARTNERKB_LOCK_TIMEOUT must be a number of seconds" in result.stderr
+
+
+def test_a_corrupt_store_is_never_overwritten_by_a_write(shipped_copy, cli):
+    shipped_copy.write_bytes(b'{"meta": {"1": {"schema_version": 1}}, "events": ')
+    before = shipped_copy.read_bytes()
+    result = cli("add-meeting", "--db", str(shipped_copy), "--date", "2020", *MEETING)
+    assert result.exit_code == 3
+    assert shipped_copy.read_bytes() == before
