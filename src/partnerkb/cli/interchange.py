@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..errors import InvalidInput, NoMatch, StoreError
 from .common import DbOption, info, open_kb
+
+if TYPE_CHECKING:
+    from ..interchange.importer import ImportReport
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid",
                   "sqlite")  # fmt: skip
@@ -205,11 +208,220 @@ def schema_command(
         sys.stdout.write(schema_text())
 
 
-def import_command() -> None:
-    """Import records (placeholder).
+def import_command(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(metavar="FILE|-", help="The file to import, or - for stdin.")
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="csv, jsonl or json. Default: from the file's extension, or from its content.",
+            callback=_choice(IMPORT_FORMATS),
+            show_default=False,
+        ),
+    ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping",
+            "-m",
+            help="A JSON mapping file, or a shipped mapping: us-official-travels.",
+            show_default=False,
+        ),
+    ] = None,
+    map_pairs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help='Columns to fields: "Date=date,Traveler=participants" (repeatable).',
+            show_default=False,
+        ),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(
+            "--key", help="The column whose value is each record's id.", show_default=False
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="The source (id or title) that rows without a source column cite.",
+            show_default=False,
+        ),
+    ] = None,
+    create_missing: Annotated[
+        bool,
+        typer.Option(
+            "--create-missing",
+            help="Record the participants, places and organizations not in the store yet.",
+        ),
+    ] = False,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind",
+            help='The kind of an entity --create-missing records: "Azerbaijan=country".',
+            show_default=False,
+        ),
+    ] = None,
+    new_kind: Annotated[
+        bool, typer.Option("--new-kind", help="Accept kinds the store does not know yet.")
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Import the valid rows and list the others on stderr."),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be added and updated; write nothing.")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Import events, entities and sources from CSV, JSON Lines or JSON, in one write.
+
+    Records as exported (export --format json|jsonl) come back as they were. Flat rows (a CSV
+    with a header, or JSON objects of texts) become events through a column mapping: columns
+    named like fields (the header of export --format csv) map themselves; --map renames; a mapping
+    file does more (see docs/interchange.md). Importing the same file twice adds nothing; a changed
+    row updates its record and says so. Every row is checked before anything is written.
+
+    Prints the ids of the records added or updated; the report goes to stderr.
 
     \b
     Examples:
-      partnerkb import events.csv
+      partnerkb export --format jsonl > kb.jsonl && partnerkb --db copy.json import kb.jsonl
+      partnerkb import meetings.csv --map "Date=date,Who=participants" --source my-notes
+      partnerkb import us-official-travels.csv --mapping us-official-travels --dry-run
+      partnerkb timeline --format jsonl | partnerkb --db other.json import -
     """
-    raise InvalidInput("not yet")
+    from datetime import date
+
+    from ..interchange.importer import (
+        ImportFailed,
+        ImportOptions,
+        import_rows,
+        read_source,
+        sniff_format,
+    )
+    from ..interchange.mapping import load_mapping, parse_map_option
+    from ..writes import parse_assignment, prepare_store
+    from .common import store_location
+    from .write import _command_line
+
+    content = _read_input(file)
+    chosen = fmt or _format_of(file) or sniff_format(content)
+    options = ImportOptions(
+        today=date.today(),
+        mapping=load_mapping(mapping) if mapping else None,
+        map_pairs=parse_map_option(map_pairs) if map_pairs else None,
+        key=key,
+        source=source,
+        create_missing=create_missing,
+        entity_kinds=dict(parse_assignment("--kind", k) for k in kind or []),
+        new_kind=new_kind,
+        skip_invalid=skip_invalid,
+    )
+    flat = bool(mapping or map_pairs or key)
+    rows = read_source(content, chosen, flat=flat)
+    if not rows.rows and not rows.errors:
+        raise InvalidInput(f"{_name(file)} holds no rows to import")
+    store, created = prepare_store(store_location(ctx, db), dry_run=dry_run)
+    if created is not None:
+        info(f"created your own store at {created} (a copy of the shipped knowledge base); "
+             "partnerkb uses it from now on")  # fmt: skip
+    try:
+        with store.transaction(_command_line(ctx), dry_run=dry_run) as tx:
+            report = import_rows(tx, rows, options)
+    except ImportFailed as exc:
+        for error in exc.errors[:MAX_LISTED]:
+            info(f"error: {error}")
+        if len(exc.errors) > MAX_LISTED:
+            info(f"… and {len(exc.errors) - MAX_LISTED} more")
+        raise
+    _report_import(report, dry_run)
+
+
+MAX_LISTED = 50
+
+
+def _name(file: str) -> str:
+    return "stdin" if file == "-" else file
+
+
+def _read_input(file: str) -> bytes:
+    if file == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(file).read_bytes()
+    except FileNotFoundError:
+        raise InvalidInput(f"no file {file!r}") from None
+    except IsADirectoryError:
+        raise InvalidInput(f"{file} is a directory, not a file to import") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
+
+
+def _format_of(file: str) -> str | None:
+    suffix = Path(file).suffix.lower() if file != "-" else ""
+    return {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}.get(suffix)
+
+
+def _report_import(report: ImportReport, dry_run: bool) -> None:
+    from ..writes import SINGULAR
+
+    would = "would be " if dry_run else ""
+    if report.ignored_columns:
+        plural = "s" if len(report.ignored_columns) > 1 else ""
+        info(f"ignored column{plural}: {', '.join(report.ignored_columns)} (no field reads them)")
+    for error in report.invalid[:MAX_LISTED]:
+        info(f"skipped {error}")
+    if len(report.invalid) > MAX_LISTED:
+        info(f"… and {len(report.invalid) - MAX_LISTED} more invalid rows skipped")
+    for label in report.created[:MAX_LISTED]:
+        info(f"{would}created {label}")
+    for table, record_id, fields in report.updated[:MAX_LISTED]:
+        info(f"{would}updated {SINGULAR[table]} {record_id}: {', '.join(fields)}")
+    if len(report.updated) > MAX_LISTED:
+        info(f"… and {len(report.updated) - MAX_LISTED} more updated")
+    for _table, record_id in report.added:
+        sys.stdout.write(record_id + "\n")
+    for _table, record_id, _fields in report.updated:
+        sys.stdout.write(record_id + "\n")
+    info(_summary(report, dry_run))
+
+
+def _counts(pairs: list[tuple[str, str]]) -> str:
+    from collections import Counter
+
+    counts = Counter(table for table, _ in pairs)
+    order = ("events", "entities", "sources", "partnerships")
+    parts = [f"{counts[t]} {t if counts[t] != 1 else t[:-1].replace('entitie', 'entity')}"
+             for t in order if counts[t]]  # fmt: skip
+    return ", ".join(parts) if parts else "nothing"
+
+
+def _summary(report: ImportReport, dry_run: bool) -> str:
+    added = _counts(report.added)
+    updated = _counts([(t, i) for t, i, _ in report.updated])
+    skipped = len(report.unchanged) + report.duplicates + len(report.invalid)
+    verb = (
+        ("would add", "would update", "would skip") if dry_run else ("added", "updated", "skipped")
+    )
+    text = f"{verb[0]} {added}; {verb[1]} {updated}; {verb[2]} {skipped}"
+    details = []
+    if report.unchanged:
+        details.append(f"{len(report.unchanged)} unchanged")
+    if report.duplicates:
+        details.append(f"{report.duplicates} repeated rows")
+    if report.invalid:
+        details.append(f"{len(report.invalid)} invalid")
+    if details:
+        text += f" ({', '.join(details)})"
+    text += f" — {report.rows} row{'s' if report.rows != 1 else ''} read"
+    if dry_run:
+        text += "; dry run: nothing was written"
+    return text

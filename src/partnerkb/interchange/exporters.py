@@ -71,7 +71,7 @@ def select(kb: KnowledgeBase, spec: EventFilter | None = None) -> Selection:
     filtered = spec is not None and spec != EventFilter()
     events = filter_events(kb, spec or EventFilter())
     if not filtered:
-        whole = {table: kb.records(table) for table in TABLES}
+        whole = {table: in_store_order(kb, table) for table in TABLES}
     else:
         whole = _closure(kb, events)
     entity_scope = spec.entities if spec else ()
@@ -94,15 +94,21 @@ def _closure(kb: KnowledgeBase, events: list[Json]) -> dict[str, list[Json]]:
                 included.add(ref)
                 todo.append(found)
     whole = {
-        table: [r for r in kb.records(table) if r["id"] in included]
+        table: [r for r in in_store_order(kb, table) if r["id"] in included]
         for table in ("sources", "entities", "events")
     }
     whole["partnerships"] = [
         p
-        for p in kb.records("partnerships")
+        for p in in_store_order(kb, "partnerships")
         if all(ref in included for _, ref in references("partnerships", p))
     ]
     return whole
+
+
+def in_store_order(kb: KnowledgeBase, table: str) -> list[Json]:
+    """A table's records by document number (the file's keys sort as text: "10" < "2")."""
+    records = kb.data.tables[table]
+    return [records[k] for k in sorted(records, key=int)]
 
 
 def _title(kb: KnowledgeBase, entities: tuple[str, ...]) -> str:
