@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from partnerkb.cli import write as write_cli
 from partnerkb.store import read_store
@@ -721,3 +723,92 @@ def test_add_event_accepts_organizations_without_participants(cli, shipped_copy)
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "2024-10-icesco-morocco\n"
+
+
+def test_a_real_terminal_is_asked_for_missing_fields(shipped_copy):
+    """Through a pseudo-terminal (stdin and stdout both TTYs), as a person would type."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    script = str(Path(sys.executable).with_name("partnerkb"))
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: partnerkb on the terminal
+        os.execv(script, [script, "add-meeting", "--db", str(shipped_copy)])
+    answers = [
+        ("Date", "2024-02-02"),
+        ("Participants", "Nazim Samadov:guest; AlMalik:host"),
+        ("Place", "Rabat"),
+        ("Source id", NEWSAZ),
+    ]
+    screen = b""
+
+    def read_until(text: bytes, timeout: float = 20.0) -> None:
+        nonlocal screen
+        deadline = time.monotonic() + timeout
+        while text not in screen and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    screen += os.read(fd, 4096)
+                except OSError:
+                    return
+
+    for prompt, answer in answers:
+        read_until(prompt.encode())
+        os.write(fd, answer.encode() + b"\n")
+    read_until(b"added event")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    text = screen.decode(errors="replace")
+    assert os.WEXITSTATUS(status) == 0, text
+    assert "2024-02-02-samadov-almalik-rabat" in text
+    assert "2024-02-02-samadov-almalik-rabat" in events(shipped_copy)
+
+
+# -- properties -------------------------------------------------------------------------------
+
+free_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    day=st.one_of(free_text, st.dates().map(str)),
+    name=st.one_of(free_text, st.sampled_from(["icesco", "AlMalik", "Şuşa", "nazim-samadov"])),
+    title=st.one_of(st.none(), free_text),
+)
+def test_any_input_is_either_recorded_and_undoable_or_refused_in_one_line(
+    cli, shipped_copy, day, name, title
+):
+    before = shipped_copy.read_bytes()
+    args = ["--date", day, "--participant", name, "--participant", "morocco", "--source", NEWSAZ]
+    result = add(cli, shipped_copy, *args, *(["--title", title] if title is not None else []))
+    if result.exit_code == 0:
+        assert len(result.stdout.splitlines()) == 1
+        undo = cli("undo", "--db", str(shipped_copy), "--yes")
+        assert undo.exit_code == 0, undo.stderr
+        after = read_store(shipped_copy)
+        assert after.records("events") == read_store_bytes(before).records("events")
+        shipped_copy.write_bytes(before)
+    else:
+        assert result.exit_code == 2, result.stderr
+        assert result.stderr.startswith("error: ")
+        assert len([line for line in result.stderr.splitlines() if line.startswith("error")]) == 1
+        assert result.stdout == ""
+        assert shipped_copy.read_bytes() == before
+
+
+def read_store_bytes(content: bytes):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "kb.json"
+        path.write_bytes(content)
+        return read_store(path)
