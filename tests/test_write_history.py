@@ -246,3 +246,13 @@ def test_writing_to_a_missing_store_given_by_path_says_how_to_create_it(cli, tmp
     result = add_meeting(cli, tmp_path / "nope.json", "2020")
     assert result.exit_code == 3
     assert "partnerkb init" in result.stderr
+
+
+def test_the_shipped_file_given_by_path_is_never_written(cli):
+    shipped = shipped_store_path()
+    before = shipped.read_bytes()
+    result = add_meeting(cli, shipped, "2020")
+    assert result.exit_code == 3
+    assert "never modified" in result.stderr
+    assert "init --with-shipped" in result.stderr
+    assert shipped.read_bytes() == before

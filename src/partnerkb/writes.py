@@ -294,12 +294,25 @@ def prepare_store(location: StoreLocation, *, dry_run: bool = False) -> tuple[St
     user's data directory: the shipped file is never written. A dry run creates nothing.
     """
     if not location.is_shipped:
+        if not dry_run and _same_file(location.path, shipped_store_path()):
+            raise StoreError(
+                f"{location.path} is the knowledge base shipped with partnerkb; it is never "
+                "modified",
+                hint="write to your own copy: partnerkb init --with-shipped --db PATH",
+            )
         return Store(location), None
     if dry_run:
         return Store(location), None
     store = Store(StoreLocation(user_store_path(), "user"))
     created = store.create_if_missing(read_store(location.path))
     return store, store.path if created else None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
 
 
 def init_store(path: Path, *, with_shipped: bool, name: str = "") -> Store:
