@@ -337,8 +337,12 @@ def import_command(
         with store.transaction(_command_line(ctx), dry_run=dry_run) as tx:
             report = import_rows(tx, rows, options)
     except ImportFailed as exc:
+        hints: set[str] = set()
         for error in exc.errors[:MAX_LISTED]:
             info(f"error: {error}")
+            if error.hint and error.hint not in hints:  # once: a hundred rows may share one
+                hints.add(error.hint)
+                info(f"hint: {error.hint}")
         if len(exc.errors) > MAX_LISTED:
             info(f"… and {len(exc.errors) - MAX_LISTED} more")
         raise

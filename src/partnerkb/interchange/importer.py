@@ -34,7 +34,7 @@ from typing import Any
 
 from ..dates import FuzzyDate, parse_date
 from ..errors import InvalidInput, NotFound, PartnerkbError
-from ..model import VALIDATORS, slugify
+from ..model import VALIDATORS, references, slugify
 from ..queries import TYPE_OF_TABLE
 from ..store import StoreData, Transaction
 from ..textfold import fold
@@ -593,12 +593,18 @@ class _Planner:
 
     @staticmethod
     def _kept_locators(before: list[Json], after: list[Json]) -> list[Json]:
-        """A source cited again without a locator keeps the locator stored."""
-        stored = {c["source"]: c for c in before}
-        return [
-            cite if cite.get("locator") or cite["source"] not in stored else stored[cite["source"]]
-            for cite in after
-        ]
+        """A source cited again without a locator keeps its stored citations (one source may be
+        cited for several facts, with several locators)."""
+        stored: dict[str, list[Json]] = {}
+        for cite in before:
+            stored.setdefault(cite["source"], []).append(cite)
+        out: list[Json] = []
+        for cite in after:
+            if cite.get("locator") or cite["source"] not in stored:
+                out.append(cite)
+            else:
+                out.extend(c for c in stored[cite["source"]] if c not in out)
+        return out
 
     # -- entities a row names -----------------------------------------------------------------
     def entities_of(
@@ -872,6 +878,13 @@ class _Planner:
             for record_table, label, record in self.whole.values():
                 if record_table == table:
                     put(table, label, record)
+        # a record as exported may cite what neither the store nor the file holds
+        for table, label, record in self.whole.values():
+            for field_name, ref in references(table, record):
+                if self.data.get(ref) is None:
+                    message = f"{field_name} refers to {ref!r}, in neither the store nor the file"
+                    errors.append(RowError(label, message))
+                    break
         return errors
 
     def _entity_record(self, entity_id: str, declared: _DeclaredEntity) -> Json:
