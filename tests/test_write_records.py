@@ -413,6 +413,7 @@ def test_remove_asks_on_a_terminal(cli, shipped_copy, monkeypatch):
     assert find(shipped_copy, added) is not None
     accepted = run(cli, shipped_copy, "remove", added, input="y\n")
     assert accepted.exit_code == 0, accepted.stderr
+    assert f"will remove source {added}" in accepted.stderr
     assert find(shipped_copy, added) is None
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, PartnerkbError
 from .common import DbOption, FormatOption, info, store_location
 
 if TYPE_CHECKING:
@@ -677,7 +677,7 @@ def _ask_kinds(
     location = store_location(ctx, db)
     try:
         data = read_store(location.path)
-    except Exception:  # noqa: BLE001 - the write itself reports a store problem
+    except PartnerkbError:  # the write itself reports the store problem
         return
     for name in unresolved_participants(data, draft, options):
         kind = typer.prompt(
@@ -1014,7 +1014,7 @@ def remove_command(
       partnerkb remove 2024-01-30-samadov-almalik-rabat-2 --yes
       partnerkb remove john-doe --cascade --yes
     """
-    from ..writes import WriteOptions, referrers
+    from ..writes import SINGULAR, WriteOptions, referrers
 
     if not dry_run:
         from ..store import read_store
@@ -1025,7 +1025,7 @@ def remove_command(
         if found is not None:
             refs = referrers(data, found[1]["id"])
             extra = f" and drop {len(refs)} reference(s) to it" if refs and cascade else ""
-            info(f"will remove {found[0][:-1]} {found[1]['id']}{extra}")
+            info(f"will remove {SINGULAR[found[0]]} {found[1]['id']}{extra}")
         _confirm("Remove it?", yes, "remove")
     options = WriteOptions(today=_today())
     outcomes = _run(ctx, db, dry_run, options, lambda w: [w.remove(record, cascade=cascade)])
