@@ -112,7 +112,7 @@ def meeting_args(ids: dict[str, Any], n: int) -> list[str]:
     day = f"{1700 + n // 336}-{n // 28 % 12 + 1:02d}-{n % 28 + 1:02d}"
     return ["--date", day, "--participant", people[n % len(people)],
             "--participant", people[(n * 7 + 1) % len(people)], "--source", ids["source"],
-            "--allow-duplicate"]  # fmt: skip
+            ]  # fmt: skip
 
 
 def batch_lines(ids: dict[str, Any], count: int, offset: int) -> bytes:
@@ -161,8 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                                  *meeting_args(ids, run)], env))  # fmt: skip
             floor.append(timed([PYTHON, "-c", FLOOR, str(work), "indent"], env))
             lines = batch_lines(ids, args.batch, 10_000 + run * args.batch)
-            batch.append(timed([*pkb, "add-meeting", "--db", str(work), "--from-json", "-",
-                                "--allow-duplicate"], env, stdin=lines))  # fmt: skip
+            batch.append(timed([*pkb, "add-meeting", "--db", str(work), "--from-json", "-"],
+                               env, stdin=lines))  # fmt: skip
             compact.append(timed([PYTHON, "-c", FLOOR, str(work), "compact"], env))
             nogc.append(timed([PYTHON, "-c", FLOOR, str(work), "nogc"], env))
         report["results"].append(ratio_line("add-meeting (one)", single, floor, 1.5))

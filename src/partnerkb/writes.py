@@ -538,7 +538,8 @@ class Writer:
         self._created_names: dict[str, str] = {}  # folded name -> id, made by this command
         self._source_keys: dict[Any, str] | None = None
         self._compact: dict[str, list[str]] | None = None
-        self._events_by_entity: dict[str, set[str]] | None = None
+        self._places: dict[str, set[str]] = {}
+        self._events_by_entity: dict[str, list[tuple[str, str, str, str]]] | None = None
         self._kinds: dict[str, set[str]] = {}
         self.created: list[tuple[str, str, str]] = []
 
@@ -910,19 +911,25 @@ class Writer:
             event.get("organizations") or []
         )
 
-    def _event_index(self) -> dict[str, set[str]]:
+    def _event_index(self) -> dict[str, list[tuple[str, str, str, str]]]:
+        """Entity -> (kind, earliest, latest, id) of the events it is in: a batch of a thousand
+        meetings checks each against its participants' events only, by plain tuple compares."""
         if self._events_by_entity is None:
-            index: dict[str, set[str]] = {}
+            index: dict[str, list[tuple[str, str, str, str]]] = {}
             for event in self.data.tables["events"].values():
-                for entity in self._involved(event):
-                    index.setdefault(entity, set()).add(event["id"])
+                self._add_to_index(index, event)
             self._events_by_entity = index
         return self._events_by_entity
 
+    def _add_to_index(self, index: dict[str, list[tuple[str, str, str, str]]], event: Json) -> None:
+        when = event.get("date") or {}
+        entry = (event["kind"], when.get("earliest") or "", when.get("latest") or "~", event["id"])
+        for entity in self._involved(event):
+            index.setdefault(entity, []).append(entry)
+
     def _index_event(self, event: Json) -> None:
         if self._events_by_entity is not None:
-            for entity in self._involved(event):
-                self._events_by_entity.setdefault(entity, set()).add(event["id"])
+            self._add_to_index(self._events_by_entity, event)
 
     def find_duplicate(self, record: Json) -> Json | None:
         """A stored event of the same kind, overlapping date, same or unknown place, that shares
@@ -931,16 +938,20 @@ class Writer:
         if not mine:
             return None
         index = self._event_index()
-        candidates = set().union(*(index.get(e, set()) for e in mine))
-        date_ = record["date"]
+        kind = record["kind"]
+        # an open end compares as "" (before any day) or "~" (after any day)
+        earliest = record["date"].get("earliest") or ""
+        latest = record["date"].get("latest") or "~"
+        candidates = {
+            event_id
+            for entity in mine
+            for k, start, end, event_id in index.get(entity, ())
+            if k == kind and start <= latest and end >= earliest
+        }
         for event_id in sorted(candidates):
             event = self.data.find("events", event_id)
-            if event is None or event["kind"] != record["kind"]:
-                continue
-            other = event.get("date") or {}
-            if not overlaps(date_["earliest"], date_["latest"], other.get("earliest"),
-                            other.get("latest")):  # fmt: skip
-                continue
+            if event is None or event["kind"] != kind:
+                continue  # changed since it was indexed
             if not self.same_place(event.get("place"), record.get("place")):
                 continue
             theirs = self._involved(event)
@@ -953,8 +964,12 @@ class Writer:
         """Unknown matches anything; a venue matches its city (ICESCO Headquarters, Rabat)."""
         if not a or not b or a == b:
             return True
-        kb = self.entity_kb()
-        return b in kb.places_within(a) or a in kb.places_within(b)
+        return b in self._within(a) or a in self._within(b)
+
+    def _within(self, place: str) -> set[str]:
+        if place not in self._places:
+            self._places[place] = self.entity_kb().places_within(place)
+        return self._places[place]
 
     def _attach(self, draft: EventDraft) -> Outcome:
         """The same event reported again: add the citation and whatever is new."""
