@@ -20,6 +20,7 @@ cells are defused, control characters shown as escapes.
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import json
@@ -197,6 +198,16 @@ def export_jsonl(selection: Selection) -> bytes:
 # ---------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=65536)
+def _edtf_label(edtf: str) -> str:
+    return edtf_display(edtf)
+
+
+def label_of(date_dict: Json | None) -> str:
+    """How a date reads (queries.date_label), remembered: many events share a date."""
+    return _edtf_label(date_dict["edtf"]) if date_dict else date_label(date_dict)
+
+
 def participant_cell(participant: Json) -> str:
     """'nazim-samadov:guest:Ambassador of Azerbaijan to Morocco' — add-meeting's syntax."""
     text = str(participant["entity"])
@@ -210,7 +221,7 @@ def participant_cell(participant: Json) -> str:
 CSV_COLUMNS = [
     Column("id", lambda e: e["id"]),
     Column("date", lambda e: e["date"]["edtf"]),
-    Column("date_display", lambda e: date_label(e["date"])),
+    Column("date_display", lambda e: label_of(e["date"])),
     Column("kind", lambda e: e["kind"]),
     Column("status", lambda e: e["status"]),
     Column("title", lambda e: e["title"]),
@@ -719,17 +730,18 @@ DOT_SHAPES = {"person": "ellipse", "organization": "box", "country": "box3d", "p
 @exporter("dot", "Graphviz: who met whom and which organizations partner, labelled")
 def export_dot(selection: Selection) -> bytes:
     graph = network(selection)
+    quoted = {node: _dot_string(node) for node in graph.nodes}
     lines = [f"graph {_dot_string(selection.title)} {{", "  overlap=false;", "  splines=true;",
              "  node [fontname=\"Helvetica\"];"]  # fmt: skip
     for node_id, entity in graph.nodes.items():
         shape = DOT_SHAPES.get(entity.get("kind", ""), "ellipse")
-        lines.append(f"  {_dot_string(node_id)} [label={_dot_string(entity.get('name'))}, "
+        lines.append(f"  {quoted[node_id]} [label={_dot_string(entity.get('name'))}, "
                      f"shape={shape}];")  # fmt: skip
     for (a, b), count in sorted(graph.met.items()):
         label = f"met: {count} event{'s' if count > 1 else ''}"
-        lines.append(f"  {_dot_string(a)} -- {_dot_string(b)} [label={_dot_string(label)}];")
+        lines.append(f"  {quoted[a]} -- {quoted[b]} [label={_dot_string(label)}];")
     for (a, b), why in sorted(graph.partners.items()):
-        lines.append(f"  {_dot_string(a)} -- {_dot_string(b)} "
+        lines.append(f"  {quoted[a]} -- {quoted[b]} "
                      f"[label={_dot_string('; '.join(why))}, style=bold, color=blue];")  # fmt: skip
     lines.append("}")
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -757,15 +769,16 @@ MERMAID_SHAPES = {"person": ("(", ")"), "organization": ("[", "]"), "country": (
 @exporter("mermaid", "a Mermaid graph of who met whom and which organizations partner")
 def export_mermaid(selection: Selection) -> bytes:
     graph = network(selection)
+    ids = {node: _mermaid_id(node) for node in graph.nodes}
     lines = ["graph LR"]
     for node_id, entity in graph.nodes.items():
         left, right = MERMAID_SHAPES.get(entity.get("kind", ""), ("(", ")"))
         lines.append(f"  {_mermaid_id(node_id)}{left}{_mermaid_label(entity.get('name'))}{right}")
     for (a, b), count in sorted(graph.met.items()):
         label = _mermaid_label(f"met: {count} event{'s' if count > 1 else ''}")
-        lines.append(f"  {_mermaid_id(a)} ---|{label}| {_mermaid_id(b)}")
+        lines.append(f"  {ids[a]} ---|{label}| {ids[b]}")
     for (a, b), why in sorted(graph.partners.items()):
-        lines.append(f"  {_mermaid_id(a)} ===|{_mermaid_label('; '.join(why))}| {_mermaid_id(b)}")
+        lines.append(f"  {ids[a]} ===|{_mermaid_label('; '.join(why))}| {ids[b]}")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -841,7 +854,7 @@ def export_sqlite(selection: Selection) -> bytes:
                 "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (e["id"], e["kind"], e["title"], e["date"]["edtf"], e["date"].get("earliest"),
-                     e["date"].get("latest"), date_label(e["date"]), e.get("place"), e["status"],
+                     e["date"].get("latest"), label_of(e["date"]), e.get("place"), e["status"],
                      e.get("summary"), _j(e.get("topics") or []), _j(e.get("tags") or []),
                      typology(e["kind"])["cameo"], typology(e["kind"])["plover"], _j(e))
                     for e in whole["events"]
