@@ -96,23 +96,32 @@ def timed(argv: list[str], env: dict[str, str], stdin: bytes | None = None) -> f
     return elapsed
 
 
-def pick_ids(store: Path) -> dict[str, Any]:
-    """Two people and a source of the generated store (loaded once, not timed)."""
+def pick_ids(store: Path, count: int) -> dict[str, Any]:
+    """Pairs of people who share no stored event, and a source (loaded once, not timed): the
+    meetings added are new, so the duplicate check runs in full and refuses none of them."""
     import orjson
 
     tables = orjson.loads(store.read_bytes())
     people = [e["id"] for e in tables["entities"].values() if e["kind"] == "person"]
-    sources = [s["id"] for s in tables["sources"].values()]
-    places = [e["id"] for e in tables["entities"].values() if e["kind"] == "place"]
-    return {"people": people[:200], "source": sources[0], "place": places[0] if places else None}
+    met = set()
+    for event in tables["events"].values():
+        ids = sorted({p["entity"] for p in event.get("participants") or []})
+        met.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    pairs = []
+    for n in range(len(people) * 3):
+        a, b = sorted((people[n % len(people)], people[(n * 7 + 3) % len(people)]))
+        if a != b and (a, b) not in met:
+            pairs.append((a, b))
+        if len(pairs) >= count:
+            break
+    source = next(iter(tables["sources"].values()))["id"]
+    return {"pairs": pairs, "source": source}
 
 
 def meeting_args(ids: dict[str, Any], n: int) -> list[str]:
-    people = ids["people"]
+    a, b = ids["pairs"][n % len(ids["pairs"])]
     day = f"{1700 + n // 336}-{n // 28 % 12 + 1:02d}-{n % 28 + 1:02d}"
-    return ["--date", day, "--participant", people[n % len(people)],
-            "--participant", people[(n * 7 + 1) % len(people)], "--source", ids["source"],
-            ]  # fmt: skip
+    return ["--date", day, "--participant", a, "--participant", b, "--source", ids["source"]]
 
 
 def batch_lines(ids: dict[str, Any], count: int, offset: int) -> bytes:
@@ -150,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp) / "store.json"
         shutil.copyfile(source, work)
         env = clean_env(Path(tmp))
-        ids = pick_ids(work)
+        ids = pick_ids(work, args.batch * args.runs + args.runs)
         size_mb = work.stat().st_size / 1e6
         print(f"store: {args.events:,} events ({size_label(args.events)}), {size_mb:.0f} MB\n")
 
@@ -160,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             single.append(timed([*pkb, "add-meeting", "--db", str(work),
                                  *meeting_args(ids, run)], env))  # fmt: skip
             floor.append(timed([PYTHON, "-c", FLOOR, str(work), "indent"], env))
-            lines = batch_lines(ids, args.batch, 10_000 + run * args.batch)
+            lines = batch_lines(ids, args.batch, args.runs + run * args.batch)
             batch.append(timed([*pkb, "add-meeting", "--db", str(work), "--from-json", "-"],
                                env, stdin=lines))  # fmt: skip
             compact.append(timed([PYTHON, "-c", FLOOR, str(work), "compact"], env))
