@@ -77,6 +77,7 @@ HIT_COLUMNS = [
     Column("title", _get("title"), highlight=True),
     Column("score", _get("score")),
     Column("matched", _get("matched")),
+    Column("via", _get("via")),
 ]
 ROLE_COLUMNS = [
     Column("title", _get("title")),
@@ -436,40 +437,101 @@ def _show_event(kb: KnowledgeBase, event: Json, output: str) -> None:
 def search_command(
     ctx: typer.Context,
     query: Annotated[
-        list[str], typer.Argument(help="Words to find; all must match. Quote a phrase.")
+        list[str],
+        typer.Argument(help="Words to find, in any spelling; all must match. Quote a phrase."),
     ],
     kind: Annotated[
         list[str] | None,
-        typer.Option("--kind", "-k", help="Only records of this kind.", show_default=False),
+        typer.Option(
+            "--kind",
+            "-k",
+            help="Only records of this kind (meeting, person...) or type (event, entity, "
+            "source, partnership); repeatable.",
+            show_default=False,
+        ),
     ] = None,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--entity",
+            "-e",
+            help="Only events involving this entity (id or name); repeat to require several.",
+            show_default=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help='Only events that end on or after this date: "2023", "May 2024", "last year", '
+            '"3 months ago".',
+            show_default=False,
+        ),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Only events that start on or before this date.", show_default=False),
+    ] = None,
+    planned: Annotated[
+        bool, typer.Option("--planned", help="Only planned or postponed events.")
+    ] = False,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="At most this many results.")
     ] = 50,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
-    """Search every text field, aliases included, case- and accent-insensitively; best first.
-
-    Exit code 1 when nothing matches.
+    """Find records however their names are spelled: accents, scripts and transliterations
+    (Şuşa, Shusha, Shushi), typos (Samdov), aliases. Best matches first, recent events first
+    at equal relevance; every format carries the score and the fields that matched. Searching
+    an entity also finds the events it took part in (`via`). --entity, --since, --until and
+    --planned search events only. Exit code 1 when nothing matches.
 
     \b
     Examples:
       partnerkb search Shusha
       partnerkb search Şuşa --format json
-      partnerkb search "culture capital" --kind designation
+      partnerkb search Samadov --kind meeting --since 2024
+      partnerkb search "culture capital" --until "May 2024"
+      partnerkb search ICESCO --entity azerbaijan --planned
     """
-    from ..search import hit_row, parse_query, search
+    from ..search import SearchFilter, group_rows, hit_row, search, store_fingerprint
+    from .common import info, store_location
 
+    # taken before the store is read, so that an index never outlives a change to the store
+    fingerprint = store_fingerprint(store_location(ctx, db).path)
     kb = open_kb(ctx, db)
-    text = " ".join(query)
-    hits = search(kb, text)
-    if kind:
-        kinds = {k.lower() for k in kind}
-        hits = [h for h in hits if h.record.get("kind") in kinds]
-        if not hits:
-            from ..errors import NoMatch
-
-            raise NoMatch(f"nothing of kind {', '.join(kinds)} matches {text!r}")
-    rows = [hit_row(kb, h) for h in hits[:limit]]
-    emit(rows, HIT_COLUMNS, choose_format(fmt), title=f"Search: {text}",
-         highlight_terms=parse_query(text))  # fmt: skip
+    start, end = parse_since_until(since, until)
+    spec = SearchFilter(
+        kinds=tuple(k.lower() for k in kind or []),
+        entities=tuple(kb.resolve(e, ("entities",))[1]["id"] for e in entity or []),
+        since=start,
+        until=end,
+        statuses=("planned", "postponed") if planned else (),
+    )
+    result = search(kb, query, spec, limit=limit, fingerprint=fingerprint)
+    rows = [hit_row(kb, h) for h in result.hits]
+    if result.total > len(rows):
+        info(f"showing the best {len(rows)} of {result.total} matches; --limit shows more")
+    output = choose_format(fmt)
+    title = f"Search: {' '.join(query)}"
+    if output != "table":
+        emit(rows, HIT_COLUMNS, output, title=title)
+        return
+    # the table: what matched first (wide enough for group headings), the id under it
+    columns = [
+        Column("match", _get("title"), highlight=True, detail=_get("id")),
+        Column("kind", _get("kind")),
+        Column("date", _get("date"), style="cyan", max_width=24),
+        Column("score", _get("score")),
+        Column("matched", _get("matched"), max_width=24),
+    ]
+    groups = group_rows(kb, rows)
+    heading = {row["id"]: name for name, members in groups for row in members}
+    emit(
+        [row for _, members in groups for row in members],
+        columns,
+        output,
+        title=title,
+        group=(lambda row: heading[row["id"]]) if len(groups) > 1 else None,
+        highlight_terms=result.highlight_terms(row["title"] for row in rows),
+    )
