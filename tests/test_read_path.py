@@ -198,6 +198,63 @@ def test_a_corrupt_store_is_refused_and_the_collector_is_back_on(tmp_path):
     assert gc.isenabled()
 
 
+@pytest.fixture
+def in_small_pieces(monkeypatch):
+    """Every store counts as too big to parse at once, and pieces are a few records long."""
+    monkeypatch.setattr(store_module, "_IN_PIECES_FROM", 0)
+    monkeypatch.setattr(store_module._loads_in_pieces, "__defaults__", (3000,))
+
+
+def test_a_store_too_big_to_parse_at_once_is_parsed_in_pieces_to_the_same_records(
+    in_small_pieces, store_file
+):
+    assert store_module._loads_in_pieces(store_file.read_bytes(), piece_size=3000) == GENERATED
+    assert read_store(store_file).tables == GENERATED
+
+
+tricky_text = st.text(alphabet=st.sampled_from(list('ab "\\\n{}[],:Şə\u2028')), max_size=20)
+records = st.dictionaries(
+    st.sampled_from(["id", "name", "note", "tags", "date"]),
+    tricky_text | st.lists(tricky_text, max_size=3) | st.none(),
+    max_size=5,
+)
+tables = st.dictionaries(
+    st.sampled_from(["meta", "events", "entities", "history", 'a"b', 'x\n  "y']),
+    st.dictionaries(st.integers(1, 99).map(str), records, max_size=6),
+    min_size=1,
+)
+
+
+@settings(max_examples=80)
+@given(document=tables)
+def test_parsing_in_pieces_gives_what_parsing_at_once_gives(document):
+    assert store_module._loads_in_pieces(dumps(document), piece_size=40) == document
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        lambda d: json.dumps(d, indent=4).encode(),
+        lambda d: json.dumps(d).encode(),
+        lambda d: json.dumps(d, indent=2).encode().replace(b"\n", b"\r\n"),
+        lambda d: b"  " + dumps(d) + b"\n\n",
+        lambda d: json.dumps(d, indent="\t").encode(),
+    ],
+    ids=["four spaces", "one line", "CRLF", "leading blanks", "tabs"],
+)
+def test_a_big_store_in_another_layout_is_still_read_whole(layout, in_small_pieces, tmp_path):
+    path = tmp_path / "kb.json"
+    path.write_bytes(layout(GENERATED))
+    assert read_store(path).tables == GENERATED
+
+
+def test_a_corrupt_big_store_is_refused_like_a_small_one(in_small_pieces, store_file):
+    content = store_file.read_bytes()
+    store_file.write_bytes(content[: len(content) // 2] + b'\n    "x": {\n  }\n}\n')
+    with pytest.raises(StoreError, match="not valid JSON"):
+        read_store(store_file)
+
+
 # ---------------------------------------------------------------------------------------------
 # Filtering events: the single fast pass answers like the obvious one
 # ---------------------------------------------------------------------------------------------
