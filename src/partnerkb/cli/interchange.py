@@ -377,7 +377,7 @@ def _format_of(file: str) -> str | None:
 def _report_import(report: ImportReport, dry_run: bool) -> None:
     from ..writes import SINGULAR
 
-    would = "would be " if dry_run else ""
+    create, update = ("would create", "would update") if dry_run else ("created", "updated")
     if report.ignored_columns:
         plural = "s" if len(report.ignored_columns) > 1 else ""
         info(f"ignored column{plural}: {', '.join(report.ignored_columns)} (no field reads them)")
@@ -386,9 +386,9 @@ def _report_import(report: ImportReport, dry_run: bool) -> None:
     if len(report.invalid) > MAX_LISTED:
         info(f"… and {len(report.invalid) - MAX_LISTED} more invalid rows skipped")
     for label in report.created[:MAX_LISTED]:
-        info(f"{would}created {label}")
+        info(f"{create} {label}")
     for table, record_id, fields in report.updated[:MAX_LISTED]:
-        info(f"{would}updated {SINGULAR[table]} {record_id}: {', '.join(fields)}")
+        info(f"{update} {SINGULAR[table]} {record_id}: {', '.join(fields)}")
     if len(report.updated) > MAX_LISTED:
         info(f"… and {len(report.updated) - MAX_LISTED} more updated")
     for _table, record_id in report.added:
