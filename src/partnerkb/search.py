@@ -67,6 +67,7 @@ TYPO_SEGMENTS = ("names", "title")  # typos are forgiven in names and titles, no
 INDEX_FORMAT = 1
 INDEX_MAGIC = b"partnerkb-search-index\n"
 INDEX_MIN_BYTES = 2_000_000
+INDEXES_KEPT = 4  # the indexes of the stores searched last; an index is ~1/3 of its store
 LINK_FIELDS = ("place", "participants", "organizations", "parties")
 
 
@@ -98,39 +99,31 @@ class Term:
         return forms
 
 
+_TOKEN = re.compile(r'"([^"]*)"|([^\s"]+)')
+
+
 def parse_query(query: str | Sequence[str]) -> list[Term]:
-    """Folded terms. A string is split like a shell line ('"culture capital" Shusha'); a list is
-    a command line's arguments, where an argument with a space in it was quoted: a phrase.
+    """Folded terms. In a string, text in double quotes is a phrase ('"culture capital" Shusha');
+    in a list of command-line arguments, an argument with a space in it was quoted: a phrase.
 
     Loose words are folded together, so `Al Malik` is the one word `almalik`.
     """
-    import shlex
-
     words: list[str] = []
     phrases: list[str] = []
-    parts = [query] if isinstance(query, str) else list(query)
-    for part in parts:
-        if '"' in part or isinstance(query, str):
-            try:
-                tokens = shlex.split(part, posix=True)
-                quoted = re.findall(r'"([^"]*)"', part)
-            except ValueError:
-                tokens, quoted = part.replace('"', " ").split(), []
-            for token in tokens:
-                (phrases if token in quoted and " " in token.strip() else words).append(token)
-        elif len(part.split()) > 1:
+    for part in [query] if isinstance(query, str) else query:
+        if '"' not in part and not isinstance(query, str) and len(part.split()) > 1:
             phrases.append(part)
-        else:
-            words.append(part)
+            continue
+        for quoted, loose in _TOKEN.findall(part):
+            (phrases if quoted else words).append(quoted or loose)
     terms = [Term(word) for word in fold(" ".join(words)).split()]
     for phrase in phrases:
         folded = fold(phrase)
         if folded:
             terms.append(Term(folded, phrase=" " in folded))
-    unique = list(dict.fromkeys(terms))
-    if not unique:
+    if not terms:
         raise InvalidInput("the search query is empty", hint="e.g. partnerkb search Shusha")
-    return unique
+    return terms
 
 
 @dataclass(frozen=True)
@@ -344,12 +337,12 @@ class Corpus:
         edits = allowed_typos(word)
         if not edits:
             return ()
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
         from rapidfuzz.process import extract
 
         # a word of three letters or fewer is never taken for a typo (acronyms, articles)
         choices = self.vocabulary(word[0], max(len(word) - edits, 4), len(word) + edits)
-        found = extract(word, choices, scorer=Levenshtein.distance, score_cutoff=edits,
+        found = extract(word, choices, scorer=OSA.distance, score_cutoff=edits,
                         limit=MAX_TYPO_ALTERNATIVES + 1)  # fmt: skip
         alternatives = sorted((int(dist), choice) for choice, dist, _ in found if choice != word)
         return tuple((choice, dist) for dist, choice in alternatives[:MAX_TYPO_ALTERNATIVES])
@@ -483,7 +476,7 @@ def corpus_for(kb: KnowledgeBase, fingerprint: list[Any] | None) -> Corpus:
     return corpus
 
 
-def _prune(folder: Path, keep: int = 8) -> None:
+def _prune(folder: Path, keep: int = INDEXES_KEPT) -> None:
     """Keep the indexes of the stores searched last; an index pruned is built again if needed."""
     files = sorted(folder.glob("*.idx"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in files[keep:]:
@@ -650,7 +643,9 @@ def search(
     an empty query and NoMatch when nothing matches.
     """
     spec = spec or SearchFilter()
-    terms = parse_query(query)
+    every_term = parse_query(query)
+    whole = " ".join(t.text for t in every_term)  # "Ministry of Culture of Azerbaijan"
+    terms = list(dict.fromkeys(every_term))  # ... need not look for "of" twice
     corpus = corpus_for(kb, fingerprint)
     corpus.restrict(spec)
     terms = [Term(t.text, t.phrase, () if t.phrase else corpus.typos_of(t.text)) for t in terms]
@@ -659,7 +654,6 @@ def search(
     candidates = set(by_size[0].scores)
     for match in by_size[1:]:
         candidates &= match.scores.keys()
-    whole = " ".join(t.text for t in terms)
     refs = corpus.refs
     scored: list[tuple[float, str, str, int]] = []
     for doc in candidates:

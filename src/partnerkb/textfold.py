@@ -9,8 +9,9 @@ The steps (documented for users in docs/search.md):
    use, where anyascii would give one bare letter: `ş` -> `sh`, `ç` -> `ch`, `ğ` -> `gh`,
    `ə` -> `a` (`Şuşa` -> `Shusha`, `Əliyev` -> `Aliyev`); then anyascii transliterates any
    script to ASCII (`ı` -> `i`, `ü` -> `u`, Arabic, Cyrillic, Greek, accents...);
-2. lowercase; apostrophes vanish (`Prophet's` -> `prophets`); anything else that is not a
-   letter or digit separates words; runs of separators count as one;
+2. lowercase; a possessive `'s` vanishes (`Shusha's` -> `shusha`), other apostrophes join
+   (`O'Brien` -> `obrien`); anything else that is not a letter or digit separates words;
+   runs of separators count as one;
 3. the Arabic article joins the word it precedes: `al malik` -> `almalik`, `el fassi` ->
    `elfassi`.
 
@@ -52,6 +53,7 @@ def _ascii_table(keep: str = "") -> dict[int, int | None]:
 
 _WORDS_ONLY = _ascii_table()
 _KEEP_SEPARATORS = _ascii_table(RECORD_SEP + FIELD_SEP)
+_POSSESSIVE = re.compile(r"'[sS](?![A-Za-z0-9])")
 _ARTICLE_AL = re.compile(" al +(?=[a-z0-9])")
 _ARTICLE_EL = re.compile(" el +(?=[a-z0-9])")
 # The article joins only a following word: never a separator or the end of a text.
@@ -82,14 +84,14 @@ def transliterate(text: str) -> str:
 
 def _fold_ascii(text: str, table: dict[int, int | None], collapse: bool = True) -> str:
     """Steps 2-3 on ASCII text, framed: the result starts and ends with a space."""
+    if "'" in text:
+        text = _POSSESSIVE.sub("", text)
     text = f" {text.translate(table)} "
-    if not collapse:  # only the spaces after an article matter: it joins the next word anyway
-        return _ARTICLE_AL.sub(" al", _ARTICLE_EL.sub(" el", text))
-    while "  " in text:
-        text = text.replace("    ", " ").replace("  ", " ")
-    # " al " before a word joins it; before a separator or the end it leaves a word "al"
-    # that merely loses the space after it, which a search for words never needs
-    return text.replace(" al ", " al").replace(" el ", " el")
+    if collapse:
+        while "  " in text:
+            text = text.replace("    ", " ").replace("  ", " ")
+    # the article joins the word after it, however many spaces apart (uncollapsed text)
+    return _ARTICLE_EL.sub(" el", _ARTICLE_AL.sub(" al", text))
 
 
 def fold(text: str) -> str:
