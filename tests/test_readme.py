@@ -26,14 +26,26 @@ def test_the_readme_opens_with_the_commands_ci_runs():
 
 
 def _commands(block: str) -> list[str]:
-    """`$ ` lines, with `\\` continuations joined."""
-    commands, current = [], ""
+    """`$ ` lines, with `\\` continuations and here-documents joined; other lines are output."""
+    commands: list[str] = []
+    current, heredoc_end = "", None
     for line in block.splitlines():
+        if heredoc_end is not None:
+            current += "\n" + line
+            if line == heredoc_end:
+                commands.append(current)
+                current, heredoc_end = "", None
+            continue
         if current:
             current += "\n" + line
         elif line.startswith("$ "):
             current = line[2:]
-        if current and not current.endswith("\\"):
+        else:
+            continue
+        marker = re.search(r"<<-?'?(\w+)'?", line)
+        if marker:
+            heredoc_end = marker.group(1)
+        elif not current.endswith("\\"):
             commands.append(current)
             current = ""
     return commands
@@ -41,12 +53,12 @@ def _commands(block: str) -> list[str]:
 
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block{n}" for n in range(len(BLOCKS))])
 def test_readme_examples_run(block, tmp_path, isolated_home):
+    """Each `sh` block runs as one script (variables carry over) and must succeed."""
     env = {k: v for k, v in os.environ.items() if k != "PARTNERKB_DB"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    for command in _commands(block):
-        result = subprocess.run(
-            ["bash", "-o", "pipefail", "-c", command], cwd=tmp_path, env=env,
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        assert result.returncode == 0, f"{command}\n{result.stderr}"
-        assert "Traceback" not in result.stderr
+    script = "set -euo pipefail\n" + "\n".join(_commands(block)) + "\n"
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, f"{script}\n{result.stderr}"
+    assert "Traceback" not in result.stderr
