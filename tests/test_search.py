@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -480,3 +482,16 @@ def test_only_the_indexes_of_the_stores_searched_last_are_kept(cli, indexed, tmp
         shutil.copyfile(store, copy)
         assert cli("search", "Shusha", "--db", str(copy)).exit_code == 0
     assert len(list(folder.glob("*.idx"))) == search_module.INDEXES_KEPT
+
+
+def test_what_a_killed_search_left_half_written_is_cleared_after_an_hour(cli, indexed):
+    store, folder = indexed
+    folder.mkdir(parents=True)
+    old, fresh = folder / ".abandoned.tmp", folder / ".in-progress.tmp"
+    old.write_bytes(b"partnerkb-search-index\n")
+    fresh.write_bytes(b"partnerkb-search-index\n")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    assert cli("search", "Shusha", "--db", str(store)).exit_code == 0
+    assert not old.exists()
+    assert fresh.exists()
+    assert len(list(folder.glob("*.idx"))) == 1

@@ -1,11 +1,12 @@
 """Search: finding the records people mean however they spell them, ranked, with filters.
 
 A query is words and quoted phrases; every one must match a record. Text is folded on both
-sides (case, accents, scripts, transliterations: see `textfold`), so `Şuşa`, `Shusha` and `susa`
-are one word. A word also matches the start of a word (`shush`), a word behind the Arabic
-article (`Malik` finds `AlMalik`), and, from four letters on, a word of the store's names and
-titles within a small edit distance (`Samdov` finds `Samadov`: one edit up to seven letters, two
-from eight on, never the first letter, never in numbers).
+sides (case, accents, scripts, transliterations: see `textfold`), so `Şuşa` and `Shusha` are one
+word, and so are `AlMalik` and `Al-Malik`. A word also matches the start of a word (`shush`), a
+word behind the Arabic article (`Malik` finds `AlMalik`), and, from four letters on, a word of
+the store's names and titles within a small edit distance (`Samdov` finds `Samadov`: one edit up
+to seven letters, two from eight on, a swap of two letters counting as one; never the first
+letter, never in numbers).
 
 Ranking: the whole query equal to an id, name or alias scores 100, equal to a title 90 (a
 one-word query equal to one through a typo or the article, that times the quality below);
@@ -20,6 +21,8 @@ and every event he took part in; the hit's `via` names the entities that brought
 For speed on large stores the text of every record is folded in one pass into three long
 strings (names, title, other fields) and searched with `str.find`; the Python loop runs per
 occurrence, not per record, and typo candidates are looked up in the vocabulary, not per record.
+A store of 2 MB or more keeps that folded text in a derived index file between runs (see
+`corpus_for`). docs/search.md describes all of this for users.
 """
 
 from __future__ import annotations
@@ -45,10 +48,16 @@ Json = dict[str, Any]
 
 SEARCHED_TABLES = ("entities", "events", "sources", "partnerships")
 SEGMENTS = ("names", "title", "other")  # folded text, one line per record
-SPACED = frozenset({"other"})  # segments whose words may be apart by several spaces
 STORED = (*SEGMENTS, "links")  # ... and the lines of the entities each record involves
-MANY_ENTITIES = 64
-SEPARATORS = RECORD_SEP + FIELD_SEP  # beyond this many entities matched, map all links at once
+SPACED = frozenset({"other"})  # segments whose words may be apart by several spaces
+TYPO_SEGMENTS = ("names", "title")  # typos are forgiven in names and titles, not in summaries
+SEPARATORS = RECORD_SEP + FIELD_SEP
+TEXT_FIELDS = ("description", "summary", "kind", "status", "outlet", "note")
+LIST_FIELDS = ("topics", "tags", "areas")
+# the fields `matched` may name, in the order it names them
+MATCHED_FIELDS = ("id", "name", "aliases", "title", *TEXT_FIELDS, *LIST_FIELDS, "roles", "date")
+LINK_FIELDS = ("place", "participants", "organizations", "parties")
+
 SCORE_EXACT_NAME = 100.0
 SCORE_EXACT_TITLE = 90.0
 # "names" is an entity's id, name and aliases; "id" the id of any other record (a long slug)
@@ -57,18 +66,12 @@ EXACT, PREFIX, ARTICLE = 1.0, 0.9, 0.85
 TYPO_QUALITY = {1: 0.75, 2: 0.6}
 MAX_TYPO_ALTERNATIVES = 24
 ARTICLES = ("al", "el")
-# the fields each segment is made of, in the order `matched` lists them
-NAME_FIELDS = ("id", "name", "aliases")
-OTHER_FIELDS = ("description", "summary", "kind", "status", "topics", "tags", "areas", "outlet",
-                "note", "roles", "date")  # fmt: skip
-TEXT_FIELDS = ("description", "summary", "kind", "status", "outlet", "note")
-LIST_FIELDS = ("topics", "tags", "areas")
-TYPO_SEGMENTS = ("names", "title")  # typos are forgiven in names and titles, not in summaries
+MANY_ENTITIES = 64  # beyond this many entities matched, map all links in one pass
+
 INDEX_FORMAT = 1
 INDEX_MAGIC = b"partnerkb-search-index\n"
 INDEX_MIN_BYTES = 2_000_000
 INDEXES_KEPT = 4  # the indexes of the stores searched last; an index is ~1/3 of its store
-LINK_FIELDS = ("place", "participants", "organizations", "parties")
 
 
 def allowed_typos(word: str) -> int:
@@ -379,7 +382,7 @@ class Corpus:
         blobs.append("\n".join(record["id"] for _, record in self.refs).encode("utf-8"))
         header = {"format": INDEX_FORMAT, "key": fingerprint, "sizes": [len(b) for b in blobs]}
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".idx")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(INDEX_MAGIC + orjson.dumps(header) + b"\n")
@@ -477,8 +480,14 @@ def corpus_for(kb: KnowledgeBase, fingerprint: list[Any] | None) -> Corpus:
 
 
 def _prune(folder: Path, keep: int = INDEXES_KEPT) -> None:
-    """Keep the indexes of the stores searched last; an index pruned is built again if needed."""
-    files = sorted(folder.glob("*.idx"), key=lambda p: p.stat().st_mtime, reverse=True)
+    """Keep the indexes of the stores searched last (an index pruned is built again if needed)
+    and forget what a killed search left half-written an hour ago or more."""
+    import time
+
+    for stale in folder.glob(".*.tmp"):
+        if stale.stat().st_mtime < time.time() - 3600:
+            stale.unlink(missing_ok=True)
+    files = sorted(folder.glob("[!.]*.idx"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in files[keep:]:
         old.unlink(missing_ok=True)
 
@@ -715,7 +724,7 @@ def _term_in(term: Term, text: str) -> bool:
 
 def _field_texts(kb: KnowledgeBase, record: Json) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
-    for name in (*NAME_FIELDS, "title", *OTHER_FIELDS):
+    for name in MATCHED_FIELDS:
         value = record.get(name)
         if name == "roles":
             value = [f"{r.get('title') or ''} {kb.name_of(r.get('organization'))}"
