@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from partnerkb.errors import InvalidInput
+from partnerkb.jsonbatch import read_json_items
 from partnerkb.store import read_store
-from partnerkb.writes import parse_json_items, parse_participant
+from partnerkb.writes import parse_participant
 
 NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
 
@@ -211,7 +212,7 @@ def test_every_json_layout_yields_the_objects_in_order_with_their_lines(objects,
         for chunk in chunks:
             lines.append(line)
             line += chunk.count("\n") + 1
-    items = parse_json_items(text.encode())
+    items = read_json_items(text.encode())
     assert [value for _, value in items] == objects
     assert [line for line, _ in items] == lines
 
@@ -220,7 +221,7 @@ def test_every_json_layout_yields_the_objects_in_order_with_their_lines(objects,
 @given(st.binary(max_size=60))
 def test_any_bytes_either_parse_or_raise_invalid_input(content):
     try:
-        parse_json_items(content)
+        read_json_items(content)
     except InvalidInput as exc:
         assert exc.message
         assert "\n" not in exc.message or exc.message.startswith("line")

@@ -37,7 +37,7 @@ _SINGLE = re.compile(r"^(?P<y>-?\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?(?P<q>
 
 
 @dataclass(frozen=True)
-class _Point:
+class EdtfPoint:
     """One EDTF date (no interval): its span and how to say it."""
 
     year: int
@@ -80,7 +80,8 @@ class _Point:
         return text
 
 
-def _parse_point(text: str) -> _Point:
+def parse_point(text: str) -> EdtfPoint:
+    """One EDTF date (not an interval or set): its parts, span and label."""
     match = _SINGLE.match(text)
     if not match:
         raise InvalidInput(f"not an EDTF date: {text!r}")
@@ -94,7 +95,7 @@ def _parse_point(text: str) -> _Point:
         raise InvalidInput(f"not an EDTF date: {text!r} (month {month})")
     if year < 1 or year > 9999:
         raise InvalidInput(f"year out of range in {text!r}")
-    point = _Point(year, month, day, season, match["q"])
+    point = EdtfPoint(year, month, day, season, match["q"])
     try:
         point.earliest  # noqa: B018 - validates the day of the month
         point.latest  # noqa: B018
@@ -199,15 +200,15 @@ def edtf_bounds(edtf: str) -> tuple[date | None, date | None]:
         return _bounds_pair(
             edtf, "" if start in ("..", "") else start, "" if end in ("..", "") else end
         )
-    point = _parse_point(text)
+    point = parse_point(text)
     return point.earliest, point.latest
 
 
 def _bounds_pair(edtf: str, start: str, end: str) -> tuple[date | None, date | None]:
     if not start and not end:
         raise InvalidInput(f"an EDTF interval needs at least one end: {edtf!r}")
-    earliest = _parse_point(start).earliest if start else None
-    latest = _parse_point(end).latest if end else None
+    earliest = parse_point(start).earliest if start else None
+    latest = parse_point(end).latest if end else None
     if earliest and latest and earliest > latest:
         raise InvalidInput(f"date range ends before it starts: {edtf!r}")
     return earliest, latest
@@ -219,21 +220,21 @@ def edtf_display(edtf: str) -> str:
     if text.startswith("["):
         start, _, end = text[1:-1].partition("..")
         if not start:
-            return f"on or before {_parse_point(end).label()}"
+            return f"on or before {parse_point(end).label()}"
         if not end:
-            return f"on or after {_parse_point(start).label()}"
-        return f"between {_parse_point(start).label()} and {_parse_point(end).label()}"
+            return f"on or after {parse_point(start).label()}"
+        return f"between {parse_point(start).label()} and {parse_point(end).label()}"
     if "/" in text:
         start, _, end = text.partition("/")
         if start in ("", ".."):
-            return f"until {_parse_point(end).label()}"
+            return f"until {parse_point(end).label()}"
         if end in ("", ".."):
-            return f"from {_parse_point(start).label()}"
-        return _range_label(_parse_point(start), _parse_point(end))
-    return _parse_point(text).label()
+            return f"from {parse_point(start).label()}"
+        return _range_label(parse_point(start), parse_point(end))
+    return parse_point(text).label()
 
 
-def _range_label(start: _Point, end: _Point) -> str:
+def _range_label(start: EdtfPoint, end: EdtfPoint) -> str:
     qualifier = start.qualifier or end.qualifier
     suffix = f" ({QUALIFIER_LABELS[qualifier]})" if qualifier else ""
     same_year = start.year == end.year and start.season is None and end.season is None
@@ -352,7 +353,7 @@ def _single(text: str, today: date) -> str:
     """One date (no range) as EDTF."""
     text = text.strip().strip(",")
     if _SINGLE.match(text):
-        _parse_point(text)
+        parse_point(text)
         return text
     if text == "today":
         return today.isoformat()

@@ -333,63 +333,6 @@ def init_store(path: Path, *, with_shipped: bool, name: str = "") -> Store:
 # ---------------------------------------------------------------------------------------------
 
 
-def parse_json_items(content: bytes) -> list[tuple[int, Any]]:
-    """(line, value) of each item of one JSON value, a JSON array, or JSON Lines.
-
-    Nothing is accepted until the whole input has parsed: errors name the line.
-    """
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        raise InvalidInput(
-            f"line {line}: the input is not UTF-8 (byte {exc.start})",
-            hint="save the file as UTF-8",
-        ) from None
-    text = text.removeprefix("\ufeff")
-    decoder = json.JSONDecoder()
-
-    def line_of(pos: int) -> int:
-        return text.count("\n", 0, pos) + 1
-
-    def skip(pos: int) -> int:
-        while pos < len(text) and text[pos] in " \t\r\n":
-            pos += 1
-        return pos
-
-    def decode(pos: int) -> tuple[Any, int]:
-        try:
-            return decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"line {exc.lineno}: malformed JSON: {exc.msg}") from None
-
-    items: list[tuple[int, Any]] = []
-    pos = skip(0)
-    if pos == len(text):
-        raise InvalidInput("no JSON input", hint="give one object, an array, or one object a line")
-    if text[pos] == "[":
-        pos = skip(pos + 1)
-        while pos < len(text) and text[pos] != "]":
-            value, end = decode(pos)
-            items.append((line_of(pos), value))
-            pos = skip(end)
-            if pos < len(text) and text[pos] == ",":
-                pos = skip(pos + 1)
-            elif pos < len(text) and text[pos] != "]":
-                raise InvalidInput(f"line {line_of(pos)}: malformed JSON: expected ',' or ']'")
-        if pos >= len(text):
-            raise InvalidInput(f"line {line_of(pos)}: malformed JSON: the array is not closed")
-        pos = skip(pos + 1)
-        if pos < len(text):
-            raise InvalidInput(f"line {line_of(pos)}: malformed JSON: text after the array")
-        return items
-    while pos < len(text):
-        value, end = decode(pos)
-        items.append((line_of(pos), value))
-        pos = skip(end)
-    return items
-
-
 EVENT_JSON_FIELDS = ("kind", "date", "place", "participants", "organizations", "topics", "tags",
                      "title", "summary", "status", "source", "sources", "locator",
                      "attach_to")  # fmt: skip
@@ -777,7 +720,7 @@ class Writer:
                 "title must not be empty", hint="leave --title out to have one made up"
             )
         summary = checked_text("summary", draft.summary, "summary")
-        status = self._status(draft.status, when)
+        status = self.status_for(draft.status, when)
         cites = self.citations(draft.sources)
         place = self.entity_id(draft.place, "place", "place", cites) if draft.place else None
         participants = self._participants(draft.participants, cites)
@@ -823,7 +766,8 @@ class Writer:
         self._index_event(record)
         return Outcome(record["id"], "events", "added")
 
-    def _status(self, text: str | None, when: Json) -> str:
+    def status_for(self, text: str | None, when: Json) -> str:
+        """The status given, checked; else planned when the date is after today, else happened."""
         if text is not None and text.strip():
             status = text.strip().lower()
             if status not in STATUSES:
@@ -1029,7 +973,7 @@ class Writer:
         if summary and not event.get("summary"):
             new["summary"] = summary
         if draft.status and draft.status.strip():
-            status = self._status(draft.status, new["date"])
+            status = self.status_for(draft.status, new["date"])
             if status != event["status"]:
                 new["status"] = status
                 new["status_history"] = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InvalidInput
-from ..queries import KnowledgeBase
+from ..queries import EventFilter, KnowledgeBase
 from ..store import Store, StoreLocation, locate_store
 
 FORMAT_HELP = (
@@ -79,3 +80,50 @@ def root_obj(ctx: typer.Context) -> dict[str, Any]:
     if root.obj is None:
         root.obj = {}
     return root.obj  # type: ignore[no-any-return]
+
+
+def event_filter(
+    kb: KnowledgeBase,
+    entity: list[str] | None,
+    kind: list[str] | None,
+    tag: list[str] | None,
+    since: str | None,
+    until: str | None,
+    planned: bool,
+    happened: bool,
+) -> EventFilter:
+    """The EventFilter of the timeline options (--entity, --kind, --tag, --since...)."""
+    if planned and happened:
+        raise InvalidInput("--planned and --happened exclude each other")
+    start, end = parse_since_until(since, until)
+    entity_ids = tuple(kb.resolve(e, ("entities",))[1]["id"] for e in entity or [])
+    statuses = ("planned", "postponed") if planned else ("happened",) if happened else ()
+    return EventFilter(
+        entities=entity_ids,
+        kinds=tuple(k.lower() for k in kind or []),
+        tags=tuple(tag or []),
+        since=start,
+        until=end,
+        statuses=statuses,
+    )
+
+
+def command_line(ctx: typer.Context) -> str:
+    """The command as the history shows it, rebuilt from what was given."""
+    words = [ctx.info_name or "?"]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name or "")
+        if value in (None, False, (), []) or param.name in ("db", "fmt"):
+            continue
+        if param.param_type_name == "argument":
+            words.extend(value if isinstance(value, (list, tuple)) else [str(value)])
+            continue
+        flag = param.opts[0]
+        if value is True:
+            words.append(flag)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                words.extend([flag, str(item)])
+        else:
+            words.extend([flag, str(value)])
+    return shlex.join(words)

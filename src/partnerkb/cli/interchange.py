@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import InvalidInput, NoMatch, StoreError
-from .common import DbOption, info, open_kb
+from .common import DbOption, command_line, event_filter, info, open_kb
 
 if TYPE_CHECKING:
     from ..interchange.importer import ImportReport
@@ -158,13 +158,12 @@ def export_command(
       partnerkb export --format sqlite -o kb.sqlite && sqlite3 kb.sqlite 'select * from events'
       partnerkb export --format dot | dot -Tsvg > network.svg
     """
-    from ..cli.read import _event_filter
     from ..interchange.exporters import EXPORTERS, export, select
 
     kb = open_kb(ctx, db)
     filtered = bool(entity or kind or tag or since or until or planned or happened)
     spec = (
-        _event_filter(kb, entity, kind, tag, since, until, planned, happened) if filtered else None
+        event_filter(kb, entity, kind, tag, since, until, planned, happened) if filtered else None
     )
     selection = select(kb, spec)
     if filtered and not selection.events:
@@ -310,7 +309,6 @@ def import_command(
     from ..interchange.mapping import load_mapping, parse_map_option
     from ..writes import parse_assignment, prepare_store
     from .common import store_location
-    from .write import _command_line
 
     content = _read_input(file)
     chosen = fmt or _format_of(file) or sniff_format(content)
@@ -334,7 +332,7 @@ def import_command(
         info(f"created your own store at {created} (a copy of the shipped knowledge base); "
              "partnerkb uses it from now on")  # fmt: skip
     try:
-        with store.transaction(_command_line(ctx), dry_run=dry_run) as tx:
+        with store.transaction(command_line(ctx), dry_run=dry_run) as tx:
             report = import_rows(tx, rows, options)
     except ImportFailed as exc:
         hints: set[str] = set()

@@ -21,7 +21,7 @@ from ..queries import (
     timeline,
 )
 from ..render import Column, choose_format, emit, sections_delimited, sections_view
-from .common import DbOption, FormatOption, open_kb, parse_since_until
+from .common import DbOption, FormatOption, event_filter, open_kb, parse_since_until
 
 Json = dict[str, Any]
 
@@ -120,31 +120,6 @@ class ListWhat(str, Enum):
 Multi = Annotated[list[str] | None, typer.Option(show_default=False)]
 
 
-def _event_filter(
-    kb: KnowledgeBase,
-    entity: list[str] | None,
-    kind: list[str] | None,
-    tag: list[str] | None,
-    since: str | None,
-    until: str | None,
-    planned: bool,
-    happened: bool,
-) -> EventFilter:
-    if planned and happened:
-        raise InvalidInput("--planned and --happened exclude each other")
-    start, end = parse_since_until(since, until)
-    entity_ids = tuple(kb.resolve(e, ("entities",))[1]["id"] for e in entity or [])
-    statuses = ("planned", "postponed") if planned else ("happened",) if happened else ()
-    return EventFilter(
-        entities=entity_ids,
-        kinds=tuple(k.lower() for k in kind or []),
-        tags=tuple(tag or []),
-        since=start,
-        until=end,
-        statuses=statuses,
-    )
-
-
 def register(app: typer.Typer) -> None:
     app.command("list")(list_command)
     app.command("show")(show_command)
@@ -211,7 +186,7 @@ def timeline_command(
       partnerkb timeline --entity "Nazim Samadov" --kind meeting --until "May 2024"
     """
     kb = open_kb(ctx, db)
-    spec = _event_filter(kb, entity, kind, tag, since, until, planned, happened)
+    spec = event_filter(kb, entity, kind, tag, since, until, planned, happened)
     rows = timeline(kb, spec)
     emit(rows, EVENT_COLUMNS, choose_format(fmt), title="Timeline",
          group=lambda row: row["display"]["year"])  # fmt: skip

@@ -10,7 +10,6 @@ catches them (cli/app.py turns them into one line and an exit code).
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import InvalidInput, PartnerkbError
-from .common import DbOption, FormatOption, info, store_location
+from .common import DbOption, FormatOption, command_line, info, store_location
 
 if TYPE_CHECKING:
     from ..store import Transaction
@@ -183,27 +182,6 @@ def _kinds(values: list[str] | None, option: str) -> tuple[dict[str, str], str |
     return by_name, default
 
 
-def _command_line(ctx: typer.Context) -> str:
-    """The command as the history shows it, rebuilt from what was given."""
-    words = [ctx.info_name or "?"]
-    for param in ctx.command.params:
-        value = ctx.params.get(param.name or "")
-        if value in (None, False, (), []) or param.name in ("db", "fmt"):
-            continue
-        if param.param_type_name == "argument":
-            words.extend(value if isinstance(value, (list, tuple)) else [str(value)])
-            continue
-        flag = param.opts[0]
-        if value is True:
-            words.append(flag)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                words.extend([flag, str(item)])
-        else:
-            words.extend([flag, str(value)])
-    return shlex.join(words)
-
-
 def _run(
     ctx: typer.Context,
     db: Path | None,
@@ -220,7 +198,7 @@ def _run(
             f"created your own store at {created} (a copy of the shipped knowledge base); "
             "partnerkb uses it from now on"
         )
-    with store.transaction(_command_line(ctx), dry_run=dry_run) as tx:
+    with store.transaction(command_line(ctx), dry_run=dry_run) as tx:
         outcomes = work(Writer(tx, options))
     if dry_run:
         _preview(tx)
@@ -687,7 +665,7 @@ def _ask_kinds(
 
 
 def _read_json(source: str) -> list[tuple[int, Any]]:
-    from ..writes import parse_json_items
+    from ..jsonbatch import read_json_items
 
     if source == "-":
         content = sys.stdin.buffer.read()
@@ -698,7 +676,7 @@ def _read_json(source: str) -> list[tuple[int, Any]]:
             raise InvalidInput(
                 f"--from-json: cannot read {source}: {exc.strerror or exc}"
             ) from None
-    return parse_json_items(content)
+    return read_json_items(content)
 
 
 # ---------------------------------------------------------------------------------------------

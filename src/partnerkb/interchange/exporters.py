@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ..dates import _parse_point, edtf_display
+from ..dates import edtf_display, parse_point
 from ..errors import InvalidInput
 from ..model import TABLES, references, typology
 from ..queries import (
@@ -388,7 +388,7 @@ def date_points(edtf: str) -> tuple[Json | None, Json | None]:
 
 
 def _point(text: str) -> Json:
-    point = _parse_point(text)
+    point = parse_point(text)
     month = point.month
     if point.season is not None:  # spring 2024 starts in March
         month = {21: 3, 22: 6, 23: 9, 24: 12}[point.season]

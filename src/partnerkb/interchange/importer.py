@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 import csv
 import io
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -35,6 +34,7 @@ from typing import Any
 
 from ..dates import FuzzyDate, parse_date
 from ..errors import InvalidInput, NotFound, PartnerkbError
+from ..jsonbatch import read_json_items
 from ..model import VALIDATORS, references, slugify
 from ..queries import TYPE_OF_TABLE
 from ..store import StoreData, Transaction
@@ -140,7 +140,7 @@ def read_source(content: bytes, fmt: str, *, flat: bool = False) -> Source:
         return _read_csv(content)
     if fmt not in ("json", "jsonl"):
         raise InvalidInput(f"import format {fmt!r} is not one of csv, jsonl, json")
-    items = json_items(content)
+    items = read_json_items(content)
     source = Source([], [])
     header: dict[str, None] = {}
     for line, item in items:
@@ -164,84 +164,6 @@ def read_source(content: bytes, fmt: str, *, flat: bool = False) -> Source:
         source.rows.append(Row(label, values, flat=True))
     source.header = list(header)
     return source
-
-
-def json_items(content: bytes) -> list[tuple[int, Any]]:
-    """(line, value) of each item of a JSON array, of JSON Lines, or of one JSON value.
-
-    The same input as `writes.parse_json_items`, read in one pass: JSON Lines line by line, an
-    array with its line numbers counted as the parse moves on, so that 100k records stay linear.
-    """
-    try:
-        text = content.decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        where = content[: exc.start].count(b"\n") + 1
-        raise InvalidInput(
-            f"line {where}: the input is not UTF-8 (byte {exc.start})", hint="save it as UTF-8"
-        ) from None
-    stripped = text.lstrip()
-    if not stripped:
-        raise InvalidInput("no JSON input", hint="give one object, an array, or one object a line")
-    lines = text.split("\n")
-    if stripped[0] == "{" and all(
-        not line.strip() or line.lstrip().startswith("{") and line.rstrip().endswith("}")
-        for line in lines
-    ):
-        items = []
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                try:
-                    items.append((number, json.loads(line)))
-                except json.JSONDecodeError:
-                    break  # an object over several lines: read as a document below
-        else:
-            return items
-    return _json_document(text)
-
-
-def _json_document(text: str) -> list[tuple[int, Any]]:
-    decoder = json.JSONDecoder()
-    line, counted = 1, 0
-
-    def line_at(pos: int) -> int:
-        nonlocal line, counted
-        line += text.count("\n", counted, pos)
-        counted = pos
-        return line
-
-    def skip(pos: int) -> int:
-        while pos < len(text) and text[pos] in " \t\r\n":
-            pos += 1
-        return pos
-
-    def decode(pos: int) -> tuple[Any, int]:
-        try:
-            return decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(f"line {exc.lineno}: malformed JSON: {exc.msg}") from None
-
-    items: list[tuple[int, Any]] = []
-    pos = skip(0)
-    if text[pos] != "[":
-        while pos < len(text):  # one value, or several one after the other
-            value, end = decode(pos)
-            items.append((line_at(pos), value))
-            pos = skip(end)
-        return items
-    pos = skip(pos + 1)
-    while pos < len(text) and text[pos] != "]":
-        value, end = decode(pos)
-        items.append((line_at(pos), value))
-        pos = skip(end)
-        if pos < len(text) and text[pos] == ",":
-            pos = skip(pos + 1)
-        elif pos < len(text) and text[pos] != "]":
-            raise InvalidInput(f"line {line_at(pos)}: malformed JSON: expected ',' or ']'")
-    if pos >= len(text):
-        raise InvalidInput(f"line {line_at(pos)}: malformed JSON: the array is not closed")
-    if skip(pos + 1) < len(text):
-        raise InvalidInput(f"line {line_at(skip(pos + 1))}: malformed JSON: text after the array")
-    return items
 
 
 def _is_store(item: Any) -> bool:
@@ -581,7 +503,7 @@ class _Planner:
         status_text = self._text(fields, "status", values) if "status" in fields else None
         if "status" in fields or existing is None:
             with about("status"):
-                mapped["status"] = self.writer._status(status_text, date_now or {})
+                mapped["status"] = self.writer.status_for(status_text, date_now or {})
         record = self._merged_event(existing, mapped)
         if not record.get("title"):
             record["title"] = self.writer.derived_title(
