@@ -53,8 +53,8 @@ def test_add_entity_with_aliases_a_role_and_a_place(cli, shipped_copy):
         "para. 9",
     )
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == "leyla-hesenova\n"
-    person = find(shipped_copy, "leyla-hesenova")
+    assert result.stdout == "leyla-hasanova\n"
+    person = find(shipped_copy, "leyla-hasanova")
     assert person["aliases"] == ["Leyla Hasanova"]
     assert person["tags"] == ["diplomat"]
     [role] = person["roles"]

@@ -81,11 +81,14 @@ def typology(kind: str) -> dict[str, str]:
 
 
 def slugify(text: str, max_length: int = 80) -> str:
-    """A readable ASCII id from any text: 'Salim M. AlMalik' -> 'salim-m-almalik'."""
-    from anyascii import anyascii
+    """A readable ASCII id from any text: 'Salim M. AlMalik' -> 'salim-m-almalik'.
 
-    ascii_text = anyascii(unicodedata.normalize("NFC", text)).lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    Folded as search folds names ('Həsənova' -> 'hasanova', 'Şuşa' -> 'shusha'), so that an id
+    reads like the spelling people search for.
+    """
+    from .textfold import fold
+
+    slug = fold(unicodedata.normalize("NFC", text)).replace(" ", "-")
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug or "record"
