@@ -367,3 +367,18 @@ def test_show_the_partnership_with_its_areas_and_events_in_order(cli):
 def test_show_a_source(cli):
     source = parse_json(cli("show", "newsaz-2024-01-31-samadov-almalik", "--format", "json"))
     assert (source["type"], source["published"]) == ("source", "2024-01-31")
+
+
+def test_a_name_given_in_part_finds_the_one_entity_that_holds_it(cli):
+    assert parse_json(cli("show", "Samadov", "--format", "json"))["id"] == "nazim-samadov"
+    ids = {r["id"] for r in tsv_rows(cli("timeline", "--entity", "Benarafa").stdout)}
+    assert ids == {"2022-11-20-almalik-karimov-rabat"}
+
+
+def test_a_name_in_part_shared_by_several_lists_them(cli):
+    result = cli("show", "Karimov")
+    assert result.exit_code == 2
+    assert {r["id"] for r in tsv_rows(result.stdout)} == {
+        "anar-karimov-minister",
+        "anar-karimov-icesco",
+    }

@@ -62,9 +62,14 @@ class KnowledgeBase:
             self._names = index
         return self._names
 
-    def resolve(self, text: str, tables: Sequence[str] | None = None) -> tuple[str, Json]:
+    def resolve(
+        self, text: str, tables: Sequence[str] | None = None, *, partial: bool = False
+    ) -> tuple[str, Json]:
         """The one record an id, name or alias designates (case- and accent-insensitively).
 
+        With `partial`, a name given in part ("Samadov", "Benarafa") designates the one entity
+        whose name or alias holds all its words; reads use it, writes do not (a new "Ali" must
+        not silently become an existing "Ali Hasanov").
         Raises NotFound with the closest names as a hint, or Ambiguous listing the candidates.
         """
         wanted = tables or ("entities", "events", "sources", "partnerships")
@@ -76,6 +81,8 @@ class KnowledgeBase:
             for i in dict.fromkeys(self._name_index().get(fold(text), []))
             if (hit := self.data.get(i)) and hit[0] in wanted
         ]
+        if not ids and partial:
+            ids = self._holding_words(fold(text), wanted)
         if len(ids) == 1:
             hit = self.data.get(ids[0])
             assert hit is not None
@@ -90,6 +97,21 @@ class KnowledgeBase:
         suggestions = self.suggest(text, wanted)
         hint = f"did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else None
         raise NotFound(f"no {what} {text!r}", hint=hint or "try: partnerkb search " + text)
+
+    def _holding_words(self, folded: str, tables: Sequence[str]) -> list[str]:
+        """Ids of entities whose folded name or alias has every word of `folded`."""
+        words = set(folded.split())
+        if not words or "entities" not in tables:
+            return []
+        return list(
+            dict.fromkeys(
+                record_id
+                for key, record_ids in self._name_index().items()
+                if words <= set(key.split())
+                for record_id in record_ids
+                if (hit := self.data.get(record_id)) and hit[0] == "entities"
+            )
+        )
 
     def suggest(self, text: str, tables: Sequence[str], limit: int = 3) -> list[str]:
         """Ids whose id, name or alias is closest to `text`."""

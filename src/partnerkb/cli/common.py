@@ -96,7 +96,7 @@ def event_filter(
     if planned and happened:
         raise InvalidInput("--planned and --happened exclude each other")
     start, end = parse_since_until(since, until)
-    entity_ids = tuple(kb.resolve(e, ("entities",))[1]["id"] for e in entity or [])
+    entity_ids = tuple(kb.resolve(e, ("entities",), partial=True)[1]["id"] for e in entity or [])
     statuses = ("planned", "postponed") if planned else ("happened",) if happened else ()
     return EventFilter(
         entities=entity_ids,

@@ -232,7 +232,7 @@ def list_command(
       partnerkb list entities --format json | python -m json.tool
     """
     kb = open_kb(ctx, db)
-    entity_id = kb.resolve(entity, ("entities",))[1]["id"] if entity else None
+    entity_id = kb.resolve(entity, ("entities",), partial=True)[1]["id"] if entity else None
     output = choose_format(fmt)
     if what is ListWhat.events:
         spec = EventFilter(entities=(entity_id,) if entity_id else (),
@@ -266,7 +266,7 @@ def show_command(
     kb = open_kb(ctx, db)
     output = choose_format(fmt)
     try:
-        table, record = kb.resolve(id_or_name)
+        table, record = kb.resolve(id_or_name, partial=True)
     except Ambiguous as exc:
         rows = [_brief(kb, candidate) for candidate in exc.candidates]
         sys.stderr.write(f"{id_or_name!r} names {len(rows)} records; show one by its id:\n")
@@ -478,7 +478,7 @@ def search_command(
     start, end = parse_since_until(since, until)
     spec = SearchFilter(
         kinds=tuple(k.lower() for k in kind or []),
-        entities=tuple(kb.resolve(e, ("entities",))[1]["id"] for e in entity or []),
+        entities=tuple(kb.resolve(e, ("entities",), partial=True)[1]["id"] for e in entity or []),
         since=start,
         until=end,
         statuses=("planned", "postponed") if planned else (),
