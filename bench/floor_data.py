@@ -7,6 +7,7 @@ garbage collector left as Python sets it.
     python bench/floor_data.py STORE search WORD          substring of any text field, first 50
     python bench/floor_data.py STORE timeline SINCE UNTIL  events whose span overlaps, date order
     python bench/floor_data.py STORE show ID               the record with this id
+    python bench/floor_data.py --no-gc STORE ...           the same, garbage collector off
 """
 
 import sys
@@ -72,4 +73,10 @@ def main(path, operation, *args):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    arguments = sys.argv[1:]
+    if arguments[:1] == ["--no-gc"]:  # what the floor would be with the collector off, as a check
+        import gc
+
+        gc.disable()
+        arguments = arguments[1:]
+    main(*arguments)
