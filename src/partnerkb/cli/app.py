@@ -67,10 +67,11 @@ app = typer.Typer(
     help=(
         "A knowledge base of institutional partnerships: who met whom, when, where, about what, "
         "and which source says so.\n\n"
-        "Examples:\n\n"
-        "  partnerkb timeline --entity icesco\n\n"
-        "  partnerkb search Shusha\n\n"
-        '  partnerkb show "Nazim Samadov"\n\n'
+        "\b\nExamples:\n"
+        "  partnerkb timeline --entity icesco\n"
+        "  partnerkb search Shusha\n"
+        '  partnerkb show "Nazim Samadov"\n'
+        "  partnerkb add-meeting --help\n"
         "  partnerkb timeline --format jsonl | jq .title\n\n"
         "Exit codes: 0 ok, 1 nothing matched, 2 bad usage or input, 3 store problem."
     ),
@@ -92,7 +93,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def _global_options(
     ctx: typer.Context,
-    db: Path | None = typer.Option(None, "--db", help=DB_HELP, show_default=False, dir_okay=False),
+    db: Path | None = typer.Option(
+        None, "--db", metavar="PATH", help=DB_HELP, show_default=False, dir_okay=False
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),

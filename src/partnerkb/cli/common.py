@@ -31,11 +31,63 @@ def _check_format(value: str | None) -> str | None:
 
 FormatOption = Annotated[
     str | None,
-    typer.Option("--format", "-f", help=FORMAT_HELP, callback=_check_format, show_default=False),
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help=FORMAT_HELP,
+        callback=_check_format,
+        show_default=False,
+    ),
 ]
 DbOption = Annotated[
-    Path | None, typer.Option("--db", help=DB_HELP, show_default=False, dir_okay=False)
+    Path | None,
+    typer.Option("--db", metavar="PATH", help=DB_HELP, show_default=False, dir_okay=False),
 ]
+
+
+# The event filters shared by timeline, search and export.
+EntityFilterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--entity",
+        "-e",
+        metavar="ID-OR-NAME",
+        help="Events involving this entity (id or name); repeat to require several.",
+        show_default=False,
+    ),
+]
+KindFilterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--kind",
+        "-k",
+        metavar="KIND",
+        help="Only events of this kind (meeting, visit...); repeatable.",
+        show_default=False,
+    ),
+]
+TagFilterOption = Annotated[
+    list[str] | None,
+    typer.Option("--tag", metavar="TAG", help="Only events with this tag.", show_default=False),
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="DATE",
+        help='Events that end on or after this date: "2023", "May 2024", "2024-01-30", '
+        '"last year".',
+        show_default=False,
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="DATE", help="Events that start on or before this date.", show_default=False
+    ),
+]
+PlannedOption = Annotated[bool, typer.Option("--planned", help="Only planned or postponed events.")]
+HappenedOption = Annotated[bool, typer.Option("--happened", help="Only events that happened.")]
 
 
 def store_location(ctx: typer.Context, db: Path | None) -> StoreLocation:

@@ -10,7 +10,20 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import InvalidInput, NoMatch, StoreError
-from .common import DbOption, command_line, event_filter, info, open_kb
+from .common import (
+    DbOption,
+    EntityFilterOption,
+    HappenedOption,
+    KindFilterOption,
+    PlannedOption,
+    SinceOption,
+    TagFilterOption,
+    UntilOption,
+    command_line,
+    event_filter,
+    info,
+    open_kb,
+)
 
 if TYPE_CHECKING:
     from ..interchange.importer import ImportReport
@@ -86,45 +99,13 @@ def export_command(
             show_default=False,
         ),
     ],
-    entity: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--entity",
-            "-e",
-            help="Events involving this entity (id or name); repeat to require several.",
-            show_default=False,
-        ),
-    ] = None,
-    kind: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--kind",
-            "-k",
-            help="Only events of this kind (meeting, visit...); repeatable.",
-            show_default=False,
-        ),
-    ] = None,
-    tag: Annotated[
-        list[str] | None,
-        typer.Option("--tag", help="Only events with this tag.", show_default=False),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            help='Events that end on or after this date: "2023", "May 2024", "2024-01-30".',
-            show_default=False,
-        ),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(help="Events that start on or before this date.", show_default=False),
-    ] = None,
-    planned: Annotated[
-        bool, typer.Option("--planned", help="Only planned or postponed events.")
-    ] = False,
-    happened: Annotated[
-        bool, typer.Option("--happened", help="Only events that happened.")
-    ] = False,
+    entity: EntityFilterOption = None,
+    kind: KindFilterOption = None,
+    tag: TagFilterOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    planned: PlannedOption = False,
+    happened: HappenedOption = False,
     output: Annotated[
         Path | None,
         typer.Option(

@@ -21,7 +21,20 @@ from ..queries import (
     timeline,
 )
 from ..render import Column, choose_format, emit, sections_delimited, sections_view
-from .common import DbOption, FormatOption, event_filter, open_kb, parse_since_until
+from .common import (
+    DbOption,
+    EntityFilterOption,
+    FormatOption,
+    HappenedOption,
+    KindFilterOption,
+    PlannedOption,
+    SinceOption,
+    TagFilterOption,
+    UntilOption,
+    event_filter,
+    open_kb,
+    parse_since_until,
+)
 
 Json = dict[str, Any]
 
@@ -134,45 +147,13 @@ def register(app: typer.Typer) -> None:
 
 def timeline_command(
     ctx: typer.Context,
-    entity: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--entity",
-            "-e",
-            help="Events involving this entity (id or name); repeat to require several.",
-            show_default=False,
-        ),
-    ] = None,
-    kind: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--kind",
-            "-k",
-            help="Only events of this kind (meeting, visit...); repeatable.",
-            show_default=False,
-        ),
-    ] = None,
-    tag: Annotated[
-        list[str] | None,
-        typer.Option("--tag", help="Only events with this tag.", show_default=False),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            help='Events that end on or after this date: "2023", "May 2024", "2024-01-30".',
-            show_default=False,
-        ),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(help="Events that start on or before this date.", show_default=False),
-    ] = None,
-    planned: Annotated[
-        bool, typer.Option("--planned", help="Only planned or postponed events.")
-    ] = False,
-    happened: Annotated[
-        bool, typer.Option("--happened", help="Only events that happened.")
-    ] = False,
+    entity: EntityFilterOption = None,
+    kind: KindFilterOption = None,
+    tag: TagFilterOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    planned: PlannedOption = False,
+    happened: HappenedOption = False,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
@@ -425,30 +406,10 @@ def search_command(
             show_default=False,
         ),
     ] = None,
-    entity: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--entity",
-            "-e",
-            help="Only events involving this entity (id or name); repeat to require several.",
-            show_default=False,
-        ),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            help='Only events that end on or after this date: "2023", "May 2024", "last year", '
-            '"3 months ago".',
-            show_default=False,
-        ),
-    ] = None,
-    until: Annotated[
-        str | None,
-        typer.Option(help="Only events that start on or before this date.", show_default=False),
-    ] = None,
-    planned: Annotated[
-        bool, typer.Option("--planned", help="Only planned or postponed events.")
-    ] = False,
+    entity: EntityFilterOption = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    planned: PlannedOption = False,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="At most this many results.")
     ] = 50,
