@@ -242,6 +242,13 @@ def test_a_dry_run_without_a_user_store_creates_nothing(cli):
     assert not user_store_path().exists()
 
 
+def test_a_refused_first_write_creates_no_user_store(cli):
+    result = cli("edit", "icesco", "--set", "name=")
+    assert result.exit_code == 2
+    assert "created your own store" not in result.stderr
+    assert not user_store_path().exists()
+
+
 def test_writing_to_a_missing_store_given_by_path_says_how_to_create_it(cli, tmp_path):
     result = add_meeting(cli, tmp_path / "nope.json", "2020")
     assert result.exit_code == 3

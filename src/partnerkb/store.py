@@ -496,10 +496,15 @@ class Transaction:
 class Store:
     """A store file: read it, or change it in one locked, atomic transaction."""
 
-    def __init__(self, location: StoreLocation | Path) -> None:
+    def __init__(self, location: StoreLocation | Path, *, seed: Path | None = None) -> None:
+        """`seed`: while the file does not exist, transactions start from this store instead
+        and their write creates the file (the user's store, seeded from the shipped one), so a
+        refused first write creates nothing."""
         if isinstance(location, Path):
             location = StoreLocation(location, "option")
         self.location = location
+        self.seed = seed
+        self.created = False  # whether the last transaction created the file from the seed
 
     @property
     def path(self) -> Path:
@@ -550,8 +555,16 @@ class Store:
             raise StoreError("the shipped knowledge base is read-only")
         if not dry_run:
             self._check_writable()
+        if self.seed is not None and not dry_run:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _write_error(self.path, exc) from None
+        if self.seed is None and not self.path.exists():
+            self.read()  # "no store at ...": clearer than failing to lock beside it
         with self.locked():
-            tx = Transaction(self.read())
+            seeded = self.seed is not None and not self.path.exists()
+            tx = Transaction(read_store(self.seed) if seeded and self.seed else self.read())
             yield tx
             if not tx.changes:
                 return
@@ -562,6 +575,7 @@ class Store:
             tx.data.tables["history"][doc_id] = entry
             _remove_stale_temp_files(self.path)
             write_atomic(self.path, dumps(tx.data.to_json()))
+            self.created = seeded
 
     def _check_writable(self) -> None:
         """A store whose file mode forbids writing is left alone, even by root (who could)."""
@@ -575,16 +589,6 @@ class Store:
                 "it is unchanged",
                 hint=f"make it writable with: chmod u+w {self.path}",
             )
-
-    def create_if_missing(self, data: StoreData) -> bool:
-        """Create the store unless it exists (another process may have just made it)."""
-        try:
-            self.create(data)
-        except StoreError:
-            if self.path.is_file():
-                return False
-            raise
-        return True
 
     def create(self, data: StoreData) -> None:
         """Write a new store file; refuses to replace an existing one."""

@@ -287,11 +287,12 @@ def _dedupe(values: Sequence[Any]) -> list[Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-def prepare_store(location: StoreLocation, *, dry_run: bool = False) -> tuple[Store, Path | None]:
-    """The store a write goes to, and the path of the user's store if this call created it.
+def prepare_store(location: StoreLocation, *, dry_run: bool = False) -> Store:
+    """The store a write goes to.
 
-    With no --db and no $PARTNERKB_DB, the first write copies the shipped knowledge base to the
-    user's data directory: the shipped file is never written. A dry run creates nothing.
+    With no --db and no $PARTNERKB_DB, writes go to the user's store in the platform's data
+    directory; the first one that succeeds creates it from the shipped knowledge base (see
+    `Store.created`). The shipped file is never written.
     """
     if not location.is_shipped:
         if not dry_run and _same_file(location.path, shipped_store_path()):
@@ -300,12 +301,10 @@ def prepare_store(location: StoreLocation, *, dry_run: bool = False) -> tuple[St
                 "modified",
                 hint="write to your own copy: partnerkb init --with-shipped --db PATH",
             )
-        return Store(location), None
+        return Store(location)
     if dry_run:
-        return Store(location), None
-    store = Store(StoreLocation(user_store_path(), "user"))
-    created = store.create_if_missing(read_store(location.path))
-    return store, store.path if created else None
+        return Store(location)
+    return Store(StoreLocation(user_store_path(), "user"), seed=location.path)
 
 
 def _same_file(a: Path, b: Path) -> bool:

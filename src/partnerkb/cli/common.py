@@ -179,3 +179,12 @@ def command_line(ctx: typer.Context) -> str:
         else:
             words.extend([flag, str(value)])
     return shlex.join(words)
+
+
+def announce_created(store: Store) -> None:
+    """Say where the user's store was made, when a write has just made it."""
+    if store.created:
+        info(
+            f"created your own store at {store.path} (a copy of the shipped knowledge base); "
+            "partnerkb uses it from now on"
+        )

@@ -19,6 +19,7 @@ from .common import (
     SinceOption,
     TagFilterOption,
     UntilOption,
+    announce_created,
     command_line,
     event_filter,
     info,
@@ -308,13 +309,11 @@ def import_command(
     rows = read_source(content, chosen, flat=flat)
     if not rows.rows and not rows.errors:
         raise InvalidInput(f"{_name(file)} holds no rows to import")
-    store, created = prepare_store(store_location(ctx, db), dry_run=dry_run)
-    if created is not None:
-        info(f"created your own store at {created} (a copy of the shipped knowledge base); "
-             "partnerkb uses it from now on")  # fmt: skip
+    store = prepare_store(store_location(ctx, db), dry_run=dry_run)
     try:
         with store.transaction(command_line(ctx), dry_run=dry_run) as tx:
             report = import_rows(tx, rows, options)
+        announce_created(store)
     except ImportFailed as exc:
         hints: set[str] = set()
         for error in exc.errors[:MAX_LISTED]:

@@ -19,7 +19,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import InvalidInput, PartnerkbError
-from .common import DbOption, FormatOption, command_line, info, store_location
+from .common import (
+    DbOption,
+    FormatOption,
+    announce_created,
+    command_line,
+    info,
+    store_location,
+)
 
 if TYPE_CHECKING:
     from ..store import Transaction
@@ -192,14 +199,10 @@ def _run(
     """One write: the store (made on the first write), one transaction, the dry-run preview."""
     from ..writes import Writer, prepare_store
 
-    store, created = prepare_store(store_location(ctx, db), dry_run=dry_run)
-    if created is not None:
-        info(
-            f"created your own store at {created} (a copy of the shipped knowledge base); "
-            "partnerkb uses it from now on"
-        )
+    store = prepare_store(store_location(ctx, db), dry_run=dry_run)
     with store.transaction(command_line(ctx), dry_run=dry_run) as tx:
         outcomes = work(Writer(tx, options))
+    announce_created(store)
     if dry_run:
         _preview(tx)
     return outcomes
