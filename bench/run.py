@@ -67,6 +67,7 @@ class Result:
     peak_mb: list[float] = field(default_factory=list)
     floor_peak_mb: list[float] = field(default_factory=list)
     rows: int | None = None
+    error: str = ""  # why the command failed, if it did
     floor_rows: int | None = None
     output_mb: float = 0.0
     floor_name: str = ""
@@ -332,6 +333,10 @@ def markdown(results: list[Result], info: dict[str, Any]) -> str:
         "|---|---|---:|---|---:|---:|---|---:|---:|---:|",
     ]
     for r in results:
+        if r.error:
+            why = " ".join(r.error.split()).replace("|", "/")[:100]
+            lines.append(f"| {r.store} | `{r.name}` | failed: {why} |" + " |" * 7)
+            continue
         target = "" if r.target is None else f"≤ {r.target:g}× {'✔' if r.met else '✘'}"
         lines.append(
             f"| {r.store} | `{r.name}` | {r.median * 1000:.0f} ms | {r.floor_name} "
@@ -380,7 +385,12 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases(stores, args.runs):
             if args.only and args.only not in case.name:
                 continue
-            results.append(measure(case, env, log))
+            try:
+                results.append(measure(case, env, log))
+            except RuntimeError as exc:  # one failing command must not lose the other figures
+                log(f"  {case.store:>7}  {case.name}: FAILED {exc}")
+                failed = Result(case.name, case.store, case.target, case.runs, error=str(exc))
+                results.append(failed)
     info["load_after"] = os.getloadavg()
     table = markdown(results, info)
     print(table)
@@ -393,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
         + "\n"
     )
     log(f"saved {saved}")
-    missed = [r for r in results if r.met is False]
+    missed = [r for r in results if r.error or r.met is False]
     return 1 if missed else 0
 
 
