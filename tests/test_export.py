@@ -11,6 +11,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from partnerkb.store import Store, read_store, shipped_store_path
 
@@ -393,3 +395,72 @@ def test_sqlite_to_a_pipe_is_the_database_file(cli, tmp_path):
     result = export(cli, "--format", "sqlite")
     assert result.exit_code == 0
     assert result.stdout_bytes.startswith(b"SQLite format 3\x00")
+
+
+# -- the fast paths write what the plain code wrote -----------------------------------------------
+
+
+def test_csv_rows_are_the_cells_render_writes_for_the_csv_columns(shipped_copy):
+    from partnerkb.interchange.exporters import CSV_COLUMNS, export, select
+    from partnerkb.queries import KnowledgeBase
+    from partnerkb.render import write_delimited
+
+    with_hostile_event(shipped_copy)
+    data = read_store(shipped_copy)
+    event = dict(data.find("events", "2024-05-shusha-culture-capital-launch") or {})
+    event["tags"] = ["+tag", "@at"]
+    event["summary"] = "\ttabbed\nand\x1b[31mcoloured"  # what a validated store cannot hold
+    data.tables["events"][next(k for k, e in data.tables["events"].items()
+                                if e["id"] == event["id"])] = event  # fmt: skip
+    selection = select(KnowledgeBase(data))
+    reference = io.StringIO()
+    write_delimited(selection.events, CSV_COLUMNS, "csv", reference)
+    assert export(selection, "csv").decode("utf-8") == reference.getvalue()
+    assert "'+tag; @at" in reference.getvalue() and "\\x1b[31m" in reference.getvalue()
+
+
+def _md_text_reference(value) -> str:
+    """md_text as first written, with three regular expressions."""
+    from partnerkb.render import safe_text
+
+    text = " ".join(safe_text(value).split())
+    text = re.sub(r"([\\`*_\[\]<>|~&])", r"\\\1", text)
+    return re.sub(r"^(\d+)\.", r"\1\\.", re.sub(r"^([-+#])", r"\\\1", text))
+
+
+@given(st.text(alphabet=st.sampled_from("ab 1٣²-+#.\\`*_[]<>|~&\n\t\x1b"), max_size=12)
+       | st.text(max_size=30))  # fmt: skip
+def test_md_text_escapes_as_the_regular_expressions_did(text):
+    from partnerkb.interchange.exporters import md_text
+
+    assert md_text(text) == _md_text_reference(text)
+
+
+def test_timelinejs_is_the_json_the_standard_library_writes_with_a_two_space_indent(cli):
+    data = export(cli, "--format", "timelinejs").stdout_bytes
+    document = json.loads(data)
+    assert data == (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def test_sqlite_export_has_its_indexes_and_a_sound_file(cli, tmp_path):
+    target = tmp_path / "kb.sqlite"
+    assert export(cli, "--format", "sqlite", "--output", str(target)).exit_code == 0
+    conn = sqlite3.connect(target)
+    try:
+        indexes = {r[0] for r in conn.execute("select name from sqlite_master where type='index'"
+                                              " and sql is not null")}  # fmt: skip
+        assert indexes == {"participants_entity", "participants_event", "events_date",
+                           "citations_record", "citations_source"}  # fmt: skip
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+        plan = conn.execute("explain query plan select * from participants where entity = 'x'")
+        assert "participants_entity" in " ".join(str(row) for row in plan)
+    finally:
+        conn.close()
+
+
+@given(st.lists(st.tuples(st.text(alphabet="ab-\x00é", max_size=4),
+                          st.text(alphabet="ab-\x00é", max_size=4)), unique=True))  # fmt: skip
+def test_graph_edges_sort_as_the_pairs_of_ids_sort(pairs):
+    from partnerkb.interchange.exporters import sorted_pairs
+
+    assert sorted_pairs(pairs) == sorted(pairs)

@@ -8,7 +8,8 @@ records a whole-record export must carry with them; `export(selection, name)` ru
   to, transitively, so that the file imports into an empty store.
 - csv: one row per event, spreadsheet-safe (render.write_delimited), reimportable.
 - md: a dossier for a briefing note, sources as footnotes.
-- ics: an RFC 5545 calendar (icalendar); a fuzzy date is an all-day event over its whole span.
+- ics: an RFC 5545 calendar (written directly; icalendar reads it in the tests); a fuzzy date is
+  an all-day event over its whole span.
 - timelinejs: the JSON TimelineJS reads, dates at their precision.
 - ftm: FollowTheMoney entities as JSON Lines (Person, Organization, Event, Position, Occupancy).
 - dot / mermaid: who met whom and which organizations partner.
@@ -38,11 +39,11 @@ from ..queries import (
     TYPE_OF_TABLE,
     EventFilter,
     KnowledgeBase,
+    Labels,
     date_label,
-    event_row,
     filter_events,
 )
-from ..render import Column, safe_text, write_delimited
+from ..render import Column, cell_text, safe_text, spreadsheet_safe
 
 Json = dict[str, Any]
 TABLE_OF_TYPE = {singular: table for table, singular in TYPE_OF_TABLE.items()}
@@ -161,7 +162,17 @@ def export(selection: Selection, name: str) -> bytes:
         raise InvalidInput(
             f"export format {name!r} is not one of {', '.join(EXPORTERS)}",
         )
-    return found.produce(selection)
+    import gc
+
+    # an export builds a million small containers, none in a cycle: a full collection passing
+    # over them again and again made some formats twice as slow
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return found.produce(selection)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def typed_records(whole: dict[str, list[Json]]) -> Iterable[Json]:
@@ -208,6 +219,24 @@ def label_of(date_dict: Json | None) -> str:
     return _edtf_label(date_dict["edtf"]) if date_dict else date_label(date_dict)
 
 
+class _Citations:
+    """How each citation reads (queries.Labels.cite: 'outlet, “title”, date (locator)'), the
+    source's part worked out once per source rather than once per source and locator."""
+
+    def __init__(self, labels: Labels) -> None:
+        self.labels = labels
+        self.sources: dict[str, tuple[str, bool]] = {}
+
+    def __call__(self, cite: Json) -> str:
+        source_id = cite["source"]
+        found = self.sources.get(source_id)
+        if found is None:
+            known = self.labels.kb.data.find("sources", source_id) is not None
+            found = self.sources[source_id] = (self.labels.cite({"source": source_id}), known)
+        locator = cite.get("locator")
+        return f"{found[0]} ({locator})" if locator and found[1] else found[0]
+
+
 def participant_cell(participant: Json) -> str:
     """'nazim-samadov:guest:Ambassador of Azerbaijan to Morocco' — add-meeting's syntax."""
     text = str(participant["entity"])
@@ -241,24 +270,90 @@ DERIVED_CSV_COLUMNS = ("date_display", "cameo", "plover")
 
 @exporter("csv", "one row per event, spreadsheet-safe, UTF-8 with a header; reimportable")
 def export_csv(selection: Selection) -> bytes:
+    import csv
+
     out = io.StringIO()
-    write_delimited(selection.events, CSV_COLUMNS, "csv", out)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c.header for c in CSV_COLUMNS])
+    writer.writerows(_csv_rows(selection.events))
     return out.getvalue().encode("utf-8")
+
+
+def _csv_rows(events: Iterable[Json]) -> Iterable[list[str]]:
+    """The cells of CSV_COLUMNS for each event, as render.write_delimited makes them (a test
+    holds them equal), without a call per column: what a kind, a date or a status gives is
+    worked out once."""
+    cell, joined = _csv_cell, _csv_list
+    of_kind: dict[str, tuple[str, str, str]] = {}
+    of_date: dict[str, tuple[str, str]] = {}
+    of_status: dict[str, str] = {}
+    for event in events:
+        kind = event["kind"]
+        kind_cells = of_kind.get(kind)
+        if kind_cells is None:
+            kind_typology = typology(kind)
+            kind_cells = of_kind[kind] = (cell(kind), cell(kind_typology["cameo"]),
+                                          cell(kind_typology["plover"]))  # fmt: skip
+        date_dict = event["date"]
+        date_cells = of_date.get(date_dict["edtf"])
+        if date_cells is None:
+            date_cells = of_date[date_dict["edtf"]] = (cell(date_dict["edtf"]),
+                                                       cell(label_of(date_dict)))  # fmt: skip
+        status = event["status"]
+        status_cell = of_status.get(status)
+        if status_cell is None:
+            status_cell = of_status[status] = cell(status)
+        participants = event.get("participants")
+        sources = event.get("sources")
+        yield [
+            cell(event["id"]), date_cells[0], date_cells[1], kind_cells[0], status_cell,
+            cell(event["title"]), cell(event.get("place")),
+            cell(joined([participant_cell(p) for p in participants]) if participants else ""),
+            cell(joined(event.get("organizations"))), cell(joined(event.get("topics"))),
+            cell(joined(event.get("tags"))), cell(event.get("summary")),
+            cell(joined([c["source"] for c in sources]) if sources else ""),
+            kind_cells[1], kind_cells[2],
+        ]  # fmt: skip
+
+
+def _csv_cell(value: Any) -> str:
+    """render.write_delimited's CSV cell: escapes visible, never a spreadsheet formula."""
+    text = value if value.__class__ is str else cell_text(value)
+    if not text.isprintable():
+        text = safe_text(text)
+    return spreadsheet_safe(text)
+
+
+def _csv_list(values: list[Any] | None) -> str:
+    if not values:
+        return ""
+    try:
+        return "; ".join(values)
+    except TypeError:  # not all text: as render.cell_text writes it
+        return cell_text(values)
 
 
 # ---------------------------------------------------------------------------------------------
 # md
 # ---------------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>|~&]")
+_MD_ESCAPES = str.maketrans({char: "\\" + char for char in "\\`*_[]<>|~&"})
+_MD_NUMBERED = re.compile(r"^(\d+)\.")
 
 
 def md_text(value: Any) -> str:
     """Store text as Markdown that shows it literally: no markup, no HTML, one line."""
     text = " ".join(safe_text(value).split())
-    text = _MD_SPECIAL.sub(r"\\\1", text)
+    if _MD_SPECIAL.search(text) is not None:
+        text = text.translate(_MD_ESCAPES)
     # text that starts a line with '-', '+', '#' or '1.' would become a list item or a heading
-    return re.sub(r"^(\d+)\.", r"\1\\.", re.sub(r"^([-+#])", r"\\\1", text))
+    first = text[:1]
+    if first in ("-", "+", "#"):
+        return "\\" + text
+    if first.isdigit():  # every \d is a digit to isdigit()
+        return _MD_NUMBERED.sub(r"\1\\.", text, count=1)
+    return text
 
 
 def _md_url(url: str | None) -> str:
@@ -275,37 +370,49 @@ class _Footnotes:
         self.numbers: dict[tuple[str, str], int] = {}
 
     def refs(self, cites: Iterable[Json]) -> str:
+        numbers = self.numbers
         marks = []
         for cite in cites:
             key = (cite["source"], cite.get("locator") or "")
-            if key not in self.numbers:
-                self.numbers[key] = len(self.numbers) + 1
-            marks.append(f"[^{self.numbers[key]}]")
-        return "".join(dict.fromkeys(marks))
+            number = numbers.get(key)
+            if number is None:
+                number = numbers[key] = len(numbers) + 1
+            marks.append(f"[^{number}]")
+        return "".join(dict.fromkeys(marks)) if len(marks) > 1 else "".join(marks)
 
     def lines(self) -> list[str]:
         out = []
+        described: dict[str, str] = {}  # a source cited with many locators is described once
         for (source_id, locator), number in self.numbers.items():
-            source = self.kb.data.find("sources", source_id)
-            if source is None:
-                text = md_text(source_id)
-            else:
-                parts = [md_text(source["outlet"]), f"“{md_text(source['title'])}”"]
-                if source.get("published"):
-                    parts.append(edtf_display(source["published"]))
-                if source.get("url"):
-                    parts.append(_md_url(source["url"]))
-                text = ", ".join(parts)
+            text = described.get(source_id)
+            if text is None:
+                text = described[source_id] = self._describe(source_id)
             if locator:
                 text += f" — {md_text(locator)}"
             out.append(f"[^{number}]: {text}")
         return out
+
+    def _describe(self, source_id: str) -> str:
+        source = self.kb.data.find("sources", source_id)
+        if source is None:
+            return md_text(source_id)
+        parts = [md_text(source["outlet"]), f"“{md_text(source['title'])}”"]
+        if source.get("published"):
+            parts.append(edtf_display(source["published"]))
+        if source.get("url"):
+            parts.append(_md_url(source["url"]))
+        return ", ".join(parts)
 
 
 @exporter("md", "a Markdown dossier: partnerships, the timeline by year, sources as footnotes")
 def export_md(selection: Selection) -> bytes:
     kb = selection.kb
     notes = _Footnotes(kb)
+    labels = Labels(kb)
+    name = labels.name
+    # names, dates, kinds and parts recur across events: each is made Markdown once
+    md_once = functools.cache(md_text)
+    people = _MdPeople(name, md_once)
     events = selection.events
     lines = [f"# {md_text(selection.title)}", ""]
     if events:
@@ -330,30 +437,28 @@ def export_md(selection: Selection) -> bytes:
             if partnership.get("summary"):
                 lines += ["", md_text(partnership["summary"])]
     lines += ["", "## Timeline"]
+    add = lines.append
+    refs = notes.refs
     year = None
     for event in events:
-        row = event_row(kb, event)
-        display = row["display"]
-        if display["year"] != year:
-            year = display["year"]
-            lines += ["", f"### {md_text(year)}", ""]
-        status = "" if event["status"] == "happened" else f" ({md_text(event['status'])})"
-        lines.append(
-            f"- **{md_text(display['date'])}** · {md_text(event['kind'])}{status} · "
-            f"{md_text(event['title'])}{notes.refs(event.get('sources') or [])}"
-        )
-        details = []
-        people = [md_text(p["name"]) + _md_part(p, event) for p in display["participants"]]
-        if people:
-            details.append("Participants: " + "; ".join(people) + ".")
-        if display["place"]:
-            details.append(f"Place: {md_text(display['place'])}.")
-        if event.get("date", {}).get("phrase"):
-            details.append(f"The source says “{md_text(event['date']['phrase'])}”.")
+        date_dict = event.get("date")
+        when, event_year = labels.date(date_dict)
+        if event_year != year:
+            year = event_year
+            lines += ["", f"### {md_once(year)}", ""]
+        status = "" if event["status"] == "happened" else f" ({md_once(event['status'])})"
+        add(f"- **{md_once(when)}** · {md_once(event['kind'])}{status} · "
+            f"{md_text(event['title'])}{refs(event.get('sources') or ())}")  # fmt: skip
+        participants = event.get("participants")
+        if participants:
+            add("  Participants: " + "; ".join(people(participants)) + ".")
+        place = event.get("place")
+        if place:
+            add(f"  Place: {md_once(name(place))}.")
+        if date_dict and date_dict.get("phrase"):
+            add(f"  The source says “{md_text(date_dict['phrase'])}”.")
         if event.get("summary"):
-            details.append(md_text(event["summary"]))
-        for detail in details:
-            lines.append(f"  {detail}")
+            add(f"  {md_text(event['summary'])}")
     footnotes = notes.lines()
     if footnotes:
         lines += ["", "## Sources", ""] + footnotes
@@ -361,11 +466,32 @@ def export_md(selection: Selection) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def _md_part(participant: Json, event: Json) -> str:
-    stored: Json = next((p for p in event.get("participants") or []
-                   if p["entity"] == participant["entity"]), {})  # fmt: skip
-    extra = [x for x in (participant.get("part"), stored.get("as")) if x]
-    return f" ({md_text(', '.join(extra))})" if extra else ""
+class _MdPeople:
+    """'Nazim Samadov (guest, Ambassador of Azerbaijan to Morocco)' for each participant, with
+    the title the entity's first mention carries; each (entity, part, title) written once."""
+
+    def __init__(self, name: Callable[[str], str], md_once: Callable[[str], str]) -> None:
+        self.name, self.md_once = name, md_once
+        self.written: dict[tuple[str, Any, Any], str] = {}
+
+    def __call__(self, participants: list[Json]) -> list[str]:
+        titles: dict[str, Any] = {}
+        for participant in participants:
+            titles.setdefault(participant["entity"], participant.get("as"))
+        written = self.written
+        people = []
+        for participant in participants:
+            entity = participant["entity"]
+            key = (entity, participant.get("part"), titles[entity])
+            person = written.get(key)
+            if person is None:
+                extra = [x for x in key[1:] if x]
+                person = self.md_once(self.name(entity))
+                if extra:
+                    person += f" ({self.md_once(', '.join(extra))})"
+                written[key] = person
+            people.append(person)
+        return people
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,6 +542,56 @@ def iso_prefix(point: Json) -> str:
 
 ICS_STATUS = {"happened": "CONFIRMED", "planned": "TENTATIVE", "postponed": "TENTATIVE",
               "cancelled": "CANCELLED"}  # fmt: skip
+# The text is written here rather than by the icalendar library, which built and serialized an
+# object per property at ~0.6 ms an event (a minute for 100k events); the tests read the output
+# back with icalendar. Properties come in its order (the canonical ones, then by name), so that
+# the files it wrote and these are the same.
+ICS_FOLD_OCTETS = 74  # a folded line's octets; 75 with the space that starts a continuation
+_ICS_TEXT_SPECIAL = re.compile(r"[\\;,\r\n]")
+
+
+def ics_text(value: str) -> str:
+    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon and comma escaped, a line break
+    (CRLF, LF or a lone CR) as \\n."""
+    if _ICS_TEXT_SPECIAL.search(value) is None:
+        return value
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))  # fmt: skip
+
+
+def ics_raw(value: str) -> str:
+    """The value of an X- property, as icalendar writes and reads it: unescaped (X-WR-CALNAME
+    "A, B" reads back as "A, B" there), on one line."""
+    return " ".join(value.splitlines()) if "\n" in value or "\r" in value else value
+
+
+def ics_fold(line: str) -> str:
+    """A content line folded (RFC 5545 3.1): CRLF and a space before every 74 octets, never
+    inside a UTF-8 sequence, and, as icalendar folds, not just after a backslash (a reader that
+    unescapes line by line would see half of an escape such as \\,)."""
+    return _fold_octets(line.encode("utf-8")).decode("utf-8")
+
+
+def ics_fold_all(text: str) -> bytes:
+    """Content lines joined by CRLF, as UTF-8, every line longer than 74 octets folded. (No
+    value holds a line break: ics_text escapes them, ics_raw and _SourceUrls leave them out.)"""
+    lines = text.encode("utf-8").split(b"\r\n")
+    return b"\r\n".join([_fold_octets(line) if len(line) > ICS_FOLD_OCTETS else line
+                           for line in lines])  # fmt: skip
+
+
+def _fold_octets(data: bytes) -> bytes:
+    chunks, start, size = [], 0, len(data)
+    while size - start > ICS_FOLD_OCTETS:
+        end = start + ICS_FOLD_OCTETS
+        while data[end] & 0xC0 == 0x80:  # a continuation octet: cut before its character
+            end -= 1
+        if data[end - 1] in b"\\^":
+            end -= 1
+        chunks.append(data[start:end])
+        start = end
+    chunks.append(data[start:])
+    return b"\r\n ".join(chunks)
 
 
 def all_day_span(date_dict: Json) -> tuple[date, date]:
@@ -427,41 +603,77 @@ def all_day_span(date_dict: Json) -> tuple[date, date]:
     return first, last + timedelta(days=1)
 
 
+def _ics_date(day: date) -> str:
+    return f"{day.year:04}{day.month:02}{day.day:02}"
+
+
 @exporter("ics", "an iCalendar (RFC 5545) file: all-day events over each date's span, "
           "planned ones TENTATIVE", binary=False)  # fmt: skip
 def export_ics(selection: Selection) -> bytes:
-    from icalendar import Calendar
-    from icalendar import Event as VEvent
-
     kb = selection.kb
-    calendar = Calendar()
-    calendar.add("prodid", f"-//{GENERATOR}//{GENERATOR}//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", safe_text(selection.title))
-    stamp = _utc(selection.stamp)
+    labels = Labels(kb)
+    name, cite = labels.name, _Citations(labels)
+    moment = _utc(selection.stamp)
+    stamp = f"DTSTAMP:{_ics_date(moment)}T{moment:%H%M%S}Z"
+    calendar_name = "X-WR-CALNAME:" + ics_raw(safe_text(selection.title))
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//{GENERATOR}//{GENERATOR}//EN",
+             "CALSCALE:GREGORIAN", calendar_name]  # fmt: skip
+    add = lines.append
+    spans: dict[tuple[Any, Any], str] = {}  # many events share a span, and their categories
+    categories: dict[tuple[str, ...], str] = {}
+    urls = _SourceUrls(kb)
     for event in selection.events:
-        row = event_row(kb, event)
-        display = row["display"]
-        first, after_last = all_day_span(event["date"])
-        vevent = VEvent()
-        vevent.add("uid", f"{event['id']}@{GENERATOR}")
-        vevent.add("dtstamp", stamp)
-        vevent.add("dtstart", first)
-        vevent.add("dtend", after_last)
-        vevent.add("summary", safe_text(event["title"]))
-        vevent.add("status", ICS_STATUS.get(event["status"], "CONFIRMED"))
-        if display["place"]:
-            vevent.add("location", safe_text(display["place"]))
-        vevent.add("categories", [event["kind"], *(event.get("tags") or [])])
-        vevent.add("description", _ics_description(event, display))
-        urls = [s.get("url") for s in _cited_sources(kb, event) if s.get("url")]
-        if urls:
-            vevent.add("url", urls[0])
-        vevent.add("x-partnerkb-edtf", event["date"]["edtf"])
-        calendar.add_component(vevent)
-    data: bytes = calendar.to_ical()
-    return data
+        date_dict = event["date"]
+        span_key = (date_dict.get("earliest"), date_dict.get("latest"))
+        span = spans.get(span_key)
+        if span is None:
+            first, after_last = all_day_span(date_dict)
+            span = spans[span_key] = (f"DTSTART;VALUE=DATE:{_ics_date(first)}\r\n"
+                                      f"DTEND;VALUE=DATE:{_ics_date(after_last)}")  # fmt: skip
+        kinds = (event["kind"], *(event.get("tags") or ()))
+        category = categories.get(kinds)
+        if category is None:
+            category = categories[kinds] = ",".join(ics_text(safe_text(k)) for k in kinds)
+        people = [name(p["entity"]) + (f" ({p['part']})" if p.get("part") else "")
+                  for p in event.get("participants") or ()]  # fmt: skip
+        cited = [cite(c) for c in event.get("sources") or ()]
+        description = _ics_description(event, labels.date(date_dict)[0], people, cited)
+        place = name(event.get("place"))
+        url = urls.first(event)
+        # one event's content lines, in icalendar's order: SUMMARY, DTSTART, DTEND, DTSTAMP,
+        # UID, then by name
+        add(f"BEGIN:VEVENT\r\nSUMMARY:{ics_text(safe_text(event['title']))}\r\n{span}\r\n"
+            f"{stamp}\r\nUID:{ics_text(event['id'])}@{GENERATOR}\r\nCATEGORIES:{category}\r\n"
+            f"DESCRIPTION:{ics_text(description)}\r\n"
+            + (f"LOCATION:{ics_text(safe_text(place))}\r\n" if place else "")
+            + f"STATUS:{ICS_STATUS.get(event['status'], 'CONFIRMED')}\r\n"
+            + (f"URL:{url}\r\n" if url else "")
+            + f"X-PARTNERKB-EDTF:{ics_raw(date_dict['edtf'])}\r\nEND:VEVENT")  # fmt: skip
+    add("END:VCALENDAR")
+    add("")
+    return ics_fold_all("\r\n".join(lines))
+
+
+class _SourceUrls:
+    """The URL of the first cited source that has one, each source looked up once."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.urls: dict[str, str | None] = {}
+
+    def first(self, record: Json) -> str | None:
+        for cite in record.get("sources") or ():
+            source_id = cite["source"]
+            try:
+                url = self.urls[source_id]
+            except KeyError:
+                source = self.kb.data.find("sources", source_id)
+                url = str(source.get("url") or "") if source else ""
+                # a URI value has no escapes: one with a line break would end the line early
+                url = self.urls[source_id] = None if "\n" in url or "\r" in url else url or None
+            if url:
+                return url
+        return None
 
 
 def _utc(text: str) -> datetime:
@@ -476,22 +688,21 @@ def _utc(text: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
-def _ics_description(event: Json, display: Json) -> str:
-    when = f"Date as stated: {display['date']}"
+def _ics_description(event: Json, when_label: str, people: list[str], sources: list[str]) -> str:
+    when = f"Date as stated: {when_label}"
     if event["date"].get("phrase"):
         when += f" (the source says “{event['date']['phrase']}”"
         if event["date"].get("resolved_against"):
             when += f", as of {event['date']['resolved_against']}"
         when += ")"
     lines = [when, f"Status: {event['status']}"]
-    people = [p["name"] + (f" ({p['part']})" if p.get("part") else "")
-              for p in display["participants"]]  # fmt: skip
     if people:
         lines.append("Participants: " + "; ".join(people))
     if event.get("summary"):
         lines.append(event["summary"])
-    lines.append("Sources: " + " | ".join(display["sources"]))
-    return safe_text("\n".join(lines))
+    lines.append("Sources: " + " | ".join(sources))
+    # line by line: safe_text leaves a line break as it is, and printable lines cost nothing
+    return "\n".join([safe_text(line) for line in lines])
 
 
 def _cited_sources(kb: KnowledgeBase, record: Json) -> list[Json]:
@@ -515,34 +726,55 @@ def _h(value: Any) -> str:
     return html.escape(safe_text(value), quote=True)
 
 
+def json_document(value: Any) -> bytes:
+    """One JSON document, two-space indent, UTF-8, then a newline: what json.dumps(indent=2,
+    ensure_ascii=False) writes, by orjson (the standard library's indenting encoder is pure Python:
+    ten times as slow); what orjson refuses (a lone surrogate) goes escaped, by the library."""
+    import orjson
+
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        return (json.dumps(value, indent=2) + "\n").encode("ascii")
+
+
 @exporter("timelinejs", "the JSON a TimelineJS web timeline reads (dates at their precision)")
 def export_timelinejs(selection: Selection) -> bytes:
-    kb = selection.kb
+    labels = Labels(selection.kb)
+    name, cite = labels.name, _Citations(labels)
+    h = functools.cache(_h)  # names, parts and citations recur: each escaped once
+    dates: dict[str, tuple[Json, Json | None]] = {}  # edtf -> start_date, end_date (shared)
     slides = []
     for event in selection.events:
-        row = event_row(kb, event)
-        display = row["display"]
-        start, end = date_points(event["date"]["edtf"])
-        if start is None:
-            start, end = end, None
-        assert start is not None
+        date_dict = event["date"]
+        when = labels.date(date_dict)[0]
+        edtf = date_dict["edtf"]
+        points = dates.get(edtf)
+        if points is None:
+            start, end = date_points(edtf)
+            if start is None:
+                start, end = end, None
+            assert start is not None
+            points = dates[edtf] = (_tl_date(start, when), None if end is None else _tl_date(end))
         text = []
         if event.get("summary"):
             text.append(f"<p>{_h(event['summary'])}</p>")
-        people = [_h(p["name"]) + (f" ({_h(p['part'])})" if p.get("part") else "")
-                  for p in display["participants"]]  # fmt: skip
-        if people:
+        participants = event.get("participants")
+        if participants:
+            people = [h(name(p["entity"])) + (f" ({h(p['part'])})" if p.get("part") else "")
+                      for p in participants]  # fmt: skip
             text.append(f"<p>Participants: {'; '.join(people)}</p>")
-        text.append("<p>Sources: " + "; ".join(_h(s) for s in display["sources"]) + "</p>")
+        text.append("<p>Sources: " + "; ".join([h(cite(c)) for c in event.get("sources")
+                                                or ()]) + "</p>")  # fmt: skip
         slide: Json = {
             "unique_id": event["id"],
-            "start_date": _tl_date(start, display["date"]),
-            "display_date": display["date"],
+            "start_date": points[0],
+            "display_date": when,
             "text": {"headline": _h(event["title"]), "text": "".join(text)},
             "group": event["kind"],
         }
-        if end is not None:
-            slide["end_date"] = _tl_date(end)
+        if points[1] is not None:
+            slide["end_date"] = points[1]
         slides.append(slide)
     document = {
         "title": {
@@ -553,7 +785,7 @@ def export_timelinejs(selection: Selection) -> bytes:
         },
         "events": slides,
     }
-    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return json_document(document)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -565,19 +797,45 @@ FTM_SCHEMA = {"person": "Person", "organization": "Organization", "country": "Pu
 
 
 def _ftm(entity_id: str, schema: str, properties: dict[str, list[Any]]) -> Json:
-    props = {k: [safe_text(v) for v in values if v not in (None, "")]
-             for k, values in properties.items()}  # fmt: skip
-    return {"id": entity_id, "schema": schema, "properties": {k: v for k, v in props.items() if v}}
+    props: dict[str, list[Any]] = {}
+    for key, values in properties.items():
+        # printable text (nearly all of it) is kept as it is without a call per value
+        kept = [v if v.__class__ is str and v.isprintable() else safe_text(v)
+                for v in values if v is not None and v != ""]  # fmt: skip
+        if kept:
+            props[key] = kept
+    return {"id": entity_id, "schema": schema, "properties": props}
 
 
-def _ftm_dates(date_dict: Json | None) -> dict[str, list[Any]]:
-    if not date_dict:
-        return {}
-    start, end = date_points(date_dict["edtf"])
-    if end is None and start is not None and not re.search(r"[\[/]", date_dict["edtf"]):
+@functools.lru_cache(maxsize=65536)
+def _ftm_edtf(edtf: str) -> dict[str, list[Any]]:
+    start, end = date_points(edtf)
+    if end is None and start is not None and not re.search(r"[\[/]", edtf):
         return {"date": [iso_prefix(start)]}
     return {"startDate": [iso_prefix(start)] if start else [],
             "endDate": [iso_prefix(end)] if end else []}  # fmt: skip
+
+
+def _ftm_dates(date_dict: Json | None) -> dict[str, list[Any]]:
+    """The FollowTheMoney date properties of a date (shared: read them, do not change them)."""
+    if not date_dict:
+        return {}
+    return _ftm_edtf(date_dict["edtf"])
+
+
+class _Provenance:
+    """sourceUrl and publisher of what a record cites, worked out once per set of sources."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.known: dict[tuple[str, ...], dict[str, list[Any]]] = {}
+
+    def __call__(self, record: Json) -> dict[str, list[Any]]:
+        key = tuple([c["source"] for c in record.get("sources") or ()])
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = _provenance(self.kb, record)
+        return found
 
 
 def _provenance(kb: KnowledgeBase, record: Json) -> dict[str, list[Any]]:
@@ -594,6 +852,8 @@ def export_ftm(selection: Selection) -> bytes:
     import orjson
 
     kb = selection.kb
+    name = Labels(kb).name
+    provenance = _Provenance(kb)
     out: list[Json] = []
     for entity in selection.whole["entities"]:
         schema = FTM_SCHEMA.get(entity["kind"], "LegalEntity")
@@ -603,7 +863,7 @@ def export_ftm(selection: Selection) -> bytes:
             "description": [entity.get("description")],
             "keywords": list(entity.get("tags") or []),
             "wikidataId": [(entity.get("external_ids") or {}).get("wikidata")],
-            **_provenance(kb, entity),
+            **provenance(entity),
         }
         if schema == "Address":
             props["full"] = [entity["name"]]
@@ -613,11 +873,11 @@ def export_ftm(selection: Selection) -> bytes:
         for n, role in enumerate(entity.get("roles") or [], 1):
             position_id = f"{entity['id']}-position-{n}"
             organization = role.get("organization")
-            org_name = kb.name_of(organization) if organization else ""
+            org_name = name(organization) if organization else ""
             out.append(_ftm(position_id, "Position", {
                 "name": [f"{role['title']}, {org_name}" if org_name else role["title"]],
                 "organization": [organization],
-                **_provenance(kb, role),
+                **provenance(role),
             }))  # fmt: skip
             cited = [role.get("first_cited"), role.get("last_cited")]
             out.append(_ftm(f"{entity['id']}-occupancy-{n}", "Occupancy", {
@@ -628,28 +888,34 @@ def export_ftm(selection: Selection) -> bytes:
                 "endDate": _ftm_dates(role.get("until")).get("endDate")
                 or _ftm_dates(role.get("until")).get("date", []),
                 "date": [c for c in dict.fromkeys(cited) if c],
-                **_provenance(kb, role),
+                **provenance(role),
             }))  # fmt: skip
+    notes_of_kind: dict[str, str] = {}
     for event in selection.whole["events"]:
-        kind_typology = typology(event["kind"])
-        hosts = [p["entity"] for p in event.get("participants") or []
+        kind = event["kind"]
+        kind_note = notes_of_kind.get(kind)
+        if kind_note is None:
+            kind_typology = typology(kind)
+            kind_note = notes_of_kind[kind] = (
+                f"CAMEO {kind_typology['cameo']} {kind_typology['cameo_label']}; "
+                f"PLOVER {kind_typology['plover']}"
+            )
+        participants = event.get("participants") or ()
+        hosts = [p["entity"] for p in participants
                  if p.get("part") in ("host", "organizer", "awarder")]  # fmt: skip
         place = event.get("place")
         out.append(_ftm(event["id"], "Event", {
             "name": [event["title"]],
             "summary": [event.get("summary")],
             **_ftm_dates(event.get("date")),
-            "location": [kb.name_of(place)] if place else [],
+            "location": [name(place)] if place else [],
             "involved": list(dict.fromkeys(
-                [p["entity"] for p in event.get("participants") or []]
-                + list(event.get("organizations") or []))),
+                [p["entity"] for p in participants] + list(event.get("organizations") or []))),
             "organizer": hosts,
-            "keywords": [event["kind"], *(event.get("tags") or [])],
-            "notes": [f"date as stated: {date_label(event['date'])}",
-                      f"status: {event['status']}",
-                      f"CAMEO {kind_typology['cameo']} {kind_typology['cameo_label']}; "
-                      f"PLOVER {kind_typology['plover']}"],
-            **_provenance(kb, event),
+            "keywords": [kind, *(event.get("tags") or [])],
+            "notes": [f"date as stated: {label_of(event['date'])}",
+                      f"status: {event['status']}", kind_note],
+            **provenance(event),
         }))  # fmt: skip
     for partnership in selection.whole["partnerships"]:
         parties = partnership["parties"]
@@ -665,9 +931,9 @@ def export_ftm(selection: Selection) -> bytes:
                 "summary": [partnership.get("summary")],
                 "description": ["areas: " + ", ".join(partnership.get("areas") or [])]
                 if partnership.get("areas") else [],
-                **_provenance(kb, partnership),
+                **provenance(partnership),
             }))  # fmt: skip
-    return b"".join(orjson.dumps(item) + b"\n" for item in out)
+    return b"\n".join(map(orjson.dumps, out)) + b"\n" if out else b""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -687,18 +953,18 @@ class Network:
 def network(selection: Selection) -> Network:
     """Who met whom (participants of one event) and which organizations partner (partnership
     records, and organizations named together by events)."""
+    from itertools import chain, combinations
+
     kb = selection.kb
-    met: Counter[tuple[str, str]] = Counter()
-    joint: Counter[tuple[str, str]] = Counter()
-    for event in selection.events:
-        people = sorted({p["entity"] for p in event.get("participants") or []})
-        for i, a in enumerate(people):
-            for b in people[i + 1 :]:
-                met[(a, b)] += 1
-        orgs = sorted(set(event.get("organizations") or []))
-        for i, a in enumerate(orgs):
-            for b in orgs[i + 1 :]:
-                joint[(a, b)] += 1
+    events = selection.events
+    # pairs counted in C (Counter over one stream of pairs), in order of first meeting
+    met: Counter[tuple[str, str]] = Counter(chain.from_iterable(
+        combinations(sorted({p["entity"] for p in event.get("participants") or ()}), 2)
+        for event in events
+    ))  # fmt: skip
+    joint: Counter[tuple[str, str]] = Counter(chain.from_iterable(
+        combinations(sorted(set(event.get("organizations") or ())), 2) for event in events
+    ))  # fmt: skip
     partners: dict[tuple[str, str], list[str]] = {}
     scope = set(selection.entity_scope)
     for partnership in kb.records("partnerships"):
@@ -719,6 +985,15 @@ def network(selection: Selection) -> Network:
     return Network(nodes, met, partners)
 
 
+def sorted_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Pairs of ids in order. Sorted as one string each ('a<NUL>b': the same order for ids
+    without a NUL, which is below every other character), seven times as fast as tuples."""
+    pairs = list(pairs)
+    if any("\0" in a or "\0" in b for a, b in pairs):
+        return sorted(pairs)
+    return sorted(pairs, key="\0".join)
+
+
 def _dot_string(value: Any) -> str:
     text = safe_text(value).replace("\\", "\\\\").replace('"', '\\"')
     return '"' + " ".join(text.split()) + '"'
@@ -727,24 +1002,35 @@ def _dot_string(value: Any) -> str:
 DOT_SHAPES = {"person": "ellipse", "organization": "box", "country": "box3d", "place": "note"}
 
 
+def _met_label(count: int) -> str:
+    return f"met: {count} event{'s' if count > 1 else ''}"
+
+
 @exporter("dot", "Graphviz: who met whom and which organizations partner, labelled")
 def export_dot(selection: Selection) -> bytes:
     graph = network(selection)
     quoted = {node: _dot_string(node) for node in graph.nodes}
     lines = [f"graph {_dot_string(selection.title)} {{", "  overlap=false;", "  splines=true;",
              "  node [fontname=\"Helvetica\"];"]  # fmt: skip
+    add = lines.append
     for node_id, entity in graph.nodes.items():
         shape = DOT_SHAPES.get(entity.get("kind", ""), "ellipse")
-        lines.append(f"  {quoted[node_id]} [label={_dot_string(entity.get('name'))}, "
-                     f"shape={shape}];")  # fmt: skip
-    for (a, b), count in sorted(graph.met.items()):
-        label = f"met: {count} event{'s' if count > 1 else ''}"
-        lines.append(f"  {quoted[a]} -- {quoted[b]} [label={_dot_string(label)}];")
-    for (a, b), why in sorted(graph.partners.items()):
-        lines.append(f"  {quoted[a]} -- {quoted[b]} "
-                     f"[label={_dot_string('; '.join(why))}, style=bold, color=blue];")  # fmt: skip
-    lines.append("}")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        add(f"  {quoted[node_id]} [label={_dot_string(entity.get('name'))}, shape={shape}];")
+    # the pairs are unique: sorting them sorts the edges; a count's label is written once
+    met = graph.met
+    met_labels = {n: f" [label={_dot_string(_met_label(n))}];" for n in set(met.values())}
+    for a, b in sorted_pairs(met):
+        add(f"  {quoted[a]} -- {quoted[b]}{met_labels[met[a, b]]}")
+    why_labels: dict[str, str] = {}
+    for a, b in sorted_pairs(graph.partners):
+        text = "; ".join(graph.partners[a, b])
+        label = why_labels.get(text)
+        if label is None:
+            label = why_labels[text] = f" [label={_dot_string(text)}, style=bold, color=blue];"
+        add(f"  {quoted[a]} -- {quoted[b]}{label}")
+    add("}")
+    add("")
+    return "\n".join(lines).encode("utf-8")
 
 
 def _mermaid_id(entity_id: str) -> str:
@@ -771,15 +1057,23 @@ def export_mermaid(selection: Selection) -> bytes:
     graph = network(selection)
     ids = {node: _mermaid_id(node) for node in graph.nodes}
     lines = ["graph LR"]
+    add = lines.append
     for node_id, entity in graph.nodes.items():
         left, right = MERMAID_SHAPES.get(entity.get("kind", ""), ("(", ")"))
-        lines.append(f"  {_mermaid_id(node_id)}{left}{_mermaid_label(entity.get('name'))}{right}")
-    for (a, b), count in sorted(graph.met.items()):
-        label = _mermaid_label(f"met: {count} event{'s' if count > 1 else ''}")
-        lines.append(f"  {ids[a]} ---|{label}| {ids[b]}")
-    for (a, b), why in sorted(graph.partners.items()):
-        lines.append(f"  {ids[a]} ===|{_mermaid_label('; '.join(why))}| {ids[b]}")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        add(f"  {ids[node_id]}{left}{_mermaid_label(entity.get('name'))}{right}")
+    met = graph.met
+    met_labels = {n: f" ---|{_mermaid_label(_met_label(n))}| " for n in set(met.values())}
+    for a, b in sorted_pairs(met):
+        add(f"  {ids[a]}{met_labels[met[a, b]]}{ids[b]}")
+    why_labels: dict[str, str] = {}
+    for a, b in sorted_pairs(graph.partners):
+        text = "; ".join(graph.partners[a, b])
+        label = why_labels.get(text)
+        if label is None:
+            label = why_labels[text] = f" ===|{_mermaid_label(text)}| "
+        add(f"  {ids[a]}{label}{ids[b]}")
+    add("")
+    return "\n".join(lines).encode("utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -807,6 +1101,9 @@ CREATE TABLE partnerships (id TEXT PRIMARY KEY, parties TEXT NOT NULL, areas TEX
     summary TEXT, record TEXT NOT NULL);
 CREATE TABLE citations (record TEXT NOT NULL, record_type TEXT NOT NULL,
     source TEXT NOT NULL REFERENCES sources(id), locator TEXT);
+"""
+# built once the rows are in: one sort per index instead of a B-tree update per row
+SQLITE_INDEXES = """
 CREATE INDEX participants_entity ON participants(entity);
 CREATE INDEX participants_event ON participants(event);
 CREATE INDEX events_date ON events(date_earliest, date_latest);
@@ -815,8 +1112,20 @@ CREATE INDEX citations_source ON citations(source);
 """
 
 
-def _j(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _json_text() -> Callable[[Any], str]:
+    """A value as compact JSON text (orjson: the standard library took a third of the export's
+    time); what orjson refuses (an integer beyond 64 bits) goes through the standard library."""
+    import orjson
+
+    dumps = orjson.dumps
+
+    def text(value: Any) -> str:
+        try:
+            return dumps(value).decode("utf-8")
+        except orjson.JSONEncodeError:
+            return json.dumps(value, ensure_ascii=False)
+
+    return text
 
 
 @exporter("sqlite", "a SQLite database (entities, roles, events, participants, sources, "
@@ -827,12 +1136,22 @@ def export_sqlite(selection: Selection) -> bytes:
     from pathlib import Path
 
     whole = selection.whole
+    _j = _json_text()
     with tempfile.TemporaryDirectory() as folder:
         # serialize() of an in-memory database would do, but is Python 3.11+ only
         path = Path(folder) / "export.sqlite"
-        conn = sqlite3.connect(path)
+        conn = sqlite3.connect(path, isolation_level=None)
         try:
-            conn.executescript(SQLITE_SCHEMA)
+            # records of ~2 kB fill 16 kB pages with less overflow: a quarter smaller, faster
+            conn.execute("PRAGMA page_size = 16384")
+            # a new file nobody else reads, thrown away if anything fails: no journal, no fsync
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("PRAGMA cache_size = -131072")  # 128 MB: the index builds sort in memory
+            conn.execute("BEGIN")
+            for statement in SQLITE_SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
             conn.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", [
                 (s["id"], s["outlet"], s["title"], s.get("published"), s.get("url"),
                  s.get("language"), s.get("note"))
@@ -876,7 +1195,10 @@ def export_sqlite(selection: Selection) -> bytes:
                 for table in ("entities", "events", "partnerships")
                 for record in whole[table] for c in record.get("sources") or []
             ])  # fmt: skip
-            conn.commit()
+            for statement in SQLITE_INDEXES.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute("COMMIT")
         finally:
             conn.close()
         return path.read_bytes()
