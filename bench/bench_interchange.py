@@ -3,7 +3,9 @@
 - Import: `partnerkb import` of the corpus of US official travels and visits (7,535 rows, from
   ../shared/corpus) into an empty store with the shipped mapping, from the CSV and from the JSON
   Lines file, then the same import again (the idempotent case: nothing to write).
-- Export: `partnerkb export --format F --output FILE` of a 100k-event store for every format.
+- Export: `partnerkb export --format F --output FILE` of a 100k-event store for every format,
+  the formats interleaved run by run, each also as a multiple of jsonl (reading the store and
+  writing its records: what no export goes below).
 
 Every figure is a whole process (start-up, reading the store, the work, the atomic write), the
 median of --runs runs. The 100k store comes from `bench/generate.py` (generated into
@@ -13,6 +15,7 @@ median of --runs runs. The 100k store comes from `bench/generate.py` (generated 
     python bench/bench_interchange.py                      # corpus import, 100k exports
     python bench/bench_interchange.py --events 10k --runs 3
     python bench/bench_interchange.py --skip-export
+    python bench/bench_interchange.py --skip-import --formats jsonl,ics,md,sqlite
 """
 
 from __future__ import annotations
@@ -85,23 +88,43 @@ def bench_import(corpus: Path, runs: int, log: Any) -> list[dict[str, Any]]:
     return results
 
 
-def bench_export(n_events: int, runs: int, log: Any) -> list[dict[str, Any]]:
+def bench_export(
+    n_events: int, runs: int, log: Any, formats: tuple[str, ...] = FORMATS
+) -> list[dict[str, Any]]:
+    """Each format `runs` times, the formats interleaved (json, jsonl, ..., json, jsonl...) so that
+    a machine slowing down or speeding up weighs on every format alike; each is also given as a
+    multiple of jsonl, the floor of an export (reading the store, writing what it holds)."""
     store, _ = ensure_store(DEFAULT_OUT, n_events, log=log)
-    results = []
+    times: dict[str, list[float]] = {fmt: [] for fmt in formats}
     with tempfile.TemporaryDirectory() as folder:
-        for fmt in FORMATS:
-            target = Path(folder) / f"export.{fmt}"
-            times = []
-            for _ in range(runs):
+        for _ in range(runs):
+            for fmt in formats:
+                target = Path(folder) / f"export.{fmt}"
                 elapsed, _ = timed([PARTNERKB, "--db", str(store), "export", "--format", fmt,
                                     "--output", str(target), "--force"])  # fmt: skip
-                times.append(elapsed)
-            row = {"format": fmt, "events": n_events, "export_s": statistics.median(times),
-                   "output_mb": target.stat().st_size / 1e6}  # fmt: skip
-            log(f"export {fmt:>10} of {size_label(n_events)} events: {row['export_s']:6.2f} s, "
-                f"{row['output_mb']:7.1f} MB")  # fmt: skip
-            results.append(row)
+                times[fmt].append(elapsed)
+        sizes = {fmt: (Path(folder) / f"export.{fmt}").stat().st_size / 1e6 for fmt in formats}
+    floor = statistics.median(times["jsonl"]) if "jsonl" in times else None
+    results = []
+    for fmt in formats:
+        row = {"format": fmt, "events": n_events, "export_s": statistics.median(times[fmt]),
+               "runs_s": times[fmt], "output_mb": sizes[fmt]}  # fmt: skip
+        ratio = ""
+        if floor:
+            row["x_jsonl"] = row["export_s"] / floor
+            ratio = f", {row['x_jsonl']:4.1f}x jsonl"
+        log(f"export {fmt:>10} of {size_label(n_events)} events: {row['export_s']:6.2f} s, "
+            f"{row['output_mb']:7.1f} MB{ratio}")  # fmt: skip
+        results.append(row)
     return results
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    formats = tuple(f.strip() for f in text.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise argparse.ArgumentTypeError(f"formats are among {', '.join(FORMATS)}")
+    return formats
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the corpus folder")
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--skip-export", action="store_true")
+    parser.add_argument("--formats", type=parse_formats, default=FORMATS,
+                        help="export formats, comma-separated: jsonl,ics,md")  # fmt: skip
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -120,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_import:
         report["import"] = bench_import(args.corpus, args.runs, log)
     if not args.skip_export:
-        report["export"] = bench_export(args.events, args.runs, log)
+        report["export"] = bench_export(args.events, args.runs, log, args.formats)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"interchange-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
