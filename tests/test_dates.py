@@ -160,3 +160,21 @@ def test_a_range_spans_from_its_first_to_its_last_day(a, b):
     parsed = parse_date(f"{start.isoformat()}/{end.isoformat()}")
     assert (parsed.earliest, parsed.latest) == (start, end)
     assert parsed.display
+
+
+@given(days)
+def test_year_first_numeric_dates_are_never_read_day_first(day):
+    for text in (f"{day.year}-{day.month}-{day.day}", f"{day.year}/{day.month:02d}/{day.day:02d}"):
+        assert parse_date(text).edtf == day.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("text", "edtf"), [("30/01/2024", "2024-01-30"), ("1.2.2024", "2024-02-01")]
+)
+def test_slashed_and_dotted_dates_read_day_first_not_as_intervals(text, edtf):
+    assert parse_date(text).edtf == edtf
+
+
+def test_an_impossible_year_first_date_is_refused():
+    with pytest.raises(InvalidInput):
+        parse_date("2024-13-1")

@@ -260,6 +260,8 @@ def _range_label(start: EdtfPoint, end: EdtfPoint) -> str:
 _UNITS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _AHEAD = re.compile(r"^in (\d+|a|an|one|two|three|four|five|six) (day|week|month|year)s?$")
+_YEAR_FIRST = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_DAY_FIRST = re.compile(r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}")
 _EDTF_LIKE = re.compile(r"^[\d\-\[\]./?~%]+$")
 
 
@@ -303,12 +305,20 @@ def edtf_is_relative(text: str) -> bool:
 
 def _to_edtf(raw: str, today: date) -> str | None:
     lower = raw.lower().strip().rstrip(".")
+    year_first = _YEAR_FIRST.fullmatch(raw)
+    if year_first:  # 2024-5-1, 2024/05/01, 2024.5.1: year, month, day — never day first
+        year, month, day = (int(part) for part in year_first.groups())
+        try:
+            return date(year, month, day).isoformat()
+        except ValueError:
+            raise InvalidInput(f"not a valid date: {raw!r} (year-month-day)") from None
     if _EDTF_LIKE.match(raw):
         try:
             edtf_bounds(raw)
             return raw
         except InvalidInput:
-            if "/" in raw or "[" in raw or raw.count("-") != 2:
+            # 30/01/2024 and 1.2.2024 are day-first dates for dateutil, not EDTF intervals
+            if not _DAY_FIRST.fullmatch(raw):
                 raise
     qualifier = ""
     for prefix in ("around ", "about ", "approximately ", "circa ", "c. ", "ca. ", "approx. "):

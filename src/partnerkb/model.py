@@ -72,7 +72,10 @@ MAX_LENGTHS = {
 }
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters that can drive a terminal or reorder text (C0/C1 controls, ESC, bidi overrides):
+# refused in what is stored, and shown as visible escapes by the renderer.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+URL_SCHEMES = ("http://", "https://", "ftp://")
 
 
 def typology(kind: str) -> dict[str, str]:
@@ -127,7 +130,7 @@ def _check_length(where: str, value: str, limit_key: str) -> None:
     limit = MAX_LENGTHS.get(limit_key, 5000)
     if len(value) > limit:
         raise InvalidInput(f"{where} is too long ({len(value)} characters, at most {limit})")
-    if _CONTROL.search(value.replace("\n", "").replace("\t", "")):
+    if CONTROL_CHARS.search(value):
         raise InvalidInput(f"{where} contains control characters")
 
 
@@ -200,6 +203,11 @@ def validate_source(record: Mapping[str, Any]) -> None:
                 f"{record['id']}: published must be an ISO day (YYYY-MM-DD)"
             ) from None
     _text(record, "url", required=False)
+    url = record.get("url")
+    if url and not str(url).lower().startswith(URL_SCHEMES):
+        raise InvalidInput(
+            f"{record['id']}: url {url!r} is not a web address", hint="use http:// or https://"
+        )
     _text(record, "language", required=False, limit="tag")
     _text(record, "note", required=False)
 
@@ -215,11 +223,30 @@ def validate_entity(record: Mapping[str, Any]) -> None:
         where = f"{record['id']}: role {n}"
         if not isinstance(role, dict):
             raise InvalidInput(f"{where} must be an object")
+        if record["kind"] != "person":
+            raise InvalidInput(f"{where}: only people hold roles, not a {record['kind']}")
         _text({**role, "id": where}, "title")
+        _ref({**role, "id": where}, "organization")
         for field in ("from", "until"):
             _date({**role, "id": where}, field, required=False)
+        _role_span(role, where)
         _citations(role, where)
+    _ref(record, "located_in")
+    for n, link in enumerate(record.get("related") or [], 1):
+        if not isinstance(link, dict) or not isinstance(link.get("entity"), str):
+            raise InvalidInput(f"{record['id']}: related {n} must name an entity id")
     _citations(record, str(record["id"]))
+
+
+def _role_span(role: Mapping[str, Any], where: str) -> None:
+    """A role cannot end before it starts, nor before a source last cited it."""
+    start = (role.get("from") or {}).get("earliest")
+    end = (role.get("until") or {}).get("latest")
+    if start and end and end < start:
+        raise InvalidInput(f"{where}: until ({end}) is before from ({start})")
+    cited = role.get("last_cited")
+    if end and isinstance(cited, str) and end < cited:
+        raise InvalidInput(f"{where}: until ({end}) is before the role was last cited ({cited})")
 
 
 def validate_event(record: Mapping[str, Any]) -> None:
@@ -236,12 +263,34 @@ def validate_event(record: Mapping[str, Any]) -> None:
     for n, participant in enumerate(record.get("participants") or [], 1):
         if not isinstance(participant, dict) or not isinstance(participant.get("entity"), str):
             raise InvalidInput(f"{record['id']}: participant {n} must name an entity id")
-        if participant.get("part") is not None:
-            _check_length(f"{record['id']}: participant {n} part", participant["part"], "part")
+        part = participant.get("part")
+        if part is not None:
+            if not isinstance(part, str):
+                raise InvalidInput(f"{record['id']}: participant {n} part must be text")
+            _check_length(f"{record['id']}: participant {n} part", part, "part")
     for entry in record.get("status_history") or []:
         if not isinstance(entry, dict) or entry.get("status") not in STATUSES:
             raise InvalidInput(f"{record['id']}: status_history entries need a valid status")
+    for field in ("place", "fulfils", "fulfilled_by"):
+        _ref(record, field)
+    for field in ("organizations", "related_events"):
+        _ref_list(record, field)
     _citations(record, str(record["id"]))
+
+
+def _ref(record: Mapping[str, Any], field: str) -> None:
+    """An optional reference: an id (text) or nothing."""
+    value = record.get(field)
+    if value is not None and value != "" and not isinstance(value, str):
+        raise InvalidInput(f"{record.get('id', '?')}: {field} must be an id (text)")
+
+
+def _ref_list(record: Mapping[str, Any], field: str) -> None:
+    values = record.get(field)
+    if values is None:
+        return
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InvalidInput(f"{record.get('id', '?')}: {field} must be a list of ids")
 
 
 def validate_partnership(record: Mapping[str, Any]) -> None:
@@ -249,6 +298,8 @@ def validate_partnership(record: Mapping[str, Any]) -> None:
     parties = record.get("parties")
     if not isinstance(parties, list) or len(parties) < 2:
         raise InvalidInput(f"{record.get('id')}: parties must list at least two entity ids")
+    _ref_list(record, "parties")
+    _ref_list(record, "events")
     _text_list(record, "areas", "topic")
     _citations(record, str(record["id"]))
 

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, TextIO
 
+from .model import CONTROL_CHARS
+
 Json = dict[str, Any]
 FORMATS = ("table", "json", "jsonl", "csv", "tsv")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -26,7 +27,7 @@ def safe_text(value: Any) -> str:
     text = "" if value is None else str(value)
     if text.isprintable():  # no control or format character: the common case, checked in C
         return text
-    return _CONTROL.sub(_escape, text)
+    return CONTROL_CHARS.sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:
