@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime, timezone
 
+from partnerkb.model import TABLES
 from partnerkb.store import read_store, shipped_store_path, user_store_path
 
 NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
@@ -186,7 +188,21 @@ def test_init_with_shipped_copies_the_knowledge_base_to_the_user_store(cli):
     result = cli("init", "--with-shipped")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == f"{user_store_path()}\n"
-    assert user_store_path().read_bytes() == shipped_store_path().read_bytes()
+    copy, shipped = read_store(user_store_path()), read_store(shipped_store_path())
+    assert {t: copy.tables[t] for t in TABLES} == {t: shipped.tables[t] for t in TABLES}
+    assert copy.meta["name"] == shipped.meta["name"]  # no --name: the shipped name is kept
+
+
+def test_init_with_shipped_takes_the_name_given_and_the_time_of_the_copy(cli, tmp_path):
+    path = tmp_path / "kb.json"
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    result = cli("init", "--with-shipped", "--name", "Embassy notes", "--db", str(path))
+    assert result.exit_code == 0, result.stderr
+    meta = read_store(path).meta
+    assert meta["name"] == "Embassy notes"
+    created = datetime.strptime(meta["created"], "%Y-%m-%dT%H:%M:%SZ")
+    assert created.replace(tzinfo=timezone.utc) >= started
+    assert read_store(path).records("events") == read_store(shipped_store_path()).records("events")
 
 
 def test_the_first_write_creates_the_user_store_and_never_touches_the_shipped_one(cli):

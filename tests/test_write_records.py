@@ -272,15 +272,59 @@ def test_edit_sets_validated_fields_and_keeps_the_id(cli, shipped_copy):
     assert event["participants"][-1] == {"entity": "abdelilah-benarafa", "part": "attendee"}
 
 
-def test_edit_status_appends_to_the_status_history(cli, shipped_copy):
-    launch = "2024-05-shusha-culture-capital-launch"
-    before = find(shipped_copy, launch)
-    result = run(cli, shipped_copy, "edit", launch, "--set", "status=cancelled")
+LAUNCH = "2024-05-shusha-culture-capital-launch"
+
+
+def test_edit_status_appends_to_the_status_history_citing_only_the_source_given(cli, shipped_copy):
+    before = find(shipped_copy, LAUNCH)
+    result = run(
+        cli, shipped_copy, "edit", LAUNCH, "--set", "status=cancelled",
+        "--source", ICESCO_2022, "--locator", "para. 2",
+    )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    after = find(shipped_copy, launch)
+    after = find(shipped_copy, LAUNCH)
     assert after["status"] == "cancelled"
-    assert len(after["status_history"]) == len(before["status_history"]) + 1
-    assert after["status_history"][-1]["status"] == "cancelled"
+    assert after["status_history"][:-1] == before["status_history"]
+    entry = after["status_history"][-1]
+    assert entry["status"] == "cancelled"
+    # the article the event came from never said it was cancelled: it is not cited for it
+    assert entry["sources"] == [{"source": ICESCO_2022, "locator": "para. 2"}]
+    assert after["sources"] == before["sources"]
+
+
+def test_a_status_change_without_a_source_is_refused_naming_status(cli, shipped_copy):
+    before = shipped_copy.read_bytes()
+    result = run(cli, shipped_copy, "edit", LAUNCH, "--set", "status=cancelled")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("error: status: ")
+    assert "--source" in lines[1]
+    assert len(lines) == 2
+    assert shipped_copy.read_bytes() == before
+
+
+def test_setting_the_same_status_again_needs_no_source_and_changes_nothing(cli, shipped_copy):
+    before = shipped_copy.read_bytes()
+    result = run(cli, shipped_copy, "edit", LAUNCH, "--set", "status=Planned")
+    assert result.exit_code == 0, result.stderr
+    assert "unchanged" in result.stderr
+    assert shipped_copy.read_bytes() == before
+
+
+def test_a_source_given_to_edit_without_a_status_change_is_refused(cli, shipped_copy):
+    result = run(cli, shipped_copy, "edit", LAUNCH, "--set", "summary=x", "--source", NEWSAZ)
+    assert result.exit_code == 2
+    assert "--source" in result.stderr.splitlines()[0]
+    assert "--add sources=" in result.stderr
+
+
+def test_an_unknown_source_for_a_status_change_is_refused(cli, shipped_copy):
+    result = run(
+        cli, shipped_copy, "edit", LAUNCH, "--set", "status=happened", "--source", "nowhere-news"
+    )
+    assert result.exit_code == 2
+    assert "source" in result.stderr.splitlines()[0]
+    assert find(shipped_copy, LAUNCH)["status"] == "planned"
 
 
 def test_edit_roles_and_external_ids_by_path(cli, shipped_copy):

@@ -321,7 +321,14 @@ def init_store(path: Path, *, with_shipped: bool, name: str = "") -> Store:
             f"a store already exists at {path}; refusing to overwrite it",
             hint="choose another path with --db, or remove the file yourself",
         )
-    data = read_store(shipped_store_path()) if with_shipped else StoreData.empty(name)
+    data = StoreData.empty(name)
+    if with_shipped:
+        shipped = read_store(shipped_store_path())
+        # the copy is a new store: made now, under the name given (else the shipped one's)
+        shipped.meta["created"] = data.meta["created"]
+        if name.strip():
+            shipped.meta["name"] = name.strip()
+        data = shipped
     store = Store(StoreLocation(path, "option"))
     store.create(data)
     return store
@@ -1105,8 +1112,12 @@ class Writer:
         sets: Sequence[str] = (),
         adds: Sequence[str] = (),
         removes: Sequence[str] = (),
+        refs: Sequence[SourceRef] = (),
     ) -> Outcome:
-        """Change fields of a record: --set field=value, --add/--remove field=item for lists."""
+        """Change fields of a record: --set field=value, --add/--remove field=item for lists.
+
+        A change of an event's status is a new fact: it cites `refs`, the source that reports
+        it (never the event's earlier sources, which did not say so)."""
         self.created = []
         table, record = self._any(text)
         if not (sets or adds or removes):
@@ -1119,6 +1130,24 @@ class Writer:
                 name, value = parse_assignment(option, item)
                 with about(f"{option} {name}"):
                     self._apply(table, new, name, value, option)
+        status_changed = table == "events" and new.get("status") != record.get("status")
+        if status_changed:
+            if not refs:
+                raise InvalidInput(
+                    f"status: changing it to {new['status']!r} needs the source that reports it",
+                    hint="add --source ID (and --locator) to cite it",
+                )
+            cites = self.citations(refs)
+            new["status_history"] = [
+                *(new.get("status_history") or []),
+                {"status": new["status"], "as_of": self.options.today.isoformat(),
+                 "sources": cites},
+            ]  # fmt: skip
+        elif refs:
+            raise InvalidInput(
+                "--source: edit cites a source only for a change of status",
+                hint="to cite a source for the record, use --add sources=ID",
+            )
         if new == record:
             return Outcome(record["id"], table, "unchanged")
         with about(record["id"]):
@@ -1176,12 +1205,6 @@ class Writer:
         if option != "--set":
             raise InvalidInput(f"{name} is not a list: use --set {name}=VALUE")
         record[name] = self._convert(spec, name, value, record)
-        if name == "status" and table == "events":
-            record["status_history"] = [
-                *(record.get("status_history") or []),
-                {"status": record["status"], "as_of": self.options.today.isoformat(),
-                 "sources": record.get("sources") or []},
-            ]  # fmt: skip
 
     @staticmethod
     def _list_value(value: str) -> list[Any]:

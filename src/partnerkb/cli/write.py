@@ -941,6 +941,18 @@ def edit_command(
             show_default=False,
         ),
     ] = None,  # fmt: skip
+    source: Annotated[
+        Multi,
+        typer.Option(
+            "--source",
+            "-s",
+            metavar="ID",
+            help="The stored source (id or title) that reports a change of status; required "
+            "with --set status=..., repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    locator: LocatorOption = None,
     new_kind: NewKindOption = False,
     dry_run: DryRunOption = False,
     db: DbOption = None,
@@ -949,19 +961,23 @@ def edit_command(
 
     Dates take fuzzy input; places, participants and organizations take names or ids; a list
     takes --add/--remove one item, or --set a JSON list. Roles are roles.N.FIELD (from 1).
+    A new status is a new fact: it cites the source that reports it (--source).
 
     \b
     Examples:
       partnerkb edit 2024-01-30-samadov-almalik-rabat --set summary="Our own words."
-      partnerkb edit 2024-05-shusha-culture-capital-launch --set status=happened
+      partnerkb edit 2024-05-shusha-culture-capital-launch --set status=cancelled \\
+        --source SOURCE-ID --locator "para. 2"
       partnerkb edit nazim-samadov --add aliases="N. Samadov" --set roles.1.until="May 2025"
       partnerkb edit 2024-01-30-samadov-almalik-rabat --add participants="Anar Karimov:attendee"
     """
     from ..writes import WriteOptions
 
     options = WriteOptions(today=_today(), new_kind=new_kind)
+    refs = _source_refs(source, None, None, None, None, None, locator)
     outcomes = _run(ctx, db, dry_run, options,
-                    lambda w: [w.edit(record, set_ or [], add or [], remove or [])])  # fmt: skip
+                    lambda w: [w.edit(record, set_ or [], add or [], remove or [],
+                                      refs)])  # fmt: skip
     _report(outcomes, dry_run)
 
 
