@@ -382,3 +382,26 @@ def test_a_name_in_part_shared_by_several_lists_them(cli):
         "anar-karimov-minister",
         "anar-karimov-icesco",
     }
+
+
+def test_escapes_typed_or_stored_never_reach_the_terminal_through_stderr(cli):
+    result = cli("show", "x\x1b[31mzz\x07")
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "\\x1b[31mzz" in result.stderr
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path, shipped_copy):
+    data = read_store(shipped_copy)
+    template = data.find("events", "2024-01-30-samadov-almalik-rabat")
+    events = data.tables["events"]
+    for n in range(3000):  # well past a pipe's buffer
+        events[str(1000 + n)] = {**template, "id": f"copy-{n}"}
+    shipped_copy.write_bytes(dumps(data.to_json()))
+    piped = subprocess.run(
+        ["bash", "-c", f"'{PARTNERKB}' timeline --db '{shipped_copy}' | head -n 1; "
+         'exit "${PIPESTATUS[0]}"'],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == ""

@@ -18,6 +18,17 @@ from .common import DB_HELP, root_obj
 class PartnerkbGroup(TyperGroup):
     """Runs a command and maps every failure to one line on stderr and a documented exit code."""
 
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a reader that went away (`| head`) ends it quietly with success.
+
+        Caught here, inside Typer's own handler, which would otherwise exit 1 on EPIPE.
+        """
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            raise typer.Exit(int(ExitCode.OK)) from None
+
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - click's entry point
         kwargs["standalone_mode"] = False
         try:
@@ -46,10 +57,13 @@ class PartnerkbGroup(TyperGroup):
 
 
 def _report(message: str, hint: str | None) -> None:
-    line = " ".join(message.split())  # one line, whatever the message held
-    sys.stderr.write(f"error: {line}\n")
+    """One line of error (and one of hint); text quoted from the store or the user is shown,
+    never interpreted by the terminal."""
+    from ..render import safe_text
+
+    sys.stderr.write(f"error: {safe_text(' '.join(message.split()))}\n")
     if hint:
-        sys.stderr.write(f"hint: {' '.join(hint.split())}\n")
+        sys.stderr.write(f"hint: {safe_text(' '.join(hint.split()))}\n")
 
 
 def _quiet_broken_pipe() -> None:

@@ -105,8 +105,11 @@ def open_kb(ctx: typer.Context, db: Path | None) -> KnowledgeBase:
 
 
 def info(message: str) -> None:
-    """A message for the person at the terminal: always stderr, never mixed with data."""
-    sys.stderr.write(message + "\n")
+    """A message for the person at the terminal: always stderr, never mixed with data; the
+    text it quotes (names, titles, commands from the history) cannot drive the terminal."""
+    from ..render import safe_text
+
+    sys.stderr.write(safe_text(message) + "\n")
 
 
 def parse_since_until(since: str | None, until: str | None) -> tuple[str | None, str | None]:

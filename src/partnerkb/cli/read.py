@@ -32,6 +32,7 @@ from .common import (
     TagFilterOption,
     UntilOption,
     event_filter,
+    info,
     open_kb,
     parse_since_until,
 )
@@ -121,7 +122,16 @@ PARTNERSHIP_COLUMNS = [
     Column("parties", _get("parties")),
     Column("areas", _get("areas"), max_width=60),
 ]
-SHORT_EVENT_COLUMNS = [c for c in EVENT_COLUMNS if c.header in ("date", "id", "kind", "title")]
+
+
+BRIEF_COLUMNS = [
+    Column("id", _get("id")),
+    Column("type", _get("type")),
+    Column("kind", _get("kind")),
+    Column("date", _get("date")),
+    Column("title", _get("title")),
+    Column("about", _get("about"), max_width=60),
+]
 
 
 class ListWhat(str, Enum):
@@ -250,8 +260,8 @@ def show_command(
         table, record = kb.resolve(id_or_name, partial=True)
     except Ambiguous as exc:
         rows = [_brief(kb, candidate) for candidate in exc.candidates]
-        sys.stderr.write(f"{id_or_name!r} names {len(rows)} records; show one by its id:\n")
-        emit(rows, HIT_COLUMNS[:5], output, title=f"Records named {id_or_name!r}")
+        info(f"error: {id_or_name!r} names {len(rows)} records; show one by its id")
+        emit(rows, BRIEF_COLUMNS, output, title=f"Records named {id_or_name!r}")
         raise typer.Exit(2) from None
     if table == "entities":
         _show_entity(kb, record, output)
@@ -275,6 +285,8 @@ def _brief(kb: KnowledgeBase, record_id: str) -> Json:
         "kind": record.get("kind", ""),
         "date": date_label(record["date"]) if record.get("date") else "",
         "title": record.get("name") or record.get("title"),
+        "about": record.get("description")
+        or "; ".join(r["title"] for r in record.get("roles") or []),
     }
 
 
