@@ -405,3 +405,22 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path, shipped_copy):
     )  # fmt: skip
     assert piped.returncode == 0, piped.stderr
     assert piped.stderr == ""
+
+
+def test_export_never_writes_over_the_store_even_with_force(cli, shipped_copy):
+    before = shipped_copy.read_bytes()
+    result = cli("export", "--format", "csv", "--output", str(shipped_copy), "--force", "--db",
+                 str(shipped_copy))  # fmt: skip
+    assert result.exit_code == 2
+    assert "never writes over it" in result.stderr
+    assert shipped_copy.read_bytes() == before
+
+
+def test_a_dry_run_on_the_shipped_data_leaves_no_lock_file(cli):
+    from partnerkb.store import shipped_store_path
+
+    lock = Path(f"{shipped_store_path()}.lock")
+    lock.unlink(missing_ok=True)
+    result = cli("add-source", "--outlet", "O", "--title", "T", "--date", "2024-01-01", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert not lock.exists()

@@ -562,7 +562,9 @@ class Store:
                 raise _write_error(self.path, exc) from None
         if self.seed is None and not self.path.exists():
             self.read()  # "no store at ...": clearer than failing to lock beside it
-        with self.locked():
+        # a dry run writes nothing, so it takes no lock (and leaves no lock file, e.g. beside
+        # the shipped data): it reads one consistent version, as writes replace the file whole
+        with contextlib.nullcontext() if dry_run else self.locked():
             seeded = self.seed is not None and not self.path.exists()
             tx = Transaction(read_store(self.seed) if seeded and self.seed else self.read())
             yield tx

@@ -24,6 +24,7 @@ from .common import (
     event_filter,
     info,
     open_kb,
+    store_location,
 )
 
 if TYPE_CHECKING:
@@ -81,6 +82,24 @@ def write_output(data: bytes, output: Path | None, force: bool, *, binary: bool 
         write_atomic(output, data)
     except StoreError as exc:
         raise InvalidInput(exc.message.replace("; the store is unchanged", "")) from None
+
+
+def _refuse_store_as_output(output: Path, store: Path) -> None:
+    """--force replaces files, never a knowledge base: the store read, its lock, the shipped one."""
+    from ..store import shipped_store_path
+
+    for protected in (store, Path(f"{store}.lock"), shipped_store_path()):
+        try:
+            same = output.resolve() == protected.resolve() or (
+                output.exists() and protected.exists() and output.samefile(protected)
+            )
+        except OSError:
+            same = False
+        if same:
+            raise InvalidInput(
+                f"{output} is the store (or its lock); export never writes over it",
+                hint="give another file name with --output",
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,6 +161,8 @@ def export_command(
     """
     from ..interchange.exporters import EXPORTERS, export, select
 
+    if output is not None:
+        _refuse_store_as_output(output, store_location(ctx, db).path)
     kb = open_kb(ctx, db)
     filtered = bool(entity or kind or tag or since or until or planned or happened)
     spec = (
@@ -290,7 +311,6 @@ def import_command(
     )
     from ..interchange.mapping import load_mapping, parse_map_option
     from ..writes import parse_assignment, prepare_store
-    from .common import store_location
 
     content = _read_input(file)
     chosen = fmt or _format_of(file) or sniff_format(content)
