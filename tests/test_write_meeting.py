@@ -284,8 +284,19 @@ def test_an_unknown_name_suggests_the_closest_entity(cli, shipped_copy):
         cli, shipped_copy, "--date", "2024", "--participant", "Nazim Samadof", "--source", NEWSAZ
     )
     assert result.exit_code == 2
-    assert "hint: did you mean 'nazim-samadov'?" in result.stderr
-    assert "--create-missing" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "hint: did you mean 'nazim-samadov'? If it is new, add --create-missing to record it"
+    )
+
+
+def test_a_name_nothing_resembles_gets_one_quoted_hint_with_create_missing(cli, shipped_copy):
+    args = ["--date", "2024", "--participant", "Zzq Xxv", "--participant", "icesco"]
+    result = add(cli, shipped_copy, *args, "--source", NEWSAZ)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: participants: no entity 'Zzq Xxv'\n"
+        "hint: try: partnerkb search 'Zzq Xxv', or add --create-missing to record it\n"
+    )
 
 
 def test_create_missing_records_new_people_places_and_organizations_and_says_so(cli, shipped_copy):

@@ -4,8 +4,11 @@ and that references stay whole."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from partnerkb.store import read_store
 
@@ -195,10 +198,18 @@ def test_the_same_role_cited_again_gains_the_source_instead_of_a_second_role(cli
     assert {"source": NEWSAZ, "locator": "para. 7"} in roles[0]["sources"]
 
 
-def test_roles_are_for_people(cli, shipped_copy):
+def test_roles_are_for_people_and_the_kind_takes_its_article(cli, shipped_copy):
     result = run(cli, shipped_copy, "add-role", "icesco", "--title", "X", "--source", NEWSAZ)
     assert result.exit_code == 2
-    assert "roles are posts held by people" in result.stderr
+    assert "error: person: icesco is an organization; roles are posts held by people" in (
+        result.stderr
+    )
+
+
+def test_an_organization_stored_under_that_name_is_refused_with_its_article(cli, shipped_copy):
+    result = run(cli, shipped_copy, "add-entity", "Icesco", "--kind", "organization", "-s", NEWSAZ)
+    assert result.exit_code == 2
+    assert "error: an organization named 'ICESCO' is already stored as icesco" in result.stderr
 
 
 # -- add-source -------------------------------------------------------------------------------
@@ -365,13 +376,14 @@ def test_setting_fulfils_links_both_events(cli, shipped_copy):
     ("args", "message"),
     [
         (["--set", "id=new-id"], "ids never change"),
-        (["--set", "colour=red"], "events have no field 'colour'"),
-        (["--set", "date=someday soon"], "--set date: date: cannot read"),
+        (["--set", "colour=red"], "error: --set colour: events have no field 'colour'"),
+        (["--set", "date=someday soon"], "error: --set date: cannot read the date"),
         (["--set", "title="], "title must not be empty"),
         (["--set", "status=done"], "'done' is not one of"),
-        (["--set", "place=Atlantis"], "place: no entity 'Atlantis'"),
+        (["--set", "place=Atlantis"], "error: --set place: no entity 'Atlantis'"),
         (["--set", "kind=picnic"], "not a known event kind"),
-        (["--set", "sources=[]"], "sources must cite at least one source"),
+        (["--set", "sources=[]"], f"error: {MEETING_0130}: sources must cite at least one"),
+        (["--add", "sources=nowhere"], "error: --add sources: no source 'nowhere'"),
         (["--add", "summary=x"], "summary is not a list"),
         (["--remove", "topics=Not there"], "holds no such item"),
         (["--set", "topics=[1"], "not a JSON list"),
@@ -383,14 +395,36 @@ def test_edit_refuses_bad_values_naming_the_field(cli, shipped_copy, args, messa
     before = shipped_copy.read_bytes()
     result = run(cli, shipped_copy, "edit", MEETING_0130, *args)
     assert result.exit_code == 2, result.stderr
-    assert message in result.stderr.splitlines()[0]
+    first = result.stderr.splitlines()[0]
+    assert message in first
+    assert not re.search(r"(\S+): \1[: ]", first), "a prefix said twice"
     assert shipped_copy.read_bytes() == before
 
 
 def test_edit_of_an_unknown_record_suggests_one(cli, shipped_copy):
     result = run(cli, shipped_copy, "edit", "nazim-samadoff", "--set", "name=X")
     assert result.exit_code == 2
+    assert result.stderr.startswith("error: ID: no record 'nazim-samadoff'\n")
     assert "nazim-samadov" in result.stderr
+
+
+def test_an_entity_field_that_does_not_exist_is_named_with_a_proper_plural(cli, shipped_copy):
+    result = run(cli, shipped_copy, "edit", "icesco", "--set", "colour=red")
+    assert result.exit_code == 2
+    assert "error: --set colour: entities have no field 'colour'" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["edit", "", "--set", "name=X"], ["remove", " ", "--yes"]])
+def test_an_empty_id_is_refused_without_an_empty_search_hint(cli, shipped_copy, command):
+    result = run(cli, shipped_copy, *command)
+    assert result.exit_code == 2
+    assert result.stderr == "error: ID: an id or a name is required\n"
+
+
+def test_a_name_with_spaces_is_quoted_in_the_search_hint(cli, shipped_copy):
+    result = run(cli, shipped_copy, "edit", MEETING_0130, "--set", "place=Zzq Xxv")
+    assert result.exit_code == 2
+    assert "hint: try: partnerkb search 'Zzq Xxv'\n" in result.stderr
 
 
 def test_an_edit_that_changes_nothing_writes_nothing(cli, shipped_copy):
@@ -435,8 +469,36 @@ def test_removing_the_only_source_of_records_is_refused_even_with_cascade(cli, s
     before = shipped_copy.read_bytes()
     result = run(cli, shipped_copy, "remove", ICESCO_2022, "--cascade", "--yes")
     assert result.exit_code == 2
-    assert "cannot remove" in result.stderr
+    error, hint = result.stderr.splitlines()[-2:]
+    assert error.startswith(f"error: cannot remove {ICESCO_2022} with --cascade: ")
+    assert "sources must cite at least one source" in error
+    assert hint.startswith("hint: cite another source first")
     assert shipped_copy.read_bytes() == before
+
+
+def test_a_cascade_refused_by_a_partnership_names_its_parties_not_its_sources(cli, shipped_copy):
+    before = shipped_copy.read_bytes()
+    result = run(cli, shipped_copy, "remove", "icesco", "--cascade", "--yes")
+    assert result.exit_code == 2
+    error, hint = result.stderr.splitlines()[-2:]
+    assert error == (
+        "error: cannot remove icesco with --cascade: icesco-azerbaijan: parties must list at "
+        "least two entity ids"
+    )
+    assert hint == (
+        "hint: change its parties first (partnerkb edit icesco-azerbaijan), or remove "
+        "icesco-azerbaijan"
+    )
+    assert "drop 21 references to it" in result.stderr
+    assert shipped_copy.read_bytes() == before
+
+
+def test_merging_an_unknown_id_names_the_argument_once(cli, shipped_copy):
+    result = run(cli, shipped_copy, "merge", "zzq", "icesco")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ID: no record 'zzq'")
+    into = run(cli, shipped_copy, "merge", "icesco", "zzq")
+    assert into.stderr.startswith("error: INTO-ID: no record 'zzq'")
 
 
 def test_remove_needs_yes_without_a_terminal_and_never_hangs(cli, shipped_copy):
@@ -527,3 +589,57 @@ def test_dry_run_of_a_merge_shows_every_change_and_writes_nothing(cli, shipped_c
     assert ("change", "anar-karimov-minister") in actions
     assert ("change", MEETING_0130) in actions
     assert shipped_copy.read_bytes() == before
+
+
+# -- the wording of messages ------------------------------------------------------------------
+
+
+@given(st.text(max_size=30))
+def test_a_search_hint_quotes_the_text_for_a_shell_and_is_none_for_blank_text(text):
+    import shlex
+
+    from partnerkb.writes import search_hint
+
+    hint = search_hint(text)
+    if not text.strip():
+        assert hint is None
+    else:
+        assert hint is not None and hint.startswith("try: partnerkb search ")
+        assert shlex.split(hint.removeprefix("try: "))[2:] == [text.strip()]
+
+
+@pytest.mark.parametrize(
+    ("noun", "n", "expected"),
+    [("record", 1, "1 record"), ("record", 2, "2 records"), ("entity", 3, "3 entities"),
+     ("reference", 0, "0 references"), ("day", 2, "2 days"), ("match", 2, "2 matches")],
+)  # fmt: skip
+def test_counted_nouns_take_a_proper_plural(noun, n, expected):
+    from partnerkb.writes import counted
+
+    assert counted(n, noun) == expected
+
+
+@pytest.mark.parametrize(
+    ("noun", "expected"),
+    [("organization", "an organization"), ("event", "an event"), ("person", "a person"),
+     ("place", "a place"), ("entity", "an entity")],
+)  # fmt: skip
+def test_a_noun_takes_its_indefinite_article(noun, expected):
+    from partnerkb.writes import a
+
+    assert a(noun) == expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "message", "names", "expected"),
+    [
+        ("x", "x: sources must cite", (), "x: sources must cite"),
+        ("--set date", "date: cannot read", ("date",), "--set date: cannot read"),
+        ("--set title", "title must not be empty", ("title",), "--set title must not be empty"),
+        ("line 3", "date is required", (), "line 3: date is required"),
+    ],
+)
+def test_a_prefix_is_said_once(prefix, message, names, expected):
+    from partnerkb.writes import prefixed
+
+    assert prefixed(prefix, message, names) == expected

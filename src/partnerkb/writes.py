@@ -167,15 +167,58 @@ class Duplicate(InvalidInput):
 
 
 @contextlib.contextmanager
-def about(prefix: str | None) -> Iterator[None]:
-    """Prefix the message of any project error raised inside: 'line 3: date: ...'."""
+def about(prefix: str | None, *, names: Sequence[str] = ()) -> Iterator[None]:
+    """Prefix the message of any project error raised inside: 'line 3: date: ...'.
+
+    A message that already starts with the prefix keeps it once ('x: x: ...' says nothing
+    more); one that starts with one of `names` (the field the prefix ends with, as the inner
+    check calls it) has that name replaced by the prefix: '--set date: date: cannot read' reads
+    '--set date: cannot read'."""
     try:
         yield
     except PartnerkbError as exc:
         if prefix:
-            exc.message = f"{prefix}: {exc.message}"
+            exc.message = prefixed(prefix, exc.message, names)
             exc.args = (exc.message,)
         raise
+
+
+def prefixed(prefix: str, message: str, names: Sequence[str] = ()) -> str:
+    """`message` with `prefix` in front, never twice (see `about`)."""
+    if message.startswith(f"{prefix}:") or message.startswith(f"{prefix} "):
+        return message
+    for name in sorted(names, key=len, reverse=True):
+        for sep in (":", " "):
+            if message.startswith(f"{name}{sep}"):
+                return f"{prefix}{message[len(name) :]}"
+    return f"{prefix}: {message}"
+
+
+def a(noun: str) -> str:
+    """The noun with its indefinite article: 'a person', 'an organization', 'an event'."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def plural(noun: str) -> str:
+    """'entity' -> 'entities', 'source' -> 'sources', 'match' -> 'matches'."""
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
+
+
+def counted(n: int, noun: str) -> str:
+    """'1 record', '2 records', '3 entities'."""
+    return f"{n} {noun if n == 1 else plural(noun)}"
+
+
+def search_hint(text: str) -> str | None:
+    """'try: partnerkb search 'Nowhere Land'', quoted for a shell; None for empty text."""
+    import shlex
+
+    text = text.strip()
+    return f"try: partnerkb search {shlex.quote(text)}" if text else None
 
 
 def checked_text(
@@ -530,7 +573,9 @@ class Writer:
                 same = self._compact_matches(text, table)
                 if len(same) == 1:
                     return same[0]
-                raise NotFound(f"no {SINGULAR[table]} {text.strip()!r}", hint=exc.hint) from None
+                raise NotFound(
+                    f"no {SINGULAR[table]} {text.strip()!r}", hint=_not_found_hint(exc, text)
+                ) from None
 
     def _compact_matches(self, text: str, table: str) -> list[Json]:
         """Records whose name or alias differs only by spaces and dashes: 'Al-Malik' is
@@ -553,10 +598,13 @@ class Writer:
             return str(self.resolve(name, "entities", slot)["id"])
         except NotFound as exc:
             if not self.options.create_missing:
-                hint = f"{exc.hint} Or add --create-missing to record it." if exc.hint else None
-                raise NotFound(
-                    exc.message, hint=hint or "add --create-missing to record it"
-                ) from None
+                if exc.hint and exc.hint.endswith("?"):  # did you mean 'X'?
+                    hint = f"{exc.hint} If it is new, add --create-missing to record it"
+                elif exc.hint:
+                    hint = f"{exc.hint}, or add --create-missing to record it"
+                else:
+                    hint = "add --create-missing to record it"
+                raise NotFound(exc.message, hint=hint) from None
         kind = (
             self.options.entity_kinds.get(fold(name))
             or slot_kind
@@ -1009,7 +1057,7 @@ class Writer:
                 names = {fold(entity["name"]), *(fold(a) for a in entity.get("aliases") or [])}
                 if wanted & names:
                     raise Duplicate(
-                        f"a {kind} named {entity['name']!r} is already stored as {entity['id']}",
+                        f"{a(kind)} named {entity['name']!r} is already stored as {entity['id']}",
                         existing=entity["id"],
                         hint="if it is someone else with the same name, add --allow-duplicate "
                         "(and --id to choose the id)",
@@ -1078,7 +1126,7 @@ class Writer:
                               "entities", "person")  # fmt: skip
         if entity["kind"] != "person":
             raise InvalidInput(
-                f"person: {entity['id']} is a {entity['kind']}; roles are posts held by people"
+                f"person: {entity['id']} is {a(entity['kind'])}; roles are posts held by people"
             )
         cites = self.citations(refs)
         new_role = self.build_role(role, cites)
@@ -1128,7 +1176,10 @@ class Writer:
         for option, items in (("--set", sets), ("--add", adds), ("--remove", removes)):
             for item in items:
                 name, value = parse_assignment(option, item)
-                with about(f"{option} {name}"):
+                # the checks inside name the field (or one item of it): said once
+                last = name.rsplit(".", 1)[-1]
+                names = (name, last, last[:-1] if last.endswith("s") else last)
+                with about(f"{option} {name}", names=names):
                     self._apply(table, new, name, value, option)
         status_changed = table == "events" and new.get("status") != record.get("status")
         if status_changed:
@@ -1150,17 +1201,22 @@ class Writer:
             )
         if new == record:
             return Outcome(record["id"], table, "unchanged")
-        with about(record["id"]):
-            self.tx.replace(table, new)
+        self.tx.replace(table, new)  # its checks name the record already
         self._link_fulfilment(table, record, new)
         return Outcome(record["id"], table, "changed", created=self.created)
 
-    def _any(self, text: str) -> tuple[str, Json]:
+    def _any(self, text: str, slot: str = "ID") -> tuple[str, Json]:
+        """The record of any table an id or name designates; errors name the argument."""
         found = self.data.get(text.strip())
         if found:
             return found
-        with about("id"):
-            return self.full_kb().resolve(text.strip())
+        with about(slot):
+            if not text.strip():
+                raise InvalidInput("an id or a name is required")
+            try:
+                return self.full_kb().resolve(text.strip())
+            except NotFound as exc:
+                raise NotFound(exc.message, hint=_not_found_hint(exc, text)) from None
 
     def _apply(self, table: str, record: Json, name: str, value: str, option: str) -> None:
         if name == "id":
@@ -1186,7 +1242,7 @@ class Writer:
             fields = sorted(EDIT_FIELDS.get(table, {}))
             extra = ", roles.N.FIELD, external_ids.KEY" if table == "entities" else ""
             raise InvalidInput(
-                f"{SINGULAR[table]}s have no field {name!r} that can be edited",
+                f"{table} have no field {name!r} that can be edited",
                 hint=f"fields: {', '.join(fields)}{extra}",
             )
         if spec in _LIST_SPECS:
@@ -1363,7 +1419,7 @@ class Writer:
         if refs and not cascade:
             names = ", ".join(r["id"] for _, r in refs[:5]) + (" …" if len(refs) > 5 else "")
             raise InvalidInput(
-                f"{record_id} is still referred to by {len(refs)} record(s): {names}",
+                f"{record_id} is still referred to by {counted(len(refs), 'record')}: {names}",
                 hint="fix those references first (partnerkb edit), or add --cascade to drop them",
             )
         for ref_table, ref in refs:
@@ -1371,21 +1427,25 @@ class Writer:
             try:
                 self.tx.replace(ref_table, new)
             except InvalidInput as exc:
+                # the check's message names the record and the field left empty (parties,
+                # a role's sources...); the hint says what to change there
+                fields = [f.rsplit(".", 1)[-1] for f, r in references(ref_table, ref)
+                          if r == record_id]  # fmt: skip
+                leaf = next((f for f in fields if f in exc.message), fields[0])
+                fix = "cite another source" if leaf == "sources" else f"change its {leaf}"
                 raise InvalidInput(
                     f"cannot remove {record_id} with --cascade: {exc.message}",
-                    hint=f"give {ref['id']} another source (or remove it) first",
+                    hint=f"{fix} first (partnerkb edit {ref['id']}), or remove {ref['id']}",
                 ) from None
         self.tx.delete(table, record_id)
-        notes = [f"dropped the references of {len(refs)} record(s)"] if refs else []
+        notes = [f"dropped the references of {counted(len(refs), 'record')}"] if refs else []
         return Outcome(record_id, table, "removed", notes=notes)
 
     def merge(self, source_text: str, target_text: str) -> Outcome:
         """Two entities that turn out to be one: references follow, names become aliases."""
         self.created = []
-        with about("ID"):
-            _, old = self._entity(source_text)
-        with about("INTO-ID"):
-            _, into = self._entity(target_text)
+        _, old = self._entity(source_text, "ID")
+        _, into = self._entity(target_text, "INTO-ID")
         if old["id"] == into["id"]:
             raise InvalidInput(f"cannot merge {old['id']} into itself")
         if old["kind"] != into["kind"]:
@@ -1429,10 +1489,12 @@ class Writer:
         return Outcome(into["id"], "entities", "merged",
                        notes=[f"{old['id']} merged into {into['id']}"])  # fmt: skip
 
-    def _entity(self, text: str) -> tuple[str, Json]:
-        table, record = self._any(text)
+    def _entity(self, text: str, slot: str) -> tuple[str, Json]:
+        table, record = self._any(text, slot)
         if table != "entities":
-            raise InvalidInput(f"{record['id']} is a {SINGULAR[table]}; merge joins two entities")
+            raise InvalidInput(
+                f"{slot}: {record['id']} is {a(SINGULAR[table])}; merge joins two entities"
+            )
         return table, record
 
     # -- undo ---------------------------------------------------------------------------------
@@ -1676,3 +1738,11 @@ def _date_prefix(when: Json) -> str:
             return str(earliest[:7])
         return str(earliest[:4])
     return str((earliest or latest or "undated")[:4])
+
+
+def _not_found_hint(exc: NotFound, text: str) -> str | None:
+    """The look-up's 'did you mean ...?' when it has one, else a search for the text, quoted for a
+    shell (and none for empty text: 'partnerkb search' alone finds nothing)."""
+    if exc.hint and not exc.hint.startswith("try:"):
+        return exc.hint
+    return search_hint(text)

@@ -222,13 +222,15 @@ def _preview(tx: Transaction) -> None:
             entry["record"] = change.before
         else:
             entry["record"] = change.after
+    from ..writes import counted
+
     rows = [e for e in final.values() if e["action"] != "none"]
     sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
-    info(f"dry run: {len(rows)} record(s) would be written; nothing was written")
+    info(f"dry run: {counted(len(rows), 'record')} would be written; nothing was written")
 
 
 def _report(outcomes: list[Outcome], dry_run: bool, noun: str = "record") -> None:
-    from ..writes import SINGULAR
+    from ..writes import SINGULAR, counted
 
     would = "would be " if dry_run else ""
     for outcome in outcomes:
@@ -250,8 +252,7 @@ def _report(outcomes: list[Outcome], dry_run: bool, noun: str = "record") -> Non
         counts: dict[str, int] = {}
         for outcome in outcomes:
             counts[outcome.action] = counts.get(outcome.action, 0) + 1
-        info(", ".join(f"{action} {n} {noun}{'s' if n > 1 else ''}"
-                       for action, n in counts.items()))  # fmt: skip
+        info(", ".join(f"{action} {counted(n, noun)}" for action, n in counts.items()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1011,7 +1012,7 @@ def remove_command(
       partnerkb remove 2024-01-30-samadov-almalik-rabat-2 --yes
       partnerkb remove john-doe --cascade --yes
     """
-    from ..writes import SINGULAR, WriteOptions, referrers
+    from ..writes import SINGULAR, WriteOptions, counted, referrers
 
     if not dry_run:
         from ..store import read_store
@@ -1021,7 +1022,7 @@ def remove_command(
         found = data.get(record)
         if found is not None:
             refs = referrers(data, found[1]["id"])
-            extra = f" and drop {len(refs)} reference(s) to it" if refs and cascade else ""
+            extra = f" and drop {counted(len(refs), 'reference')} to it" if refs and cascade else ""
             info(f"will remove {SINGULAR[found[0]]} {found[1]['id']}{extra}")
         _confirm("Remove it?", yes, "remove")
     options = WriteOptions(today=_today())
