@@ -158,6 +158,9 @@ def test_entity_keeps_events_involving_it_or_a_place_inside_it(cli):
     assert set(ids) == {
         "shusha-culture-capital-2024-designation",
         "2024-shusha-culture-capital-year",
+        "azerbaijan-requests-shusha-culture-capital",
+        "2024-05-shusha-culture-capital-launch",
+        "2022-11-20-shusha-medal-almalik",
     }
     inside = ids_of(cli("search", "ICESCO", "--entity", "Azerbaijan", "--kind", "conference",
                         "--format", "json"))  # fmt: skip

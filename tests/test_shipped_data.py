@@ -147,3 +147,16 @@ def test_the_partnership_lists_its_areas():
 
 def test_shusha_is_known_under_its_other_spellings():
     assert {"Şuşa", "Shushi"} <= set(DATA.find("entities", "shusha")["aliases"])
+
+
+def test_everything_about_shusha_involves_shusha():
+    about_shusha = {
+        e["id"] for e in DATA.records("events")
+        if "shusha" in {p["entity"] for p in e.get("participants", [])} or e.get("place") == "shusha"
+    }  # fmt: skip
+    assert {
+        "azerbaijan-requests-shusha-culture-capital",
+        "shusha-culture-capital-2024-designation",
+        "2024-05-shusha-culture-capital-launch",
+        "2022-11-20-shusha-medal-almalik",
+    } <= about_shusha

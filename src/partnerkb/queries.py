@@ -423,8 +423,9 @@ def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
             if other != entity["id"]:
                 met[other] += 1
     met_rows = [
-        {"id": other, "name": kb.name_of(other), "kind": _kind_of(kb, other), "events": count}
+        {"id": other, "name": kb.name_of(other), "kind": kind, "events": count}
         for other, count in sorted(met.items(), key=lambda kv: (-kv[1], kb.name_of(kv[0])))
+        if (kind := _kind_of(kb, other)) != "place"  # a place a meeting is about is not met
     ]
     partnerships = [
         p for p in kb.records("partnerships") if entity["id"] in (p.get("parties") or [])
