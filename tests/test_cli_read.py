@@ -424,3 +424,17 @@ def test_a_dry_run_on_the_shipped_data_leaves_no_lock_file(cli):
     result = cli("add-source", "--outlet", "O", "--title", "T", "--date", "2024-01-01", "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert not lock.exists()
+
+
+def test_a_plan_whose_date_has_passed_says_so_in_the_table_but_not_in_script_formats(cli):
+    table = cli("timeline", "--planned", "--format", "table").stdout
+    assert "date passed" in table
+    rows = tsv_rows(cli("timeline", "--planned").stdout)
+    assert {r["status"] for r in rows} == {"planned"}
+    cop29 = next(
+        e
+        for e in parse_json(cli("timeline", "--format", "json"))
+        if e["id"] == "2024-11-cop29-baku"
+    )
+    assert cop29["status"] == "planned"
+    assert cop29["display"]["status"].startswith("planned (date passed")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date as calendar_day
 from typing import Any
 
 from .dates import edtf_display, overlaps, sort_key
@@ -174,6 +175,7 @@ class Labels:
         self._names: dict[str | None, str] = {}
         self._dates: dict[tuple[str, str | None, str | None], tuple[str, str]] = {}
         self._cites: dict[tuple[str, str | None], str] = {}
+        self.today = calendar_day.today().isoformat()
 
     def name(self, record_id: str | None) -> str:
         try:
@@ -219,8 +221,19 @@ class Labels:
                 "organizations": [name(o) for o in event.get("organizations") or ()],
                 "typology": typology(event["kind"]),
                 "sources": [self.cite(c) for c in event.get("sources") or ()],
+                "status": status_label(event, self.today),
             },
         }
+
+
+def status_label(event: Json, today: str) -> str:
+    """The status as it reads today: a plan whose dates have all passed with no later report
+    says so, rather than passing for something still to come."""
+    status = str(event["status"])
+    latest = (event.get("date") or {}).get("latest")
+    if status in ("planned", "postponed") and latest and latest < today:
+        return f"{status} (date passed; no later report)"
+    return status
 
 
 def _year_label(date_dict: Json | None) -> str:

@@ -51,6 +51,7 @@ class Column:
     highlight: bool = False
     in_table: bool = True  # False: only in CSV/TSV (too wide for a terminal table)
     detail: Callable[[Json], Any] | None = None  # a second, dim line in the table view
+    table_value: Callable[[Json], Any] | None = None  # what people read, where scripts get value
 
 
 def cell_text(value: Any) -> str:
@@ -224,7 +225,8 @@ def table_view(
 
 
 def _table_cell(column: Column, row: Json, terms: Sequence[str]) -> Any:
-    cell = styled(column.value(row), terms if column.highlight else ())
+    value = (column.table_value or column.value)(row)
+    cell = styled(value, terms if column.highlight else ())
     if column.detail is not None:
         detail = column.detail(row)
         if detail:

@@ -65,7 +65,7 @@ EVENT_COLUMNS = [
     Column("id", _get("id"), in_table=False),
     Column("title", _get("title"), highlight=True, detail=_get("id")),
     Column("kind", _get("kind")),
-    Column("status", _get("status")),
+    Column("status", _get("status"), table_value=_display("status")),
     Column("place", _display("place"), max_width=24),
     Column("participants", _participant_names, in_table=False),
 ]
