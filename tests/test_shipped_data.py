@@ -151,9 +151,10 @@ def test_shusha_is_known_under_its_other_spellings():
 
 def test_everything_about_shusha_involves_shusha():
     about_shusha = {
-        e["id"] for e in DATA.records("events")
-        if "shusha" in {p["entity"] for p in e.get("participants", [])} or e.get("place") == "shusha"
-    }  # fmt: skip
+        e["id"]
+        for e in DATA.records("events")
+        if "shusha" in [p["entity"] for p in e.get("participants", [])] + [e.get("place")]
+    }
     assert {
         "azerbaijan-requests-shusha-culture-capital",
         "shusha-culture-capital-2024-designation",
