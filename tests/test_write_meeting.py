@@ -631,6 +631,53 @@ def test_missing_fields_are_asked_for_on_a_terminal(cli, shipped_copy, monkeypat
     assert event["sources"][0]["source"].startswith("azertac-")
 
 
+def test_a_bad_answer_is_refused_at_once_and_asked_again_keeping_the_others(
+    cli, shipped_copy, monkeypatch
+):
+    monkeypatch.setattr(write_cli, "interactive", lambda: True)
+    answers = [
+        "someday soon",  # a date that cannot be read: asked again
+        "2024-02-02",
+        "Nobody Known; AlMalik:host",  # a participant not in the store: asked again
+        "Nazim Samadov:guest; AlMalik:host",
+        "Atlantis",  # an unknown place: asked again
+        "Rabat",
+        "no-such-source",  # an unknown source id: asked again
+        "",  # then a new one, whose date cannot be read at first
+        "Azertac",
+        "A title",
+        "31 Febtember",
+        "2024-02-03",
+        "",
+    ]
+    result = add(cli, shipped_copy, input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.stderr + result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "2024-02-02-samadov-almalik-rabat"
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 5, result.stderr
+    assert "error: date: cannot read the date 'someday soon'" in errors[0]
+    assert "participants: no entity 'Nobody Known'" in errors[1]
+    assert "place: no entity 'Atlantis'" in errors[2]
+    assert "source: no source 'no-such-source'" in errors[3]
+    assert "source date" in errors[4]
+    event = events(shipped_copy)["2024-02-02-samadov-almalik-rabat"]
+    assert [p["entity"] for p in event["participants"]] == ["nazim-samadov", "salim-almalik"]
+    source = read_store(shipped_copy).find("sources", event["sources"][0]["source"])
+    assert source["published"] == "2024-02-03"
+
+
+def test_with_create_missing_a_new_name_at_the_prompt_is_taken_and_its_kind_checked(
+    cli, shipped_copy, monkeypatch
+):
+    monkeypatch.setattr(write_cli, "interactive", lambda: True)
+    answers = ["Jane Roe:guest; icesco", "", "picnic", "person"]
+    result = add(cli, shipped_copy, "--date", "2024-02-02", "--source", NEWSAZ,
+                 "--create-missing", input="\n".join(answers) + "\n")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "kind 'picnic' is not a known entity kind" in result.stderr
+    assert read_store(shipped_copy).find("entities", "jane-roe")["kind"] == "person"
+
+
 def test_the_kind_of_a_new_participant_is_asked_for_on_a_terminal(cli, shipped_copy, monkeypatch):
     monkeypatch.setattr(write_cli, "interactive", lambda: True)
     result = add(
@@ -749,22 +796,26 @@ def test_a_real_terminal_is_asked_for_missing_fields(shipped_copy):
     if pid == 0:  # the child: partnerkb on the terminal
         os.execv(script, [script, "add-meeting", "--db", str(shipped_copy)])
     answers = [
+        ("Date", "someday soon"),  # refused at once, and asked again
         ("Date", "2024-02-02"),
         ("Participants", "Nazim Samadov:guest; AlMalik:host"),
         ("Place", "Rabat"),
         ("Source id", NEWSAZ),
     ]
     screen = b""
+    seen = 0  # what has been answered already: each prompt is looked for after it
 
-    def read_until(text: bytes, timeout: float = 20.0) -> None:
-        nonlocal screen
+    def read_until(text: bytes, timeout: float = 30.0) -> None:
+        nonlocal screen, seen
         deadline = time.monotonic() + timeout
-        while text not in screen and time.monotonic() < deadline:
+        while text not in screen[seen:] and time.monotonic() < deadline:
             if select.select([fd], [], [], 0.1)[0]:
                 try:
                     screen += os.read(fd, 4096)
                 except OSError:
                     return
+        if text in screen[seen:]:
+            seen = screen.index(text, seen) + len(text)
 
     for prompt, answer in answers:
         read_until(prompt.encode())
@@ -774,6 +825,8 @@ def test_a_real_terminal_is_asked_for_missing_fields(shipped_copy):
     os.close(fd)
     text = screen.decode(errors="replace")
     assert os.WEXITSTATUS(status) == 0, text
+    assert "error: date: cannot read the date 'someday soon'" in text
+    assert text.count("Date (e.g.") == 2
     assert "2024-02-02-samadov-almalik-rabat" in text
     assert "2024-02-02-samadov-almalik-rabat" in events(shipped_copy)
 

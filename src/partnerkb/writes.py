@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .dates import edtf_display, overlaps, parse_date
 from .errors import Ambiguous, InvalidInput, NoMatch, NotFound, PartnerkbError, StoreError
@@ -598,13 +598,7 @@ class Writer:
             return str(self.resolve(name, "entities", slot)["id"])
         except NotFound as exc:
             if not self.options.create_missing:
-                if exc.hint and exc.hint.endswith("?"):  # did you mean 'X'?
-                    hint = f"{exc.hint} If it is new, add --create-missing to record it"
-                elif exc.hint:
-                    hint = f"{exc.hint}, or add --create-missing to record it"
-                else:
-                    hint = "add --create-missing to record it"
-                raise NotFound(exc.message, hint=hint) from None
+                raise _or_create_missing(exc) from None
         kind = (
             self.options.entity_kinds.get(fold(name))
             or slot_kind
@@ -1746,3 +1740,80 @@ def _not_found_hint(exc: NotFound, text: str) -> str | None:
     if exc.hint and not exc.hint.startswith("try:"):
         return exc.hint
     return search_hint(text)
+
+
+def _or_create_missing(exc: NotFound) -> NotFound:
+    """The error of a name not in the store, its hint offering --create-missing."""
+    if exc.hint and exc.hint.endswith("?"):  # did you mean 'X'?
+        hint = f"{exc.hint} If it is new, add --create-missing to record it"
+    elif exc.hint:
+        hint = f"{exc.hint}, or add --create-missing to record it"
+    else:
+        hint = "add --create-missing to record it"
+    return NotFound(exc.message, hint=hint)
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers typed at a prompt
+# ---------------------------------------------------------------------------------------------
+
+
+class _Reading:
+    """Stands for a transaction where names are only looked up: nothing is written."""
+
+    def __init__(self, data: StoreData) -> None:
+        self.data = data
+
+
+class AnswerCheck:
+    """Checks one answer typed at a prompt as the write will, so that a terminal session asks
+    again at once instead of refusing everything after the last question. Each method returns
+    the answer as the draft takes it, or raises the error the write would raise. Without a
+    readable store (`data` None) names are left for the write to check."""
+
+    def __init__(self, data: StoreData | None, options: WriteOptions) -> None:
+        self.options = options
+        self.has_store = data is not None
+        view = data if data is not None else StoreData.empty()
+        self._writer = Writer(cast(Transaction, _Reading(view)), options)
+
+    def date(self, text: str) -> str:
+        value = checked_text("date", text, "tag", required=True)
+        assert value is not None
+        _date("date", value, self.options.today)
+        return value
+
+    def day(self, text: str) -> str | None:
+        """A publication day, or None when left empty."""
+        return text.strip() if _day("source date", text, self.options.today) else None
+
+    def participants(self, text: str) -> list[Participant]:
+        """'Name:part; Name:part' with every name in the store (or --create-missing)."""
+        given = [parse_participant(p) for p in text.split(";") if p.strip()]
+        if not given:
+            raise InvalidInput("participant is required", hint=MISSING_HINTS["participant"])
+        for participant in given:
+            self.entity(participant.name, "participants")
+        return given
+
+    def entity(self, text: str, slot: str) -> str | None:
+        """A name or id of a stored entity (any name with --create-missing); None when empty."""
+        name = checked_text(slot, text, "name")
+        if name is None or not self.has_store:
+            return name
+        try:
+            self._writer.resolve(name, "entities", slot)
+        except NotFound as exc:
+            if not self.options.create_missing:
+                raise _or_create_missing(exc) from None
+        return name
+
+    def source(self, text: str) -> str | None:
+        """A stored source's id or title; None when empty (a new source is described)."""
+        value = checked_text("source", text, "id")
+        if value is not None and self.has_store:
+            self._writer.resolve(value, "sources", "source")
+        return value
+
+    def kind(self, text: str, table: str) -> str:
+        return self._writer.check_kind(text, table)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -30,7 +30,7 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..store import Transaction
-    from ..writes import EventDraft, Outcome, SourceRef, WriteOptions, Writer
+    from ..writes import AnswerCheck, EventDraft, Outcome, SourceRef, WriteOptions, Writer
 
 Json = dict[str, Any]
 
@@ -151,21 +151,49 @@ def _source_refs(
     return refs
 
 
-def _prompt_source(refs: list[SourceRef], locator: str | None) -> None:
+T = TypeVar("T")
+
+
+def _ask(question: str, check: Callable[[str], T], *, default: str | None = None) -> T:
+    """Ask until the answer passes `check` (the write's own check): a bad answer is refused at
+    once, in one line, and asked again; the answers already given are kept. With a `default`
+    ("" for an optional answer) an empty answer is taken as it."""
+    extra: dict[str, Any] = {}
+    if default is not None:
+        extra = {"default": default, "show_default": bool(default)}
+    while True:
+        answer = typer.prompt(question, err=True, **extra)
+        try:
+            return check(answer)
+        except PartnerkbError as exc:
+            hint = f" ({exc.hint})" if exc.hint else ""
+            info(f"error: {exc.message}{hint}")
+
+
+def _answer_check(ctx: typer.Context, db: Path | None, options: WriteOptions) -> AnswerCheck:
+    """Checks prompt answers against the store the write goes to (if it can be read yet)."""
+    from ..store import read_store
+    from ..writes import AnswerCheck
+
+    try:
+        data = read_store(store_location(ctx, db).path)
+    except PartnerkbError:  # the write itself reports the store problem
+        data = None
+    return AnswerCheck(data, options)
+
+
+def _prompt_source(refs: list[SourceRef], locator: str | None, check: AnswerCheck) -> None:
     from ..writes import NewSource, SourceRef
 
-    existing = typer.prompt(
-        "Source id (leave empty to describe a new source)", default="", show_default=False,
-        err=True,
-    )  # fmt: skip
-    if existing.strip():
+    existing = _ask("Source id (leave empty to describe a new source)", check.source,
+                    default="")  # fmt: skip
+    if existing:
         refs.append(SourceRef(existing=existing, locator=locator))
         return
     new = NewSource(
         outlet=typer.prompt("Source outlet (publisher)", err=True),
         title=typer.prompt("Source title", err=True),
-        published=typer.prompt("Source date (YYYY-MM-DD, empty if unknown)", default="",
-                               show_default=False, err=True) or None,
+        published=_ask("Source date (YYYY-MM-DD, empty if unknown)", check.day, default=""),
         url=typer.prompt("Source url (empty if none)", default="", show_default=False,
                          err=True) or None,
     )  # fmt: skip
@@ -584,7 +612,9 @@ def _add_event(
         if default_kind is None:
             if not interactive():
                 raise InvalidInput("--kind is required", hint="e.g. --kind visit")
-            default_kind = typer.prompt("Kind of event (visit, award, conference...)", err=True)
+            check = _answer_check(ctx, given["db"], options)
+            default_kind = _ask("Kind of event (visit, award, conference...)",
+                                lambda text: check.kind(text, "events"))  # fmt: skip
         refs = _source_refs(given["source"], given["source_url"], given["source_outlet"],
                             given["source_title"], given["source_date"],
                             given["source_language"], given["locator"])  # fmt: skip
@@ -603,9 +633,10 @@ def _add_event(
             attach_to=given["attach_to"],
         )
         if interactive():
-            _ask_missing(draft, given["locator"])
+            check = _answer_check(ctx, given["db"], options)
+            _ask_missing(draft, given["locator"], check)
             if options.create_missing:
-                _ask_kinds(ctx, given["db"], draft, options)
+                _ask_kinds(ctx, given["db"], draft, options, check)
         drafts = [draft]
     if not drafts:
         raise InvalidInput("--from-json: the input holds no event")
@@ -626,8 +657,9 @@ def _add_event(
     _report(outcomes, given["dry_run"], noun)
 
 
-def _ask_missing(draft: EventDraft, locator: str | None) -> None:
-    from ..writes import missing_fields, parse_participant
+def _ask_missing(draft: EventDraft, locator: str | None, check: AnswerCheck) -> None:
+    """Ask for what the draft lacks, each answer checked as it is given."""
+    from ..writes import missing_fields
 
     missing = missing_fields(draft)
     if not missing:
@@ -636,21 +668,25 @@ def _ask_missing(draft: EventDraft, locator: str | None) -> None:
         "Some details are missing; answer below (Ctrl-C stops; nothing is written before the end)."
     )
     if "date" in missing:
-        draft.date = typer.prompt('Date (e.g. "30 Jan 2024", "May 2024", "yesterday")', err=True)
+        draft.date = _ask('Date (e.g. "30 Jan 2024", "May 2024", "yesterday")', check.date)
     if "participant" in missing:
-        answer = typer.prompt(
-            "Participants (names or ids separated by ';', each with an optional ':part')", err=True
+        draft.participants = _ask(
+            "Participants (names or ids separated by ';', each with an optional ':part')",
+            check.participants,
         )
-        draft.participants = [parse_participant(p) for p in answer.split(";") if p.strip()]
     if draft.place is None and not draft.attach_to:
-        draft.place = typer.prompt("Place (empty if unknown)", default="", show_default=False,
-                                   err=True) or None  # fmt: skip
+        draft.place = _ask("Place (empty if unknown)", lambda text: check.entity(text, "place"),
+                           default="")  # fmt: skip
     if "source" in missing:
-        _prompt_source(draft.sources, locator)
+        _prompt_source(draft.sources, locator, check)
 
 
 def _ask_kinds(
-    ctx: typer.Context, db: Path | None, draft: EventDraft, options: WriteOptions
+    ctx: typer.Context,
+    db: Path | None,
+    draft: EventDraft,
+    options: WriteOptions,
+    check: AnswerCheck,
 ) -> None:
     from ..store import read_store
     from ..textfold import fold
@@ -662,10 +698,9 @@ def _ask_kinds(
     except PartnerkbError:  # the write itself reports the store problem
         return
     for name in unresolved_participants(data, draft, options):
-        kind = typer.prompt(
-            f"{name!r} is not in the store; what is it?", default="person", err=True
-        )
-        options.entity_kinds[fold(name)] = kind.strip().lower()
+        kind = _ask(f"{name!r} is not in the store; what is it?",
+                    lambda text: check.kind(text, "entities"), default="person")  # fmt: skip
+        options.entity_kinds[fold(name)] = kind
 
 
 def _read_json(source: str) -> list[tuple[int, Any]]:
@@ -784,16 +819,21 @@ def add_entity_command(
     """
     from ..writes import EntityDraft, RoleDraft, WriteOptions, parse_assignment
 
+    options = WriteOptions(today=_today(), create_missing=create_missing,
+                           allow_duplicate=allow_duplicate, new_kind=new_kind)  # fmt: skip
     if name is None or kind is None:
         if not interactive():
             missing = "NAME" if name is None else "--kind"
             raise InvalidInput(f"{missing} is required", hint="see: partnerkb add-entity --help")
-        name = name or typer.prompt("Name", err=True)
-        kind = kind or typer.prompt("Kind (person, organization, country, place)", err=True)
     refs = _source_refs(source, source_url, source_outlet, source_title, source_date,
                         source_language, locator)  # fmt: skip
-    if not refs and interactive():
-        _prompt_source(refs, locator)
+    if interactive() and (name is None or kind is None or not refs):
+        check = _answer_check(ctx, db, options)
+        name = name or typer.prompt("Name", err=True)
+        kind = kind or _ask("Kind (person, organization, country, place)",
+                            lambda text: check.kind(text, "entities"))  # fmt: skip
+        if not refs:
+            _prompt_source(refs, locator, check)
     role = None
     if role_title or role_organization or role_from or role_until:
         if not role_title:
@@ -803,8 +843,6 @@ def add_entity_command(
     draft = EntityDraft(name=name, kind=kind, aliases=alias or [], description=description,
                         tags=tag or [], record_id=record_id, located_in=located_in,
                         external_ids=externals, role=role, sources=refs)  # fmt: skip
-    options = WriteOptions(today=_today(), create_missing=create_missing,
-                           allow_duplicate=allow_duplicate, new_kind=new_kind)  # fmt: skip
     outcomes = _run(ctx, db, dry_run, options, lambda w: [w.add_entity(draft)])
     _report(outcomes, dry_run)
 
@@ -855,10 +893,10 @@ def add_role_command(
         title = typer.prompt("Title of the post", err=True)
     refs = _source_refs(source, source_url, source_outlet, source_title, source_date,
                         source_language, locator)  # fmt: skip
-    if not refs and interactive():
-        _prompt_source(refs, locator)
-    role = RoleDraft(title, organization, start, end)
     options = WriteOptions(today=_today(), create_missing=create_missing)
+    if not refs and interactive():
+        _prompt_source(refs, locator, _answer_check(ctx, db, options))
+    role = RoleDraft(title, organization, start, end)
     outcomes = _run(ctx, db, dry_run, options, lambda w: [w.add_role(person, role, refs)])
     _report(outcomes, dry_run)
 
