@@ -643,3 +643,27 @@ def test_a_prefix_is_said_once(prefix, message, names, expected):
     from partnerkb.writes import prefixed
 
     assert prefixed(prefix, message, names) == expected
+
+
+# -- --help -----------------------------------------------------------------------------------
+
+WRITE_COMMANDS = ["init", "add-meeting", "add-event", "add-entity", "add-role", "add-source",
+                  "edit", "remove", "merge", "history", "undo"]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", WRITE_COMMANDS)
+def test_write_options_show_readable_metavars_not_python_types(cli, command):
+    result = cli(command, "--help", env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    options = [line for line in result.stdout.splitlines() if line.strip().startswith("-")]
+    assert options
+    for line in options:
+        assert not re.search(r"<(str|int|float|int range|list\[str\])>", line), line
+
+
+@pytest.mark.parametrize("command", ["add-meeting", "add-event", "add-role"])
+def test_organization_has_no_short_flag_as_o_means_output_in_export(cli, shipped_copy, command):
+    result = run(cli, shipped_copy, command, "-o", "icesco")
+    assert result.exit_code == 2
+    assert "No such option: -o" in result.stderr
+    assert "--organization NAME" in cli(command, "--help", env={"COLUMNS": "200"}).stdout

@@ -85,32 +85,46 @@ SourceOption = Annotated[
 ]
 SourceUrlOption = Annotated[
     str | None,
-    typer.Option("--source-url", help="URL of a new source.", show_default=False),
+    typer.Option("--source-url", metavar="URL", help="URL of a new source.", show_default=False),
 ]
 SourceOutletOption = Annotated[
     str | None,
     typer.Option(
-        "--source-outlet", help="Publisher of a new source (e.g. News.az).", show_default=False
+        "--source-outlet",
+        metavar="NAME",
+        help="Publisher of a new source (e.g. News.az).",
+        show_default=False,
     ),
 ]
 SourceTitleOption = Annotated[
     str | None,
-    typer.Option("--source-title", help="Title of a new source.", show_default=False),
+    typer.Option(
+        "--source-title", metavar="TEXT", help="Title of a new source.", show_default=False
+    ),
 ]
 SourceDateOption = Annotated[
     str | None,
     typer.Option(
-        "--source-date", help="Publication day of a new source (2024-01-31).", show_default=False
+        "--source-date",
+        metavar="DATE",
+        help="Publication day of a new source (2024-01-31).",
+        show_default=False,
     ),
 ]
 SourceLanguageOption = Annotated[
     str | None,
-    typer.Option("--source-language", help="Language of a new source (en).", show_default=False),
+    typer.Option(
+        "--source-language",
+        metavar="LANG",
+        help="Language of a new source (en).",
+        show_default=False,
+    ),
 ]
 LocatorOption = Annotated[
     str | None,
     typer.Option(
         "--locator",
+        metavar="TEXT",
         help="Where in the source the facts are, in your words (para. 3).",
         show_default=False,
     ),
@@ -297,7 +311,10 @@ def init_command(
         ),
     ] = False,
     name: Annotated[
-        str, typer.Option("--name", help="A name for the store, kept in its meta table.")
+        str,
+        typer.Option(
+            "--name", metavar="NAME", help="A name for the store, kept in its meta table."
+        ),
     ] = "",
     db: DbOption = None,
 ) -> None:
@@ -333,13 +350,20 @@ def add_meeting_command(
         typer.Option(
             "--date",
             "-d",
+            metavar="DATE",
             help='When: "30 Jan 2024", "2024-01-30", "May 2024", "2024", "yesterday".',
             show_default=False,
         ),
     ] = None,
     place: Annotated[
         str | None,
-        typer.Option("--place", "-p", help="Where (a place's name or id).", show_default=False),
+        typer.Option(
+            "--place",
+            "-p",
+            metavar="PLACE",
+            help="Where (a place's name or id).",
+            show_default=False,
+        ),
     ] = None,
     participant: Annotated[
         Multi,
@@ -356,7 +380,6 @@ def add_meeting_command(
         Multi,
         typer.Option(
             "--organization",
-            "-o",
             metavar="NAME",
             help="An organization involved; repeatable.",
             show_default=False,
@@ -375,18 +398,25 @@ def add_meeting_command(
         str | None,
         typer.Option(
             "--title",
+            metavar="TEXT",
             help="Title (made from the names and place when left out).",
             show_default=False,
         ),
     ] = None,  # fmt: skip
     summary: Annotated[
         str | None,
-        typer.Option("--summary", help="A short summary in your own words.", show_default=False),
+        typer.Option(
+            "--summary",
+            metavar="TEXT",
+            help="A short summary in your own words.",
+            show_default=False,
+        ),
     ] = None,
     status: Annotated[
         str | None,
         typer.Option(
             "--status",
+            metavar="STATUS",
             help="happened, planned, postponed or cancelled (default: planned if the date is "
             "after today, else happened).",
             show_default=False,
@@ -403,6 +433,7 @@ def add_meeting_command(
         str | None,
         typer.Option(
             "--attach-to",
+            metavar="ID",
             help="Add this report (source, new participants, topics) to a stored event instead.",
             show_default=False,
         ),
@@ -465,6 +496,7 @@ def add_event_command(
         typer.Option(
             "--kind",
             "-k",
+            metavar="KIND",
             help="visit, award, designation, conference, opening, agreement, announcement, "
             "exhibition, launch, request, meeting...",
             show_default=False,
@@ -473,11 +505,16 @@ def add_event_command(
     when: Annotated[
         str | None,
         typer.Option(
-            "--date", "-d", help='When: "2024-01-30", "May 2024", "early 2023".', show_default=False
+            "--date",
+            "-d",
+            metavar="DATE",
+            help='When: "2024-01-30", "May 2024", "early 2023".',
+            show_default=False,
         ),
     ] = None,  # fmt: skip
     place: Annotated[
-        str | None, typer.Option("--place", "-p", help="Where.", show_default=False)
+        str | None,
+        typer.Option("--place", "-p", metavar="PLACE", help="Where.", show_default=False),
     ] = None,
     participant: Annotated[
         Multi,
@@ -493,7 +530,6 @@ def add_event_command(
         Multi,
         typer.Option(
             "--organization",
-            "-o",
             metavar="NAME",
             help="An organization involved.",
             show_default=False,
@@ -505,14 +541,19 @@ def add_event_command(
     tag: Annotated[
         Multi, typer.Option("--tag", metavar="TAG", help="A tag.", show_default=False)
     ] = None,
-    title: Annotated[str | None, typer.Option("--title", help="Title.", show_default=False)] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="Title.", show_default=False)
+    ] = None,
     summary: Annotated[
-        str | None, typer.Option("--summary", help="Summary.", show_default=False)
+        str | None, typer.Option("--summary", metavar="TEXT", help="Summary.", show_default=False)
     ] = None,
     status: Annotated[
         str | None,
         typer.Option(
-            "--status", help="happened, planned, postponed, cancelled.", show_default=False
+            "--status",
+            metavar="STATUS",
+            help="happened, planned, postponed, cancelled.",
+            show_default=False,
         ),
     ] = None,  # fmt: skip
     source: SourceOption = None,
@@ -525,7 +566,10 @@ def add_event_command(
     attach_to: Annotated[
         str | None,
         typer.Option(
-            "--attach-to", help="Add this report to a stored event instead.", show_default=False
+            "--attach-to",
+            metavar="ID",
+            help="Add this report to a stored event instead.",
+            show_default=False,
         ),
     ] = None,  # fmt: skip
     allow_duplicate: AllowDuplicateOption = False,
@@ -726,12 +770,16 @@ def _read_json(source: str) -> list[tuple[int, Any]]:
 def add_entity_command(
     ctx: typer.Context,
     name: Annotated[
-        str | None, typer.Argument(help="The entity's name.", show_default=False)
+        str | None, typer.Argument(metavar="NAME", help="The entity's name.", show_default=False)
     ] = None,
     kind: Annotated[
         str | None,
         typer.Option(
-            "--kind", "-k", help="person, organization, country, place...", show_default=False
+            "--kind",
+            "-k",
+            metavar="KIND",
+            help="person, organization, country, place...",
+            show_default=False,
         ),
     ] = None,  # fmt: skip
     alias: Annotated[
@@ -745,7 +793,10 @@ def add_entity_command(
         ),
     ] = None,  # fmt: skip
     description: Annotated[
-        str | None, typer.Option("--description", help="A short description.", show_default=False)
+        str | None,
+        typer.Option(
+            "--description", metavar="TEXT", help="A short description.", show_default=False
+        ),
     ] = None,
     tag: Annotated[
         Multi, typer.Option("--tag", metavar="TAG", help="A tag; repeatable.", show_default=False)
@@ -753,13 +804,19 @@ def add_entity_command(
     record_id: Annotated[
         str | None,
         typer.Option(
-            "--id", help="The id to give it (default: from the name).", show_default=False
+            "--id",
+            metavar="ID",
+            help="The id to give it (default: from the name).",
+            show_default=False,
         ),
     ] = None,
     located_in: Annotated[
         str | None,
         typer.Option(
-            "--located-in", help="For places: the place or country it is in.", show_default=False
+            "--located-in",
+            metavar="PLACE",
+            help="For places: the place or country it is in.",
+            show_default=False,
         ),
     ] = None,  # fmt: skip
     external_id: Annotated[
@@ -775,6 +832,7 @@ def add_entity_command(
         str | None,
         typer.Option(
             "--role-title",
+            metavar="TEXT",
             help="For people: a post held (Ambassador to Morocco).",
             show_default=False,
         ),
@@ -782,15 +840,23 @@ def add_entity_command(
     role_organization: Annotated[
         str | None,
         typer.Option(
-            "--role-organization", help="The organization of that post.", show_default=False
+            "--role-organization",
+            metavar="NAME",
+            help="The organization of that post.",
+            show_default=False,
         ),
     ] = None,  # fmt: skip
     role_from: Annotated[
-        str | None, typer.Option("--role-from", help="Since when (fuzzy date).", show_default=False)
+        str | None,
+        typer.Option(
+            "--role-from", metavar="DATE", help="Since when (fuzzy date).", show_default=False
+        ),
     ] = None,
     role_until: Annotated[
         str | None,
-        typer.Option("--role-until", help="Until when (fuzzy date).", show_default=False),
+        typer.Option(
+            "--role-until", metavar="DATE", help="Until when (fuzzy date).", show_default=False
+        ),
     ] = None,
     source: SourceOption = None,
     source_url: SourceUrlOption = None,
@@ -849,20 +915,34 @@ def add_entity_command(
 
 def add_role_command(
     ctx: typer.Context,
-    person: Annotated[str, typer.Argument(help="The person (id, name or alias).")],
+    person: Annotated[
+        str, typer.Argument(metavar="PERSON", help="The person (id, name or alias).")
+    ],
     title: Annotated[
         str | None,
-        typer.Option("--title", "-t", help="The post (Minister of Culture).", show_default=False),
+        typer.Option(
+            "--title",
+            "-t",
+            metavar="TEXT",
+            help="The post (Minister of Culture).",
+            show_default=False,
+        ),
     ] = None,
     organization: Annotated[
         str | None,
-        typer.Option("--organization", "-o", help="Where the post is held.", show_default=False),
+        typer.Option(
+            "--organization", metavar="NAME", help="Where the post is held.", show_default=False
+        ),
     ] = None,
     start: Annotated[
-        str | None, typer.Option("--from", help="Since when (fuzzy date).", show_default=False)
+        str | None,
+        typer.Option("--from", metavar="DATE", help="Since when (fuzzy date).", show_default=False),
     ] = None,
     end: Annotated[
-        str | None, typer.Option("--until", help="Until when (fuzzy date).", show_default=False)
+        str | None,
+        typer.Option(
+            "--until", metavar="DATE", help="Until when (fuzzy date).", show_default=False
+        ),
     ] = None,
     source: SourceOption = None,
     source_url: SourceUrlOption = None,
@@ -904,22 +984,32 @@ def add_role_command(
 def add_source_command(
     ctx: typer.Context,
     outlet: Annotated[
-        str | None, typer.Option("--outlet", help="Publisher (News.az).", show_default=False)
+        str | None,
+        typer.Option("--outlet", metavar="NAME", help="Publisher (News.az).", show_default=False),
     ] = None,
-    title: Annotated[str | None, typer.Option("--title", help="Title.", show_default=False)] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TEXT", help="Title.", show_default=False)
+    ] = None,
     published: Annotated[
         str | None,
-        typer.Option("--date", help="Publication day (2024-01-31).", show_default=False),
+        typer.Option(
+            "--date", metavar="DATE", help="Publication day (2024-01-31).", show_default=False
+        ),
     ] = None,
-    url: Annotated[str | None, typer.Option("--url", help="URL.", show_default=False)] = None,
+    url: Annotated[
+        str | None, typer.Option("--url", metavar="URL", help="URL.", show_default=False)
+    ] = None,
     language: Annotated[
-        str | None, typer.Option("--language", help="Language (en).", show_default=False)
+        str | None,
+        typer.Option("--language", metavar="LANG", help="Language (en).", show_default=False),
     ] = None,
     note: Annotated[
-        str | None, typer.Option("--note", help="A note about the source.", show_default=False)
+        str | None,
+        typer.Option("--note", metavar="TEXT", help="A note about the source.", show_default=False),
     ] = None,
     record_id: Annotated[
-        str | None, typer.Option("--id", help="The id to give it.", show_default=False)
+        str | None,
+        typer.Option("--id", metavar="ID", help="The id to give it.", show_default=False),
     ] = None,
     dry_run: DryRunOption = False,
     db: DbOption = None,
@@ -1107,7 +1197,14 @@ def history_command(
     ] = None,  # fmt: skip
     limit: Annotated[
         int | None,
-        typer.Option("--limit", "-n", min=1, help="At most this many entries.", show_default=False),
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="N",
+            min=1,
+            help="At most this many entries.",
+            show_default=False,
+        ),
     ] = None,
     fmt: FormatOption = None,
     db: DbOption = None,
