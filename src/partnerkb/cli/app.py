@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 
 from ..errors import ExitCode, PartnerkbError
@@ -16,7 +17,23 @@ from .common import DB_HELP, root_obj
 
 
 class PartnerkbGroup(TyperGroup):
-    """Runs a command and maps every failure to one line on stderr and a documented exit code."""
+    """Runs a command and maps every failure to one line on stderr and a documented exit code.
+
+    Its commands come from `COMMANDS`, each module imported only when one of its commands runs.
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return None
+        return command_group(COMMANDS[cmd_name][0]).get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The list in `--help`, from the table: no command module is imported for it."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, short) for name, (_, short) in COMMANDS.items()])
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command; a reader that went away (`| head`) ends it quietly with success.
@@ -117,21 +134,51 @@ def _global_options(
     root_obj(ctx)["db"] = db
 
 
-def _register() -> None:
-    from . import read
+# Commands are loaded when used: building every command's options costs more than Typer
+# itself at start-up, so `--help` lists them from this table and a command builds only its own
+# module. Order is the order of `--help`; a test checks that the table and the modules agree.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "timeline": ("read", "All events in date order, grouped by year in the table view."),
+    "search": ("read", "Find records however their names are spelled."),
+    "show": ("read", "An entity's profile or an event's, source's or partnership's record."),
+    "list": ("read", "List entities, events or sources, with filters."),
+    "add-meeting": ("write", "Record a meeting."),
+    "add-event": ("write", "Record an event of any kind."),
+    "add-entity": ("write", "Record an entity: a person, an organization, a country, a place."),
+    "add-role": ("write", "Record a post a person holds or held."),
+    "add-source": ("write", "Record a source (an article, a report)."),
+    "edit": ("write", "Change fields of a record."),
+    "remove": ("write", "Remove a record."),
+    "merge": ("write", "Merge two entities that turn out to be the same."),
+    "history": ("write", "The log of writes, newest first."),
+    "undo": ("write", "Revert the whole last command."),
+    "init": ("write", "Create a store."),
+    "import": ("interchange", "Import events, entities and sources from CSV, JSON Lines or JSON."),
+    "export": ("interchange", "Export events and the records they cite, for other tools."),
+    "schema": ("interchange", "Print the JSON Schema of the store file."),
+}
 
-    read.register(app)
-    from . import write
 
-    write.register(app)
-    from . import interchange
+def command_group(module_name: str) -> Any:
+    """The click group of one command module, built on first use."""
+    import importlib
 
-    interchange.register(app)
+    if module_name not in _GROUPS:
+        module = importlib.import_module(f"{__package__}.{module_name}")
+        commands = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+        module.register(commands)
+        _GROUPS[module_name] = typer.main.get_command(commands)
+    return _GROUPS[module_name]
 
 
-_register()
+_GROUPS: dict[str, Any] = {}
 
 
 def main() -> None:
     """Console-script entry point."""
+    import gc
+
+    # A short-lived process whose data (parsed JSON) holds no reference cycles: the cyclic
+    # collector would only re-scan the store's millions of objects.
+    gc.disable()
     app()

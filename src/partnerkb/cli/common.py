@@ -5,13 +5,15 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ..errors import InvalidInput
-from ..queries import EventFilter, KnowledgeBase
-from ..store import Store, StoreLocation, locate_store
+
+if TYPE_CHECKING:  # the core is imported by the commands that use it, not at start-up
+    from ..queries import EventFilter, KnowledgeBase
+    from ..store import Store, StoreLocation
 
 FORMAT_HELP = (
     "Output format: table, json, jsonl, csv or tsv. Default: table on a terminal, tsv when piped."
@@ -93,14 +95,20 @@ HappenedOption = Annotated[bool, typer.Option("--happened", help="Only events th
 def store_location(ctx: typer.Context, db: Path | None) -> StoreLocation:
     """The command's --db, else the global --db, else $PARTNERKB_DB, user store, shipped store."""
     chosen = db or (ctx.find_root().obj or {}).get("db")
+    from ..store import locate_store
+
     return locate_store(chosen)
 
 
 def open_store(ctx: typer.Context, db: Path | None) -> Store:
+    from ..store import Store
+
     return Store(store_location(ctx, db))
 
 
 def open_kb(ctx: typer.Context, db: Path | None) -> KnowledgeBase:
+    from ..queries import KnowledgeBase
+
     return KnowledgeBase(open_store(ctx, db).read())
 
 
@@ -153,6 +161,8 @@ def event_filter(
     start, end = parse_since_until(since, until)
     entity_ids = tuple(kb.resolve(e, ("entities",), partial=True)[1]["id"] for e in entity or [])
     statuses = ("planned", "postponed") if planned else ("happened",) if happened else ()
+    from ..queries import EventFilter
+
     return EventFilter(
         entities=entity_ids,
         kinds=tuple(k.lower() for k in kind or []),

@@ -324,9 +324,9 @@ def _show_record(record: Json, record_type: str, output: str) -> None:
 
 
 def _print_json(value: Any, indent: int | None = 2) -> None:
-    import json
+    from ..render import write_json
 
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=indent) + "\n")
+    write_json(value, sys.stdout, indent=indent is not None)
 
 
 def _show_entity(kb: KnowledgeBase, entity: Json, output: str) -> None:
