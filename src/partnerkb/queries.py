@@ -97,7 +97,11 @@ class KnowledgeBase:
             )
         suggestions = self.suggest(text, wanted)
         hint = f"did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else None
-        raise NotFound(f"no {what} {text!r}", hint=hint or "try: partnerkb search " + text)
+        if hint is None and text.strip():
+            import shlex
+
+            hint = f"try: partnerkb search {shlex.quote(text)}"
+        raise NotFound(f"no {what} {text!r}", hint=hint)
 
     def _holding_words(self, folded: str, tables: Sequence[str]) -> list[str]:
         """Ids of entities whose folded name or alias has every word of `folded`."""

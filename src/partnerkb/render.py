@@ -18,7 +18,6 @@ from typing import Any, TextIO
 from .model import CONTROL_CHARS
 
 Json = dict[str, Any]
-FORMATS = ("table", "json", "jsonl", "csv", "tsv")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -34,6 +34,7 @@ from .model import (
     references,
     slugify,
 )
+from .queries import TYPE_OF_TABLE as SINGULAR
 from .queries import KnowledgeBase
 from .store import (
     Store,
@@ -47,8 +48,6 @@ from .store import (
 from .textfold import fold, fold_compact
 
 Json = dict[str, Any]
-SINGULAR = {"entities": "entity", "events": "event", "sources": "source",
-            "partnerships": "partnership"}  # fmt: skip
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _WORD = re.compile(r"[a-z][a-z0-9-]*")
 _STOPWORDS = {"a", "an", "the", "of", "to", "and", "in", "on", "for", "with", "at", "by", "s"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,13 +23,18 @@ DB_HELP = "Store file to use (also $PARTNERKB_DB). Default: your own store, else
 FORMATS = ("table", "json", "jsonl", "csv", "tsv")
 
 
-def _check_format(value: str | None) -> str | None:
-    if value is None:
-        return None
-    lowered = value.lower()
-    if lowered not in FORMATS:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(FORMATS)}")
-    return lowered
+def choice(allowed: tuple[str, ...]) -> Callable[[str | None], str | None]:
+    """A --format style option's check: one of `allowed`, any case."""
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        lowered = value.lower()
+        if lowered not in allowed:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+        return lowered
+
+    return check
 
 
 FormatOption = Annotated[
@@ -38,7 +44,7 @@ FormatOption = Annotated[
         "-f",
         metavar="FORMAT",
         help=FORMAT_HELP,
-        callback=_check_format,
+        callback=choice(FORMATS),
         show_default=False,
     ),
 ]

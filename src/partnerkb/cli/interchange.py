@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +19,7 @@ from .common import (
     TagFilterOption,
     UntilOption,
     announce_created,
+    choice,
     command_line,
     event_filter,
     info,
@@ -39,18 +39,6 @@ def register(app: typer.Typer) -> None:
     app.command("import")(import_command)
     app.command("export")(export_command)
     app.command("schema")(schema_command)
-
-
-def _choice(allowed: tuple[str, ...]) -> Callable[[str | None], str | None]:
-    def check(value: str | None) -> str | None:
-        if value is None:
-            return None
-        lowered = value.lower()
-        if lowered not in allowed:
-            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
-        return lowered
-
-    return check
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,7 +103,7 @@ def export_command(
             "--format",
             "-f",
             help="json, jsonl, csv, md, ics, timelinejs, ftm, dot, mermaid or sqlite.",
-            callback=_choice(EXPORT_FORMATS),
+            callback=choice(EXPORT_FORMATS),
             show_default=False,
         ),
     ],
@@ -221,7 +209,7 @@ def import_command(
             "--format",
             "-f",
             help="csv, jsonl or json. Default: from the file's extension, or from its content.",
-            callback=_choice(IMPORT_FORMATS),
+            callback=choice(IMPORT_FORMATS),
             show_default=False,
         ),
     ] = None,
