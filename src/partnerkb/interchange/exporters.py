@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import chain, combinations
 from typing import Any
 
 from ..dates import edtf_display, parse_point
@@ -619,8 +620,8 @@ def export_ics(selection: Selection) -> bytes:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:-//{GENERATOR}//{GENERATOR}//EN",
              "CALSCALE:GREGORIAN", calendar_name]  # fmt: skip
     add = lines.append
-    spans: dict[tuple[Any, Any], str] = {}  # many events share a span, and their categories
-    categories: dict[tuple[str, ...], str] = {}
+    spans: dict[tuple[Any, Any], str] = {}  # many events share a span, kinds and tags recur
+    category_text = functools.cache(lambda category: ics_text(safe_text(category)))
     urls = _SourceUrls(kb)
     for event in selection.events:
         date_dict = event["date"]
@@ -630,10 +631,10 @@ def export_ics(selection: Selection) -> bytes:
             first, after_last = all_day_span(date_dict)
             span = spans[span_key] = (f"DTSTART;VALUE=DATE:{_ics_date(first)}\r\n"
                                       f"DTEND;VALUE=DATE:{_ics_date(after_last)}")  # fmt: skip
-        kinds = (event["kind"], *(event.get("tags") or ()))
-        category = categories.get(kinds)
-        if category is None:
-            category = categories[kinds] = ",".join(ics_text(safe_text(k)) for k in kinds)
+        tags = event.get("tags")
+        category = category_text(event["kind"])
+        if tags:
+            category = ",".join([category, *[category_text(tag) for tag in tags]])
         people = [name(p["entity"]) + (f" ({p['part']})" if p.get("part") else "")
                   for p in event.get("participants") or ()]  # fmt: skip
         cited = [cite(c) for c in event.get("sources") or ()]
@@ -701,8 +702,9 @@ def _ics_description(event: Json, when_label: str, people: list[str], sources: l
     if event.get("summary"):
         lines.append(event["summary"])
     lines.append("Sources: " + " | ".join(sources))
-    # line by line: safe_text leaves a line break as it is, and printable lines cost nothing
-    return "\n".join([safe_text(line) for line in lines])
+    text = "\n".join(lines)
+    # safe_text leaves line breaks as they are: text printable but for them needs nothing more
+    return text if text.replace("\n", " ").isprintable() else safe_text(text)
 
 
 def _cited_sources(kb: KnowledgeBase, record: Json) -> list[Json]:
@@ -797,13 +799,20 @@ FTM_SCHEMA = {"person": "Person", "organization": "Organization", "country": "Pu
 
 
 def _ftm(entity_id: str, schema: str, properties: dict[str, list[Any]]) -> Json:
+    """An entity with its non-empty properties, each value text with control characters shown
+    as escapes. (Property lists may be shared between entities: they are read, never changed.)"""
     props: dict[str, list[Any]] = {}
     for key, values in properties.items():
-        # printable text (nearly all of it) is kept as it is without a call per value
-        kept = [v if v.__class__ is str and v.isprintable() else safe_text(v)
-                for v in values if v is not None and v != ""]  # fmt: skip
-        if kept:
-            props[key] = kept
+        if None in values or "" in values:
+            values = [v for v in values if v is not None and v != ""]
+        if values:
+            props[key] = values
+    try:  # nearly always printable text, checked at once
+        printable = "".join(chain.from_iterable(props.values())).isprintable()
+    except TypeError:  # a value that is not text
+        printable = False
+    if not printable:
+        props = {key: [safe_text(v) for v in values] for key, values in props.items()}
     return {"id": entity_id, "schema": schema, "properties": props}
 
 
@@ -953,8 +962,6 @@ class Network:
 def network(selection: Selection) -> Network:
     """Who met whom (participants of one event) and which organizations partner (partnership
     records, and organizations named together by events)."""
-    from itertools import chain, combinations
-
     kb = selection.kb
     events = selection.events
     # pairs counted in C (Counter over one stream of pairs), in order of first meeting
