@@ -150,8 +150,9 @@ def test_a_calendar_name_stays_on_its_line_and_reads_back_as_written(cli, shippe
 
 
 def test_the_calendar_is_what_the_icalendar_library_writes_for_the_same_events(cli, shipped_copy):
-    """The hand-written calendar follows icalendar's property order, folding and escaping: a
-    calendar built with the library from the same events is the same text."""
+    """The hand-written calendar follows icalendar's property order and escaping: a calendar
+    built with the library from the same events has the same content lines. (Compared unfolded:
+    where a long line folds is tested above, and is the library's own choice.)"""
     from icalendar import Calendar
     from icalendar import Event as VEvent
 
@@ -166,7 +167,7 @@ def test_the_calendar_is_what_the_icalendar_library_writes_for_the_same_events(c
         for name, _ in event.property_items(recursive=False)[1:-1]:
             copy.add(name, event[name] if name != "CATEGORIES" else event[name].cats)
         theirs.add_component(copy)
-    assert theirs.to_ical() == ours
+    assert unfold(theirs.to_ical()) == unfold(ours)
 
 
 def test_each_event_cites_its_sources_as_the_timeline_shows_them(cli):
