@@ -62,7 +62,9 @@ def _json_document(text: str) -> list[tuple[int, Any]]:
         try:
             return decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"line {exc.lineno}: malformed JSON: {exc.msg}") from None
+            raise InvalidInput(
+                f"line {exc.lineno}: malformed JSON: {exc.msg} (column {exc.colno})"
+            ) from None
 
     items: list[tuple[int, Any]] = []
     pos = skip(0)
