@@ -401,7 +401,8 @@ def test_sqlite_to_a_pipe_is_the_database_file(cli, tmp_path):
 
 
 def test_csv_rows_are_the_cells_render_writes_for_the_csv_columns(shipped_copy):
-    from partnerkb.interchange.exporters import CSV_COLUMNS, export, select
+    from partnerkb.interchange.exporters import export, select
+    from partnerkb.interchange.exporters.csv import CSV_COLUMNS
     from partnerkb.queries import KnowledgeBase
     from partnerkb.render import write_delimited
 
@@ -431,7 +432,7 @@ def _md_text_reference(value) -> str:
 @given(st.text(alphabet=st.sampled_from("ab 1٣²-+#.\\`*_[]<>|~&\n\t\x1b"), max_size=12)
        | st.text(max_size=30))  # fmt: skip
 def test_md_text_escapes_as_the_regular_expressions_did(text):
-    from partnerkb.interchange.exporters import md_text
+    from partnerkb.interchange.exporters.md import md_text
 
     assert md_text(text) == _md_text_reference(text)
 
@@ -461,6 +462,6 @@ def test_sqlite_export_has_its_indexes_and_a_sound_file(cli, tmp_path):
 @given(st.lists(st.tuples(st.text(alphabet="ab-\x00é", max_size=4),
                           st.text(alphabet="ab-\x00é", max_size=4)), unique=True))  # fmt: skip
 def test_graph_edges_sort_as_the_pairs_of_ids_sort(pairs):
-    from partnerkb.interchange.exporters import sorted_pairs
+    from partnerkb.interchange.exporters.network import sorted_pairs
 
     assert sorted_pairs(pairs) == sorted(pairs)

@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partnerkb.interchange.exporters import ics_fold, ics_text
+from partnerkb.interchange.exporters.ics import ics_fold, ics_text
 from partnerkb.store import Store, read_store
 
 EVENT = "2024-01-30-samadov-almalik-rabat"

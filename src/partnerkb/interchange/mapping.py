@@ -152,7 +152,7 @@ def mapping_for(
 ) -> Mapping:
     """The mapping of a file: `base` (a mapping file) or the header's own field names, then the
     --map pairs, then --key. Columns no field reads are listed in `ignored`."""
-    from .exporters import DERIVED_CSV_COLUMNS
+    from .exporters.csv import DERIVED_CSV_COLUMNS
 
     if base is not None:
         mapping = Mapping(dict(base.fields), base.key, base.separator, base.case_column,

@@ -1,0 +1,46 @@
+"""Dates at their precision: the start and end points of an EDTF date as year, month, day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...dates import parse_point
+
+Json = dict[str, Any]
+
+
+def date_points(edtf: str) -> tuple[Json | None, Json | None]:
+    """The start and end of an EDTF date as {year, month?, day?} at the precision given
+    (None for an unknown end); a single date has no end."""
+    text = edtf.strip()
+    if text.startswith("["):
+        start, _, end = text[1:-1].partition("..")
+    elif "/" in text:
+        start, _, end = text.partition("/")
+        start, end = ("" if start == ".." else start), ("" if end == ".." else end)
+    else:
+        start, end = text, ""
+    return (_point(start) if start else None), (_point(end) if end else None)
+
+
+def _point(text: str) -> Json:
+    point = parse_point(text)
+    month = point.month
+    if point.season is not None:  # spring 2024 starts in March
+        month = {21: 3, 22: 6, 23: 9, 24: 12}[point.season]
+    out: Json = {"year": point.year}
+    if month is not None:
+        out["month"] = month
+        if point.day is not None and point.season is None:
+            out["day"] = point.day
+    return out
+
+
+def iso_prefix(point: Json) -> str:
+    """'2024', '2024-05' or '2024-05-30': a date as precise as it is (FollowTheMoney's dates)."""
+    text = f"{point['year']:04d}"
+    if "month" in point:
+        text += f"-{point['month']:02d}"
+        if "day" in point:
+            text += f"-{point['day']:02d}"
+    return text
