@@ -12,16 +12,32 @@ from typer.testing import CliRunner, Result
 from partnerkb.cli.app import app
 from partnerkb.store import shipped_store_path
 
+# What the environment may carry that partnerkb (or a library it uses) reads: every test starts
+# without them, so a developer's own settings neither break a test nor get touched by one.
+FOREIGN_SETTINGS = (
+    "PARTNERKB_DB",
+    "PARTNERKB_LOCK_TIMEOUT",
+    "PAGER",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "PYTHONIOENCODING",
+)
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """Every test runs with its own empty home: no user store, no $PARTNERKB_DB."""
+    """Every test runs with its own empty home: its data, cache, config and state folders are
+    temporary (whatever XDG_* the developer has set), no user store, no $PARTNERKB_DB."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
-    monkeypatch.delenv("PARTNERKB_DB", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    for name in FOREIGN_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "120")
     return home
 
