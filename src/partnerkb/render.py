@@ -51,6 +51,18 @@ class Column:
     in_table: bool = True  # False: only in CSV/TSV (too wide for a terminal table)
     detail: Callable[[Json], Any] | None = None  # a second, dim line in the table view
     table_value: Callable[[Json], Any] | None = None  # what people read, where scripts get value
+    bar: Callable[[Json], float] | None = None  # table only: a bar of this share (0..1) instead
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a report: its key in JSON (and in the `section` field of other formats),
+    the title of its table, its rows and the columns of its table."""
+
+    key: str
+    title: str
+    rows: Sequence[Json]
+    columns: Sequence[Column]
 
 
 def cell_text(value: Any) -> str:
@@ -80,6 +92,7 @@ def emit(
     title: str | None = None,
     group: Callable[[Json], str] | None = None,
     highlight_terms: Iterable[str] = (),
+    caption: str | None = None,
 ) -> None:
     """Write rows in a format. JSON carries whole rows; the others carry the columns."""
     stream = out or sys.stdout
@@ -90,7 +103,41 @@ def emit(
     elif fmt in ("csv", "tsv"):
         write_delimited(rows, columns, fmt, stream)
     else:
-        table_view(rows, columns, stream, title=title, group=group, terms=list(highlight_terms))
+        table_view(rows, columns, stream, title=title, group=group, terms=list(highlight_terms),
+                   caption=caption)  # fmt: skip
+
+
+def emit_report(
+    sections: Sequence[Section],
+    fmt: str,
+    *,
+    meta: Json,
+    columns: Sequence[Column],
+    caption: str | None = None,
+    totals: Json | None = None,
+    out: TextIO | None = None,
+) -> None:
+    """Write a report of several sections that shares `meta` (e.g. the reference day).
+
+    JSON: one object, `meta`, `totals` then each section's rows under its key. JSONL: one line
+    per row, with its `section` and `meta`. CSV/TSV: one header (`columns`, which read such
+    rows), then every section's rows. Table: a table per section with rows, each with `caption`.
+    """
+    stream = out or sys.stdout
+    if fmt == "json":
+        write_json({**meta, **(totals or {}), **{s.key: list(s.rows) for s in sections}}, stream)
+        return
+    if fmt == "table":
+        for section in sections:
+            if section.rows:
+                table_view(section.rows, section.columns, stream, title=section.title,
+                           caption=caption)  # fmt: skip
+        return
+    tagged = [{**row, "section": s.key, **meta} for s in sections for row in s.rows]
+    if fmt == "jsonl":
+        write_json_lines(tagged, stream)
+    else:
+        write_delimited(tagged, columns, fmt, stream)
 
 
 def write_json(value: Any, out: TextIO, *, indent: bool = True) -> None:
@@ -202,10 +249,16 @@ def table_view(
     title: str | None = None,
     group: Callable[[Json], str] | None = None,
     terms: Sequence[str] = (),
+    caption: str | None = None,
 ) -> None:
     from rich.table import Table
 
-    table = Table(title=safe_text(title) if title else None, show_lines=False, expand=False)
+    table = Table(
+        title=safe_text(title) if title else None,
+        caption=safe_text(caption) if caption else None,
+        show_lines=False,
+        expand=False,
+    )
     columns = [c for c in columns if c.in_table]
     for column in columns:
         table.add_column(column.header, style=column.style, max_width=column.max_width,
@@ -224,6 +277,11 @@ def table_view(
 
 
 def _table_cell(column: Column, row: Json, terms: Sequence[str]) -> Any:
+    if column.bar is not None:
+        from rich.bar import Bar
+
+        share = min(1.0, max(0.0, float(column.bar(row))))
+        return Bar(1.0, 0.0, share, width=column.max_width or 30, color="cyan")
     value = (column.table_value or column.value)(row)
     cell = styled(value, terms if column.highlight else ())
     if column.detail is not None:

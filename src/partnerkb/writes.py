@@ -103,6 +103,7 @@ class EventDraft:
     status: str | None = None
     sources: list[SourceRef] = field(default_factory=list)
     attach_to: str | None = None
+    fulfils: str | None = None  # the planned event this one fulfils (id or title)
     line: int | None = None  # where a batch item starts, for error messages
 
 
@@ -383,7 +384,7 @@ def init_store(path: Path, *, with_shipped: bool, name: str = "") -> Store:
 
 EVENT_JSON_FIELDS = ("kind", "date", "place", "participants", "organizations", "topics", "tags",
                      "title", "summary", "status", "source", "sources", "locator",
-                     "attach_to")  # fmt: skip
+                     "attach_to", "fulfils")  # fmt: skip
 _NEW_SOURCE_FIELDS = ("outlet", "title", "published", "date", "url", "language", "note", "locator")
 
 
@@ -401,7 +402,7 @@ def event_draft_from_json(item: Any, line: int, default_kind: str | None) -> Eve
         if not kind:
             raise InvalidInput("kind is required (meeting, visit, award...)")
         draft = EventDraft(kind=kind, line=line)
-        for name in ("date", "place", "title", "summary", "status", "attach_to"):
+        for name in ("date", "place", "title", "summary", "status", "attach_to", "fulfils"):
             setattr(draft, name, _json_text(item, name))
         for name in ("organizations", "topics", "tags"):
             setattr(draft, name, _json_texts(item, name))
@@ -748,13 +749,43 @@ class Writer:
         self.created = []
         with about(f"line {draft.line}" if draft.line else None):
             if draft.attach_to:
+                if draft.fulfils:
+                    raise InvalidInput(
+                        "fulfils cannot be combined with attach_to",
+                        hint=f"link the stored event with: partnerkb edit {draft.attach_to} "
+                        f"--set fulfils={draft.fulfils}",
+                    )
                 outcome = self._attach(draft)
             else:
-                outcome = self._add_event(draft)
+                plan = self._plan_to_fulfil(draft.fulfils) if draft.fulfils else None
+                outcome = self._add_event(draft, fulfils=plan["id"] if plan else None)
+                if plan is not None:
+                    self.tx.replace("events", {**plan, "fulfilled_by": outcome.id})
         outcome.created = self.created
         return outcome
 
-    def _add_event(self, draft: EventDraft) -> Outcome:
+    def _plan_to_fulfil(self, text: str) -> Json:
+        """The planned event --fulfils names: it must have been a plan, not fulfilled yet."""
+        with about("fulfils"):
+            plan = self.resolve(text, "events", "fulfils")
+            planned = plan["status"] in ("planned", "postponed", "cancelled") or any(
+                h.get("status") in ("planned", "postponed")
+                for h in plan.get("status_history") or ()
+            )
+            if not planned:
+                raise InvalidInput(
+                    f"{plan['id']} was never planned (status {plan['status']}): only a plan "
+                    "can be fulfilled",
+                    hint="link related events with: partnerkb edit ID --add related_events=ID",
+                )
+            if plan.get("fulfilled_by"):
+                raise InvalidInput(
+                    f"{plan['id']} is already fulfilled by {plan['fulfilled_by']}",
+                    hint=f"see: partnerkb show {plan['fulfilled_by']}",
+                )
+        return plan
+
+    def _add_event(self, draft: EventDraft, fulfils: str | None = None) -> Outcome:
         kind = self.check_kind(draft.kind, "events")
         missing = missing_fields(draft)
         if missing:
@@ -792,7 +823,7 @@ class Writer:
             "status_history": [
                 {"status": status, "as_of": self.options.today.isoformat(), "sources": cites}
             ],
-            "fulfils": None,
+            "fulfils": fulfils,
             "fulfilled_by": None,
             "related_events": [],
             "sources": cites,
@@ -939,6 +970,7 @@ class Writer:
             for k, start, end, event_id in index.get(entity, ())
             if k == kind and start <= latest and end >= earliest
         }
+        candidates.discard(record.get("fulfils") or "")  # the plan it fulfils is not a copy
         for event_id in sorted(candidates):
             event = self.data.find("events", event_id)
             if event is None or event["kind"] != kind:

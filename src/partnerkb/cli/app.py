@@ -142,6 +142,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("read", "Find records however their names are spelled."),
     "show": ("read", "An entity's profile or an event's, source's or partnership's record."),
     "list": ("read", "List entities, events or sources, with filters."),
+    "upcoming": ("analysis", "Planned events coming up, and plans overdue."),
+    "plans": ("analysis", "Every plan with its outcome: fulfilled, open, overdue, cancelled."),
     "add-meeting": ("write", "Record a meeting."),
     "add-event": ("write", "Record an event of any kind."),
     "add-entity": ("write", "Record an entity: a person, an organization, a country, a place."),

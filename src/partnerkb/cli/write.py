@@ -438,6 +438,16 @@ def add_meeting_command(
             show_default=False,
         ),
     ] = None,
+    fulfils: Annotated[
+        str | None,
+        typer.Option(
+            "--fulfils",
+            metavar="PLAN",
+            help="The planned event (id or title) this one fulfils: the two are linked both "
+            "ways, and `partnerkb plans` reports the plan as fulfilled.",
+            show_default=False,
+        ),
+    ] = None,
     allow_duplicate: AllowDuplicateOption = False,
     create_missing: CreateMissingOption = False,
     kind: Annotated[
@@ -484,7 +494,7 @@ def add_meeting_command(
     \b
     JSON fields: date, place, participants (["Name:part"] or [{"name", "part", "as"}]),
     organizations, topics, tags, title, summary, status, source or sources (an id, or
-    {"outlet", "title", "published", "url"} for a new one), locator, attach_to.
+    {"outlet", "title", "published", "url"} for a new one), locator, attach_to, fulfils.
     """
     _add_event(ctx, locals(), default_kind="meeting", entity_kind_values=kind, only_meetings=True)
 
@@ -572,6 +582,16 @@ def add_event_command(
             show_default=False,
         ),
     ] = None,  # fmt: skip
+    fulfils: Annotated[
+        str | None,
+        typer.Option(
+            "--fulfils",
+            metavar="PLAN",
+            help="The planned event (id or title) this one fulfils: the two are linked both "
+            "ways, and `partnerkb plans` reports the plan as fulfilled.",
+            show_default=False,
+        ),
+    ] = None,
     allow_duplicate: AllowDuplicateOption = False,
     create_missing: CreateMissingOption = False,
     entity_kind: Annotated[
@@ -606,6 +626,8 @@ def add_event_command(
         --title "Shusha Medal for ICESCO's Director-General" --source icesco-2022-11-21-shusha-medal
       partnerkb add-event --kind visit --date "January 2021" --participant AlMalik --place Baku \\
         --source-outlet ICESCO --source-title "..." --source-date 2021-01-20
+      partnerkb add-event --kind launch --date 2024-05-11 --place Shusha --status happened \\
+        --fulfils 2024-05-shusha-culture-capital-launch --source ID
     """
     values = dict(locals())
     values["kind"] = None
@@ -639,7 +661,7 @@ def _add_event(
     )
     flags = ("when", "place", "participant", "organization", "topic", "tag", "title", "summary",
              "status", "source", "source_url", "source_outlet", "source_title", "source_date",
-             "source_language", "locator", "attach_to")  # fmt: skip
+             "source_language", "locator", "attach_to", "fulfils")  # fmt: skip
     if given["from_json"] is not None:
         clash = [f for f in flags if given.get(f) not in (None, [], ())]
         if clash:
@@ -675,6 +697,7 @@ def _add_event(
             status=given["status"],
             sources=refs,
             attach_to=given["attach_to"],
+            fulfils=given["fulfils"],
         )
         if interactive():
             check = _answer_check(ctx, given["db"], options)
