@@ -260,33 +260,24 @@ def _source_label(kb: KnowledgeBase, cite: Json) -> str:
 
 
 def role_row(kb: KnowledgeBase, role: Json) -> Json:
-    """A role with how it reads: never "current" unless the sources give no end and say so."""
-    start, end = role.get("from"), role.get("until")
-    if start and end:
-        span = f"{date_label(start)} – {date_label(end)}"
-    elif start:
-        span = f"from {date_label(start)}"
-        if role.get("last_cited"):
-            span += f"; last cited {edtf_display(role['last_cited'])}"
-    elif end:
-        span = f"until {date_label(end)}"
-    elif role.get("first_cited") and role.get("first_cited") != role.get("last_cited"):
-        span = (
-            f"cited {edtf_display(role['first_cited'])} – "
-            f"last cited {edtf_display(role['last_cited'])}"
-        )
-    elif role.get("last_cited"):
-        span = f"last cited {edtf_display(role['last_cited'])}"
-    else:
-        span = "dates unknown"
+    """A role with how it reads: a tenure only when a source gives a start or an end, otherwise
+    the days it was cited; never "current" (wording: `roles.role_span`)."""
+    from .roles import role_evidence, role_span
+
     return {
         **role,
         "display": {
             "organization": kb.name_of(role.get("organization")),
-            "span": span,
+            "span": role_span(role),
+            "evidence": role_evidence(role),
             "sources": [_source_label(kb, c) for c in role.get("sources") or []],
         },
     }
+
+
+def citation_label(kb: KnowledgeBase, cite: Json) -> str:
+    """A citation as people read it: 'Outlet, “Title”, 2024-01-31 (para. 3)'."""
+    return _source_label(kb, cite)
 
 
 def entity_row(kb: KnowledgeBase, entity: Json) -> Json:

@@ -42,6 +42,8 @@ EntitiesOption = Annotated[
 def register(app: typer.Typer) -> None:
     app.command("upcoming")(upcoming_command)
     app.command("plans")(plans_command)
+    app.command("partners")(partners_command)
+    app.command("roles")(roles_command)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -252,3 +254,201 @@ def plans_command(
         columns=PLAN_DELIMITED,
         caption=_as_of_caption(day),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# partners
+# ---------------------------------------------------------------------------------------------
+
+
+def _first_edtf(key: str) -> Any:
+    def read(row: Json) -> str | None:
+        contact = row.get(key)
+        return contact["date"]["edtf"] if contact and contact.get("date") else None
+
+    return read
+
+
+PARTNER_COLUMNS = [
+    Column("partner", _get("name"), highlight=True, detail=_get("id")),
+    Column("kind", _get("kind")),
+    Column("events", _get("events")),
+    Column("per year", _display("per_year"), max_width=24),
+    Column("first contact", _display("first_contact"), style="cyan", max_width=24),
+    Column("last contact", _display("last_contact"), style="cyan", max_width=24),
+    Column("days since", _get("days_since")),
+    Column("open plans", lambda r: len(r["open_plans"])),
+]
+PARTNER_DELIMITED = [
+    Column("id", _get("id")),
+    Column("name", _get("name")),
+    Column("kind", _get("kind")),
+    Column("events", _get("events")),
+    Column("per_year", _display("per_year")),
+    Column("first_contact", _first_edtf("first_contact")),
+    Column("last_contact", _first_edtf("last_contact")),
+    Column("last_contact_event", lambda r: (r["last_contact"] or {}).get("event")),
+    Column("days_since", _get("days_since")),
+    Column("open_plans", lambda r: len(r["open_plans"])),
+    Column("open_plan_ids", _get("open_plans")),
+    Column("as_of", _get("as_of")),
+]
+
+
+def partners_command(
+    ctx: typer.Context,
+    entity: Annotated[
+        str,
+        typer.Argument(metavar="ENTITY", help="The entity whose partners to list (id or name)."),
+    ],
+    stale: Annotated[
+        str | None,
+        typer.Option(
+            "--stale",
+            metavar="SPAN",
+            help="Only partners met before, but not for longer than this span (180d, 6m, 1y), "
+            "longest first.",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    db: DbOption = None,
+) -> None:
+    """Whom an entity has met: for each organization, country or person that shares events with
+    it, the first and last contact, the number of events that happened (in all and per year),
+    the plans still open or overdue with them, and the days since the last contact. Only events
+    that happened count as contact; organizers are not met through what they organized, and
+    places are not partners. Most recent contact first. Exit code 1 when no one is left.
+
+    \b
+    Examples:
+      partnerkb partners icesco
+      partnerkb partners "Salim AlMalik" --as-of 2024-02-01
+      partnerkb partners icesco --stale 180d
+      partnerkb partners azerbaijan --format json
+    """
+    from ..durations import parse_span
+    from ..partners import partners
+
+    span = parse_span(stale, "--stale") if stale is not None else None
+    kb, record, day = _reference(ctx, as_of, db)
+    entity_id = kb.resolve(entity, ("entities",), partial=True)[1]["id"]
+    rows = partners(kb, entity_id, record, span.before(day) if span else None)
+    name = kb.name_of(entity_id)
+    title = f"Partners of {name}" + (f", not met for over {span.label}" if span else "")
+    emit_report(
+        [Section("partners", title, rows, PARTNER_COLUMNS)],
+        choose_format(fmt),
+        meta={"as_of": day.isoformat()},
+        totals={"entity": entity_id, "stale": span.text if span else None},
+        columns=PARTNER_DELIMITED,
+        caption=_as_of_caption(day),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# roles
+# ---------------------------------------------------------------------------------------------
+
+ROLE_COLUMNS = [
+    Column("holder", _get("name"), highlight=True, detail=_get("person")),
+    Column("title", _get("title")),
+    Column("organization", _display("organization")),
+    Column("when", _display("span"), style="cyan"),
+    Column("evidence", _get("evidence")),
+]
+ROLE_DELIMITED = [
+    Column("person", _get("person")),
+    Column("name", _get("name")),
+    Column("title", _get("title")),
+    Column("organization", _get("organization")),
+    Column("organization_name", _display("organization")),
+    Column("when", _display("span")),
+    Column("evidence", _get("evidence")),
+    Column("from", lambda r: (r.get("from") or {}).get("edtf")),
+    Column("until", lambda r: (r.get("until") or {}).get("edtf")),
+    Column("first_cited", _get("first_cited")),
+    Column("last_cited", _get("last_cited")),
+    Column("sources", lambda r: [c["source"] for c in r.get("sources") or ()]),
+]
+
+
+def roles_command(
+    ctx: typer.Context,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="DATE",
+            help='Only roles whose span (or citations) covers this date: "November 2022", '
+            '"2024-01-30", "2023".',
+            show_default=False,
+        ),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title",
+            metavar="TEXT",
+            help="Only posts whose title holds these words.",
+            show_default=False,
+        ),
+    ] = None,  # fmt: skip
+    of: Annotated[
+        str | None,
+        typer.Option(
+            "--of",
+            metavar="ORG",
+            help="Only posts at this organization or country, or a part of it (id or name).",
+            show_default=False,
+        ),
+    ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person", metavar="NAME", help="Only this person's posts.", show_default=False
+        ),
+    ] = None,
+    fmt: FormatOption = None,
+    db: DbOption = None,
+) -> None:
+    """Who held which post, and how we know: a role with a start or an end from a source is a
+    tenure ("March 2020 – December 2022", "from January 2023; last cited 15 June 2023"); one
+    known only from the days sources cited it says so ("cited on 20 November 2022"), never
+    passing for a tenure or for a post still held. --at keeps the roles whose span, or whose
+    citations, cover the date. Exit code 1 when none matches.
+
+    \b
+    Examples:
+      partnerkb roles
+      partnerkb roles --title "Minister of Culture" --at "November 2022"
+      partnerkb roles --of icesco
+      partnerkb roles --person "Nazim Samadov" --format json
+    """
+    from ..roles import RoleQuery, parts_of, role_rows
+    from .common import parse_since_until
+
+    span = None
+    if at is not None:
+        from ..errors import InvalidInput
+
+        try:
+            span = parse_since_until(at, at)
+        except InvalidInput as exc:
+            message = exc.message.replace("--since", "--at").replace("--until", "--at")
+            raise InvalidInput(message, hint=exc.hint) from None
+    kb = open_kb(ctx, db)
+    query = RoleQuery(
+        at=span,
+        title=title,
+        organizations=parts_of(kb, kb.resolve(of, ("entities",), partial=True)[1]["id"])
+        if of
+        else frozenset(),
+        person=kb.resolve(person, ("entities",), partial=True)[1]["id"] if person else None,
+    )
+    from ..render import emit
+
+    caption = f"at {at}" if at else None
+    emit(role_rows(kb, query), ROLE_COLUMNS if choose_format(fmt) == "table" else ROLE_DELIMITED,
+         choose_format(fmt), title="Roles", caption=caption)  # fmt: skip

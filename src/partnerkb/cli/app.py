@@ -144,6 +144,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("read", "List entities, events or sources, with filters."),
     "upcoming": ("analysis", "Planned events coming up, and plans overdue."),
     "plans": ("analysis", "Every plan with its outcome: fulfilled, open, overdue, cancelled."),
+    "partners": ("analysis", "Whom an entity has met, how often, when last; --stale: neglected."),
+    "roles": ("analysis", "Who held which post, as of a date, and how we know."),
     "add-meeting": ("write", "Record a meeting."),
     "add-event": ("write", "Record an event of any kind."),
     "add-entity": ("write", "Record an entity: a person, an organization, a country, a place."),

@@ -1,0 +1,167 @@
+"""Partners and contacts: whom an entity has met, how often, when last — and whom it neglects.
+
+Contact is an event that happened (as the record stood on the reference day, see
+`asof.RecordAsOf`) and that involves both sides: as participants or organizations involved. The
+organizers of an event are not met through it (ICESCO and the Muslim World League organizing an
+exhibition do not thereby meet its visitors), nor is a place (where a meeting was held, or what it
+was about). Plans still open or overdue with a partner are counted beside.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .asof import RecordAsOf
+from .dates import sort_key
+from .errors import NoMatch
+from .queries import KnowledgeBase, date_label
+
+Json = dict[str, Any]
+NOT_MET_PARTS = frozenset({"organizer", "organiser", "co-organizer", "co-organiser"})
+
+
+def contacts(event: Json) -> set[str]:
+    """Ids of the entities an event brings into contact: its participants and organizations,
+    less those who only organized it (the place is not among them)."""
+    organizers = set()
+    involved = set(event.get("organizations") or ())
+    for participant in event.get("participants") or ():
+        involved.add(participant["entity"])
+        if (participant.get("part") or "").lower() in NOT_MET_PARTS:
+            organizers.add(participant["entity"])
+    return involved - organizers
+
+
+def _involves(event: Json, entity_id: str) -> bool:
+    """A cheap first test: the entity is among participants or organizations at all."""
+    if entity_id in (event.get("organizations") or ()):
+        return True
+    return any(p["entity"] == entity_id for p in event.get("participants") or ())
+
+
+@dataclass
+class _Tally:
+    events: int = 0
+    first: Json | None = None
+    last: Json | None = None
+    years: Counter[str] = field(default_factory=Counter)
+    plans: list[str] = field(default_factory=list)
+
+
+def partners(
+    kb: KnowledgeBase,
+    entity_id: str,
+    as_of: RecordAsOf,
+    stale_before: date | None = None,
+) -> list[Json]:
+    """For each entity (other than places) in contact with `entity_id`, or sharing an open plan
+    with it: first and last contact, happened events (in all and per year), open or overdue
+    plans, days since the last contact (as of the reference day).
+
+    Ordered most recent contact first; with `stale_before`, only those met but not since that
+    day, longest neglected first. Raises NoMatch when none is left.
+    """
+    from .plans import PlanBook
+
+    day = as_of.day
+    tallies: dict[str, _Tally] = {}
+    for event in kb.data.tables["events"].values():
+        if not _involves(event, entity_id) or as_of.status(event) != "happened":
+            continue
+        met = contacts(event)
+        if entity_id not in met:
+            continue
+        key = sort_key(event.get("date"))
+        year = key[0][:4] if key[0][:1].isdigit() else "date unknown"
+        for other in met:
+            if other == entity_id:
+                continue
+            tally = tallies.setdefault(other, _Tally())
+            tally.events += 1
+            tally.years[year] += 1
+            if tally.first is None or (key, event["id"]) < _key(tally.first):
+                tally.first = event
+            if tally.last is None or _last_day(event) > _last_day(tally.last):
+                tally.last = event
+    book = PlanBook(kb, as_of)
+    for row in book.plans((entity_id,)):
+        if row["plan"]["state"] not in ("open", "overdue"):
+            continue
+        sides = contacts(row)
+        if entity_id not in sides:
+            continue
+        for other in sides - {entity_id}:
+            tally = tallies.setdefault(other, _Tally())
+            tally.plans.append(row["id"])
+    rows = []
+    for other, tally in tallies.items():
+        found = kb.get(other)
+        if found is None or found[1].get("kind") == "place" or found[0] != "entities":
+            continue
+        rows.append(_row(found[1], tally, day))
+    if stale_before is not None:
+        limit = stale_before.isoformat()
+        rows = [r for r in rows if r["last_contact"] and r["last_contact_day"] < limit]
+        rows.sort(key=lambda r: (-r["days_since"], r["name"], r["id"]))
+    else:
+        rows.sort(
+            key=lambda r: (
+                r["days_since"] is None,
+                r["days_since"] or 0,
+                -r["events"],
+                r["name"],
+                r["id"],
+            )
+        )
+    if not rows:
+        raise NoMatch(
+            f"no one was met but not since {stale_before.isoformat()}"
+            if stale_before
+            else "no partner shares a happened event or an open plan with this entity"
+        )
+    return rows
+
+
+def _key(event: Json) -> tuple[tuple[str, str], str]:
+    return sort_key(event.get("date")), event["id"]
+
+
+def _last_day(event: Json) -> tuple[str, str, str]:
+    """The latest day an event can have taken place (its earliest if open-ended); at the same
+    latest day, the more precise date (the later earliest day) is the later contact."""
+    when = event.get("date") or {}
+    earliest = when.get("earliest") or ""
+    return (when.get("latest") or earliest), earliest, event["id"]
+
+
+def _row(entity: Json, tally: _Tally, day: str) -> Json:
+    first, last = tally.first, tally.last
+    last_day = min(_last_day(last)[0], day) if last else None
+    days_since = (date.fromisoformat(day) - date.fromisoformat(last_day)).days if last_day else None
+    years = dict(sorted(tally.years.items()))
+    return {
+        "id": entity["id"],
+        "name": entity["name"],
+        "kind": entity["kind"],
+        "events": tally.events,
+        "per_year": years,
+        "first_contact": _contact(first),
+        "last_contact": _contact(last),
+        "last_contact_day": last_day,
+        "days_since": days_since,
+        "open_plans": tally.plans,
+        "display": {
+            "first_contact": date_label(first.get("date")) if first else "never met",
+            "last_contact": date_label(last.get("date")) if last else "never met",
+            "per_year": "; ".join(f"{y}: {n}" for y, n in years.items()),
+        },
+    }
+
+
+def _contact(event: Json | None) -> Json | None:
+    if event is None:
+        return None
+    return {"event": event["id"], "title": event["title"], "date": event.get("date")}
