@@ -14,7 +14,7 @@ from typing import Any
 
 from .dates import edtf_display, overlaps, sort_key
 from .errors import Ambiguous, NoMatch, NotFound
-from .model import event_entities, typology
+from .model import event_entities, references, typology
 from .store import StoreData
 from .textfold import fold
 
@@ -310,6 +310,16 @@ class EventFilter:
     since: str | None = None  # ISO day
     until: str | None = None  # ISO day
     statuses: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # source ids: events citing any of them
+
+
+def cites(table: str, record: Json, source_ids: Iterable[str]) -> bool:
+    """Whether a record cites one of the sources — itself, or in its roles, links or status
+    history — i.e. whether something in it was recorded from that source."""
+    wanted = set(source_ids)
+    return any(
+        field.endswith("sources") and ref in wanted for field, ref in references(table, record)
+    )
 
 
 def filter_events(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
@@ -323,9 +333,12 @@ def filter_events(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
     tags = {fold(t) for t in spec.tags}
     folded_tags: dict[str, str] = {}  # tags repeat across events: fold each spelling once
     since, until = spec.since, spec.until
+    sources = set(spec.sources)
     selected = []
     for event in kb.data.tables["events"].values():
         if kinds and event["kind"] not in kinds:
+            continue
+        if sources and not cites("events", event, sources):
             continue
         if statuses and event["status"] not in statuses:
             continue
@@ -364,9 +377,10 @@ def timeline(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
 
 def list_entities(
     kb: KnowledgeBase, kinds: Iterable[str] = (), tags: Iterable[str] = (),
-    related_to: str | None = None,
+    related_to: str | None = None, source: str | None = None,
 ) -> list[Json]:  # fmt: skip
-    """Entities by kind and tag, or those that shared an event with `related_to`."""
+    """Entities by kind and tag, or those that shared an event with `related_to`, or those
+    recorded from `source` (a source id)."""
     kind_set, tag_set = set(kinds), {fold(t) for t in tags}
     allowed: set[str] | None = None
     if related_to:
@@ -382,6 +396,8 @@ def list_entities(
             continue
         if allowed is not None and entity["id"] not in allowed:
             continue
+        if source is not None and not cites("entities", entity, (source,)):
+            continue
         rows.append(entity_row(kb, entity))
     rows.sort(key=lambda r: (r["kind"], fold(r["name"]), r["id"]))
     if not rows:
@@ -389,8 +405,13 @@ def list_entities(
     return rows
 
 
-def list_sources(kb: KnowledgeBase, entity: str | None = None) -> list[Json]:
+def list_sources(
+    kb: KnowledgeBase, entity: str | None = None, source: str | None = None
+) -> list[Json]:
+    """Sources by publication day: all, those cited about `entity`, or the one `source`."""
     sources = kb.records("sources")
+    if source is not None:
+        sources = [s for s in sources if s["id"] == source]
     if entity:
         cited = {c["source"] for c in _citations_about(kb, entity)}
         sources = [s for s in sources if s["id"] in cited]

@@ -40,7 +40,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidInput, NoMatch
-from .queries import TYPE_OF_TABLE, EventFilter, KnowledgeBase, date_label, filter_events
+from .queries import (
+    TYPE_OF_TABLE,
+    EventFilter,
+    KnowledgeBase,
+    cites,
+    date_label,
+    filter_events,
+)
 from .store import APP_NAME
 from .textfold import FIELD_JOIN, FIELD_SEP, FOLD_VERSION, RECORD_SEP, fold, fold_chars, fold_many
 
@@ -139,6 +146,7 @@ class SearchFilter:
     since: str | None = None  # ISO day
     until: str | None = None  # ISO day
     statuses: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()  # source ids: only records citing one of them
 
     @property
     def events_only(self) -> bool:
@@ -150,6 +158,7 @@ class SearchFilter:
         parts += [f"since {self.since}"] if self.since else []
         parts += [f"until {self.until}"] if self.until else []
         parts += [f"status {', '.join(self.statuses)}"] if self.statuses else []
+        parts += [f"source {', '.join(self.sources)}"] if self.sources else []
         return "; ".join(parts)
 
 
@@ -244,7 +253,7 @@ class Corpus:
     def restrict(self, spec: SearchFilter) -> None:
         """Allow only the records the filter keeps (entities stay searchable for `via`)."""
         kinds = set(spec.kinds)
-        if not kinds and not spec.events_only:
+        if not kinds and not spec.events_only and not spec.sources:
             return
         events_ok: set[str] | None = None
         if spec.events_only:
@@ -256,6 +265,8 @@ class Corpus:
             ok = not kinds or record.get("kind") in kinds or TYPE_OF_TABLE[table] in kinds
             if events_ok is not None:
                 ok = ok and table == "events" and record["id"] in events_ok
+            if ok and spec.sources:
+                ok = cites(table, record, spec.sources)
             allowed.append(ok)
         self.allowed = allowed
 

@@ -44,6 +44,8 @@ def register(app: typer.Typer) -> None:
     app.command("plans")(plans_command)
     app.command("partners")(partners_command)
     app.command("roles")(roles_command)
+    app.command("stats")(stats_command)
+    app.command("check")(check_command)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,3 +454,180 @@ def roles_command(
     caption = f"at {at}" if at else None
     emit(role_rows(kb, query), ROLE_COLUMNS if choose_format(fmt) == "table" else ROLE_DELIMITED,
          choose_format(fmt), title="Roles", caption=caption)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# stats
+# ---------------------------------------------------------------------------------------------
+
+STATS_DELIMITED = [
+    Column("section", _get("section")),
+    Column("key", _get("key")),
+    Column("name", _get("name")),
+    Column("count", _get("count")),
+    Column("share", _get("share")),
+    Column("as_of", _get("as_of")),
+]
+
+
+def _count_columns(header: str, rows: list[Json]) -> list[Column]:
+    """A name, a count and a bar as long as the count relative to the largest."""
+    largest = max((r["count"] for r in rows), default=0) or 1
+    return [
+        Column(header, _get("name"), max_width=48),
+        Column("count", _get("count")),
+        Column("", _get("count"), bar=lambda r: r["count"] / largest, max_width=30),
+    ]
+
+
+def stats_command(
+    ctx: typer.Context,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            metavar="GROUPING",
+            help="Count events by kind, year, status, entity or place.",
+        ),
+    ] = "kind",
+    since: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE", help="Events that end on or after this date.", show_default=False
+        ),
+    ] = None,  # fmt: skip
+    until: Annotated[
+        str | None,
+        typer.Option(
+            metavar="DATE", help="Events that start on or before this date.", show_default=False
+        ),
+    ] = None,  # fmt: skip
+    top: Annotated[
+        int, typer.Option("--top", min=1, help="How many of the most frequent participants.")
+    ] = 10,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    db: DbOption = None,
+) -> None:
+    """Counts of events — by kind, year, status, entity or place — with a bar chart in the
+    table; the most frequent participants; plans kept (fulfilled or reported as happened), open,
+    overdue and cancelled. JSON, JSONL, CSV and TSV give the numbers (count and share). With
+    --as-of, events and statuses reported later do not count. Exit code 1 when no event is left.
+
+    \b
+    Examples:
+      partnerkb stats
+      partnerkb stats --by year
+      partnerkb stats --by entity --since 2022 --until 2024 --top 5
+      partnerkb stats --by status --format json
+    """
+    from ..stats import GROUPINGS, event_stats
+    from .common import parse_since_until
+
+    grouping = by.lower()
+    if grouping not in GROUPINGS:
+        raise typer.BadParameter(f"{by!r} is not one of {', '.join(GROUPINGS)}", param_hint="--by")
+    start, end = parse_since_until(since, until)
+    kb, record, day = _reference(ctx, as_of, db)
+    answer = event_stats(kb, grouping, record, start, end, top)
+    emit_report(
+        [
+            Section(
+                "counts",
+                f"Events by {grouping} ({answer.total} in all)",
+                answer.counts,
+                _count_columns(grouping, answer.counts),
+            ),
+            Section(
+                "top_participants",
+                "Most frequent participants",
+                answer.top_participants,
+                _count_columns("participant", answer.top_participants),
+            ),
+            Section("plans", "Plans", answer.plans, _count_columns("plans", answer.plans)),
+        ],  # fmt: skip
+        choose_format(fmt),
+        meta={"as_of": day.isoformat()},
+        totals={"by": grouping, "since": start, "until": end, "total": answer.total},
+        columns=STATS_DELIMITED,
+        caption=_as_of_caption(day),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# check
+# ---------------------------------------------------------------------------------------------
+
+FINDING_COLUMNS = [
+    Column("check", _get("check")),
+    Column("id", _get("id")),
+    Column("type", _get("type")),
+    Column("message", _get("message")),
+    Column("as_of", _get("as_of")),
+]
+
+
+def check_command(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[NAME]...",
+            help="Checks to run (default: all but the strict ones): references, sources, dates, "
+            "tenures, overdue-plans, duplicates, namesakes, place-participants, "
+            "uncited-sources; strict: summaries, locators.",
+            show_default=False,
+        ),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Add the style checks: summaries, locators.")
+    ] = False,
+    as_of: AsOfOption = None,
+    fmt: FormatOption = None,
+    db: DbOption = None,
+) -> None:
+    """Check the store's consistency. Silent when all is well (exit code 0); otherwise one
+    line per finding, `check-name: record-id: what is wrong`, and exit code 1. On a terminal
+    the findings are lines; piped, TSV (check, id, type, message, as_of); --format json gives a
+    list (`[]` when all is well).
+
+    \b
+    Checks:
+      references          every id a record refers to exists
+      sources             every fact (record, role, link, status change) cites a source
+      dates               dates valid, no range or role ending before it starts
+      tenures             no post held by two people on the same days
+      overdue-plans       plans whose dates have passed with no later report (--as-of)
+      duplicates          no two events with the same people and place on overlapping dates
+      namesakes           names or aliases shared by entities no link tells apart (listed,
+                          never merged)
+      place-participants  no place taking part in an event (it may be its subject)
+      uncited-sources     every source is cited
+      summaries           (strict) every event has a summary
+      locators            (strict) every citation has a locator
+
+    \b
+    Examples:
+      partnerkb check
+      partnerkb check references dates
+      partnerkb check --strict --format json
+      partnerkb check overdue-plans --as-of 2024-02-01
+    """
+    import sys
+
+    from ..checks import run_checks
+
+    kb, record, day = _reference(ctx, as_of, db)
+    findings = run_checks(kb, record, names or (), strict)
+    output = choose_format(fmt)
+    rows = [{**f.to_dict(), "as_of": day.isoformat()} for f in findings]
+    if output == "table":
+        from ..render import safe_text
+
+        sys.stdout.write("".join(safe_text(f.line()) + "\n" for f in findings))
+    elif rows or output == "json":
+        from ..render import emit
+
+        emit(rows, FINDING_COLUMNS, output)
+    if findings:
+        raise typer.Exit(1)

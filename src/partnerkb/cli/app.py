@@ -146,6 +146,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plans": ("analysis", "Every plan with its outcome: fulfilled, open, overdue, cancelled."),
     "partners": ("analysis", "Whom an entity has met, how often, when last; --stale: neglected."),
     "roles": ("analysis", "Who held which post, as of a date, and how we know."),
+    "stats": ("analysis", "Counts of events by kind, year, status, entity or place."),
+    "check": ("analysis", "Check the store's consistency: silent when all is well."),
     "add-meeting": ("write", "Record a meeting."),
     "add-event": ("write", "Record an event of any kind."),
     "add-entity": ("write", "Record an entity: a person, an organization, a country, a place."),

@@ -94,6 +94,15 @@ UntilOption = Annotated[
         metavar="DATE", help="Events that start on or before this date.", show_default=False
     ),
 ]
+SourceFilterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        metavar="ID",
+        help="Only what was recorded from this source (id or title): the records citing it.",
+        show_default=False,
+    ),
+]
 PlannedOption = Annotated[bool, typer.Option("--planned", help="Only planned or postponed events.")]
 HappenedOption = Annotated[bool, typer.Option("--happened", help="Only events that happened.")]
 
@@ -177,6 +186,18 @@ def event_filter(
         until=end,
         statuses=statuses,
     )
+
+
+def source_id(kb: KnowledgeBase, source: str | None) -> str | None:
+    """The id of the source --source names (id or title), or None when not given."""
+    if source is None:
+        return None
+    from ..errors import NotFound
+
+    try:
+        return str(kb.resolve(source, ("sources",))[1]["id"])
+    except NotFound as exc:
+        raise NotFound(f"--source: no source {source!r}", hint=exc.hint) from None
 
 
 def command_line(ctx: typer.Context) -> str:

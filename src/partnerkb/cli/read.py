@@ -29,12 +29,14 @@ from .common import (
     KindFilterOption,
     PlannedOption,
     SinceOption,
+    SourceFilterOption,
     TagFilterOption,
     UntilOption,
     event_filter,
     info,
     open_kb,
     parse_since_until,
+    source_id,
 )
 
 Json = dict[str, Any]
@@ -164,6 +166,7 @@ def timeline_command(
     until: UntilOption = None,
     planned: PlannedOption = False,
     happened: HappenedOption = False,
+    source: SourceFilterOption = None,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
@@ -175,9 +178,14 @@ def timeline_command(
       partnerkb timeline --entity icesco --since 2024
       partnerkb timeline --planned --format json
       partnerkb timeline --entity "Nazim Samadov" --kind meeting --until "May 2024"
+      partnerkb timeline --source newsaz-2024-01-31-samadov-almalik
     """
     kb = open_kb(ctx, db)
     spec = event_filter(kb, entity, kind, tag, since, until, planned, happened)
+    if source is not None:
+        from dataclasses import replace
+
+        spec = replace(spec, sources=(str(source_id(kb, source)),))
     rows = timeline(kb, spec)
     emit(rows, EVENT_COLUMNS, choose_format(fmt), title="Timeline",
          group=lambda row: row["display"]["year"])  # fmt: skip
@@ -210,6 +218,7 @@ def list_command(
             show_default=False,
         ),
     ] = None,
+    source: SourceFilterOption = None,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
@@ -220,21 +229,24 @@ def list_command(
       partnerkb list entities --kind person
       partnerkb list events --kind meeting --entity icesco
       partnerkb list sources --entity shusha
+      partnerkb list entities --source icesco-2022-11-21-shusha-medal
       partnerkb list entities --format json | python -m json.tool
     """
     kb = open_kb(ctx, db)
     entity_id = kb.resolve(entity, ("entities",), partial=True)[1]["id"] if entity else None
+    cited = source_id(kb, source)
     output = choose_format(fmt)
     if what is ListWhat.events:
         spec = EventFilter(entities=(entity_id,) if entity_id else (),
-                           kinds=tuple(kind or []), tags=tuple(tag or []))  # fmt: skip
+                           kinds=tuple(kind or []), tags=tuple(tag or []),
+                           sources=(cited,) if cited else ())  # fmt: skip
         emit(timeline(kb, spec), EVENT_COLUMNS, output, title="Events")
     elif what is ListWhat.sources:
         if kind or tag:
             raise InvalidInput("sources have no kind or tag; filter them with --entity")
-        emit(list_sources(kb, entity_id), SOURCE_COLUMNS, output, title="Sources")
+        emit(list_sources(kb, entity_id, cited), SOURCE_COLUMNS, output, title="Sources")
     else:
-        rows = list_entities(kb, kind or [], tag or [], entity_id)
+        rows = list_entities(kb, kind or [], tag or [], entity_id, cited)
         emit(rows, ENTITY_COLUMNS, output, title="Entities")
 
 
@@ -422,6 +434,7 @@ def search_command(
     since: SinceOption = None,
     until: UntilOption = None,
     planned: PlannedOption = False,
+    source: SourceFilterOption = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="At most this many results.")
     ] = 50,
@@ -441,6 +454,7 @@ def search_command(
       partnerkb search Samadov --kind meeting --since 2024
       partnerkb search "culture capital" --until "May 2024"
       partnerkb search ICESCO --entity azerbaijan --planned
+      partnerkb search Shusha --source icesco-2022-11-21-shusha-medal
     """
     from ..search import SearchFilter, group_rows, hit_row, search, store_fingerprint
     from .common import info, store_location
@@ -455,6 +469,7 @@ def search_command(
         since=start,
         until=end,
         statuses=("planned", "postponed") if planned else (),
+        sources=(str(source_id(kb, source)),) if source is not None else (),
     )
     result = search(kb, query, spec, limit=limit, fingerprint=fingerprint)
     rows = [hit_row(kb, h) for h in result.hits]
