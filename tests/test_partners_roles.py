@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+
 from analysis_store import REFERENCE_DAY, write_store
 
 
