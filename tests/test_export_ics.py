@@ -182,3 +182,33 @@ def test_each_event_cites_its_sources_as_the_timeline_shows_them(cli):
         last = described[row["id"]].splitlines()[-1]
         assert last == "Sources: " + " | ".join(row["display"]["sources"])
         assert any("(" in source for source in row["display"]["sources"])  # with a locator
+
+
+# -- spans that are not a day -------------------------------------------------------------------
+
+
+def test_a_month_a_year_or_a_window_is_free_time_and_its_title_says_what_it_is(cli):
+    calendar = parse_calendar(cli("export", "--format", "ics").stdout_bytes)
+    events = {str(e["UID"]).removesuffix("@partnerkb"): e for e in calendar.walk("VEVENT")}
+    day = events["2024-01-30-samadov-almalik-rabat"]
+    assert "TRANSP" not in day  # a day is busy time, the default
+    assert "[" not in str(day["SUMMARY"])
+    month = events["2024-05-shusha-culture-capital-launch"]
+    assert str(month["TRANSP"]) == "TRANSPARENT"
+    assert str(month["SUMMARY"]).endswith("[month: May 2024]")
+    year = events["2024-shusha-culture-capital-year"]
+    assert str(year["TRANSP"]) == "TRANSPARENT"
+    assert str(year["SUMMARY"]).endswith("[year: 2024]")
+    windows = [e for e in events.values() if "[window: " in str(e["SUMMARY"])]
+    assert windows and all(str(e["TRANSP"]) == "TRANSPARENT" for e in windows)
+
+
+def test_an_export_matching_nothing_is_an_empty_calendar_and_exits_1(cli, tmp_path):
+    target = tmp_path / "none.ics"
+    result = cli("export", "--format", "ics", "--kind", "coronation", "--output", str(target))
+    assert result.exit_code == 1
+    assert "no event matches these filters; wrote an empty ics export" in result.stderr
+    calendar = parse_calendar(target.read_bytes())
+    assert calendar.name == "VCALENDAR" and list(calendar.walk("VEVENT")) == []
+    piped = cli("export", "--format", "ics", "--kind", "coronation")
+    assert piped.stdout_bytes.startswith(b"BEGIN:VCALENDAR\r\n")

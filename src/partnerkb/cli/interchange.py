@@ -157,10 +157,12 @@ def export_command(
         event_filter(kb, entity, kind, tag, since, until, planned, happened) if filtered else None
     )
     selection = select(kb, spec)
-    if filtered and not selection.events:
-        raise NoMatch("no event matches these filters")
+    # nothing matched: the file is still a valid one of its kind (an empty calendar, a header
+    # row...), so that a script redirecting stdout gets something its tools read; exit 1
     data = export(selection, fmt)
     write_output(data, output, force, binary=EXPORTERS[fmt].binary)
+    if filtered and not selection.events:
+        raise NoMatch(f"no event matches these filters; wrote an empty {fmt} export")
     if output is not None:
         count = len(selection.events)
         info(f"exported {count} event{'s' if count != 1 else ''} as {fmt} to {output}")

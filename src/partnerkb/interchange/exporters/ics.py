@@ -21,6 +21,7 @@ from .base import (
     exporter,
     utc,
 )
+from .precision import span_kind
 
 ICS_STATUS = {"happened": "CONFIRMED", "planned": "TENTATIVE", "postponed": "TENTATIVE",
               "cancelled": "CANCELLED"}  # fmt: skip
@@ -112,6 +113,13 @@ def export_ics(selection: Selection) -> bytes:
             first, after_last = all_day_span(date_dict)
             span = spans[span_key] = (f"DTSTART;VALUE=DATE:{_ics_date(first)}\r\n"
                                       f"DTEND;VALUE=DATE:{_ics_date(after_last)}")  # fmt: skip
+        when = labels.date(date_dict)[0]
+        # a month, a season, a year or a window is when something happens, not a day it fills:
+        # the title says which, and it is free time (TRANSP:TRANSPARENT) rather than busy
+        kind_of_span = span_kind(date_dict["edtf"])
+        title = safe_text(event["title"])
+        if kind_of_span != "day":
+            title += f" [{kind_of_span}: {when}]"
         tags = event.get("tags")
         category = category_text(event["kind"])
         if tags:
@@ -119,16 +127,17 @@ def export_ics(selection: Selection) -> bytes:
         people = [name(p["entity"]) + (f" ({p['part']})" if p.get("part") else "")
                   for p in event.get("participants") or ()]  # fmt: skip
         cited = [cite(c) for c in event.get("sources") or ()]
-        description = _ics_description(event, labels.date(date_dict)[0], people, cited)
+        description = _ics_description(event, when, people, cited)
         place = name(event.get("place"))
         url = urls.first(event)
         # one event's content lines, in icalendar's order: SUMMARY, DTSTART, DTEND, DTSTAMP,
         # UID, then by name
-        add(f"BEGIN:VEVENT\r\nSUMMARY:{ics_text(safe_text(event['title']))}\r\n{span}\r\n"
+        add(f"BEGIN:VEVENT\r\nSUMMARY:{ics_text(title)}\r\n{span}\r\n"
             f"{stamp}\r\nUID:{ics_text(event['id'])}@{GENERATOR}\r\nCATEGORIES:{category}\r\n"
             f"DESCRIPTION:{ics_text(description)}\r\n"
             + (f"LOCATION:{ics_text(safe_text(place))}\r\n" if place else "")
             + f"STATUS:{ICS_STATUS.get(event['status'], 'CONFIRMED')}\r\n"
+            + ("TRANSP:TRANSPARENT\r\n" if kind_of_span != "day" else "")
             + (f"URL:{url}\r\n" if url else "")
             + f"X-PARTNERKB-EDTF:{ics_raw(date_dict['edtf'])}\r\nEND:VEVENT")  # fmt: skip
     add("END:VCALENDAR")

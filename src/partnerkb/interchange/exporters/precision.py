@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ...dates import parse_point
+from ...errors import InvalidInput
 
 Json = dict[str, Any]
 
@@ -44,3 +46,24 @@ def iso_prefix(point: Json) -> str:
         if "day" in point:
             text += f"-{point['day']:02d}"
     return text
+
+
+SPAN_KINDS = ("day", "month", "season", "year", "window")
+
+
+@functools.lru_cache(maxsize=4096)
+def span_kind(edtf: str) -> str:
+    """What an EDTF date covers, one of SPAN_KINDS: 'day', 'month', 'season', 'year', or
+    'window' (a range, an open end, a set); a qualifier (~ ?) does not change it."""
+    text = edtf.strip()
+    if not text or text[0] in "[{" or "/" in text:
+        return "window"
+    try:
+        point = parse_point(text)
+    except InvalidInput:
+        return "window"
+    if point.season is not None:
+        return "season"
+    if point.day is not None:
+        return "day"
+    return "month" if point.month is not None else "year"
