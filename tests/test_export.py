@@ -192,6 +192,24 @@ def test_md_dossier_has_the_partnership_the_timeline_by_year_and_sources_as_foot
     assert marks == {line.split("]")[0][2:] for line in footnotes}
 
 
+def test_md_events_are_items_with_paragraphs_and_footnote_marks_never_run_together(cli):
+    text = export(cli, "--format", "md").stdout
+    assert not re.search(r"\]\[\^", text)  # [^1][^2] would read as footnote 12
+    assert re.search(r"\[\^\d+\],\[\^\d+\]", text)
+    blocks = text.split("\n\n")
+    item = next(b for b in blocks if b.startswith("- **30 January 2024**"))
+    assert "\n" not in item  # the heading line of the item alone: details are paragraphs
+    after = blocks[blocks.index(item) + 1]
+    assert after.startswith("  Participants: ") and "\n" not in after
+    # a renderer (markdown-it, CommonMark) sees separate paragraphs inside one list item
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parse(text)
+    items = sum(t.type == "list_item_open" for t in tokens)
+    assert items == SHIPPED_EVENTS
+    assert sum(t.type == "paragraph_open" and t.level > 0 for t in tokens) > 2 * items
+
+
 def test_md_escapes_store_text(cli, shipped_copy):
     with_hostile_event(shipped_copy)
     text = export(cli, "--format", "md", db=shipped_copy).stdout

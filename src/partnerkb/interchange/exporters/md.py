@@ -61,7 +61,8 @@ class _Footnotes:
             if number is None:
                 number = numbers[key] = len(numbers) + 1
             marks.append(f"[^{number}]")
-        return "".join(dict.fromkeys(marks)) if len(marks) > 1 else "".join(marks)
+        # a comma between marks: side by side, [^1][^2] reads as footnote 12
+        return ",".join(dict.fromkeys(marks)) if len(marks) > 1 else "".join(marks)
 
     def lines(self) -> list[str]:
         out = []
@@ -130,17 +131,25 @@ def export_md(selection: Selection) -> bytes:
             year = event_year
             lines += ["", f"### {md_once(year)}", ""]
         status = "" if event["status"] == "happened" else f" ({md_once(event['status'])})"
+        # one list item an event, its details as paragraphs of the item (indented, a blank line
+        # apart): lines merely following each other would run together into one paragraph
+        if lines[-1] != "":
+            add("")
         add(f"- **{md_once(when)}** · {md_once(event['kind'])}{status} · "
             f"{md_text(event['title'])}{refs(event.get('sources') or ())}")  # fmt: skip
         participants = event.get("participants")
         if participants:
+            add("")
             add("  Participants: " + "; ".join(people(participants)) + ".")
         place = event.get("place")
         if place:
+            add("")
             add(f"  Place: {md_once(name(place))}.")
         if date_dict and date_dict.get("phrase"):
+            add("")
             add(f"  The source says “{md_text(date_dict['phrase'])}”.")
         if event.get("summary"):
+            add("")
             add(f"  {md_text(event['summary'])}")
     footnotes = notes.lines()
     if footnotes:
