@@ -461,6 +461,32 @@ def test_timelinejs_is_the_json_the_standard_library_writes_with_a_two_space_ind
     assert data == (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def test_sqlite_export_has_full_text_indexes_datasette_finds(cli, tmp_path):
+    target = tmp_path / "kb.sqlite"
+    assert export(cli, "--format", "sqlite", "--output", str(target)).exit_code == 0
+    conn = sqlite3.connect(target)
+    try:
+        for table in ("events", "entities", "sources"):
+            # datasette.utils.detect_fts_sql: an FTS virtual table whose content is the table
+            found = conn.execute(
+                "select name from sqlite_master where rootpage = 0 and sql like "
+                f"'%VIRTUAL TABLE%USING FTS%content=\"{table}\"%'"
+            ).fetchall()
+            assert found == [(f"{table}_fts",)]
+        hits = conn.execute(
+            "select events.id from events join events_fts on events.rowid = events_fts.rowid"
+            " where events_fts match 'shusha' order by events.id"
+        ).fetchall()
+        assert ("2024-05-shusha-culture-capital-launch",) in hits
+        people = conn.execute(
+            "select entities.id from entities join entities_fts"
+            " on entities.rowid = entities_fts.rowid where entities_fts match 'samadov'"
+        ).fetchall()
+        assert people == [("nazim-samadov",)]
+    finally:
+        conn.close()
+
+
 def test_sqlite_export_has_its_indexes_and_a_sound_file(cli, tmp_path):
     target = tmp_path / "kb.sqlite"
     assert export(cli, "--format", "sqlite", "--output", str(target)).exit_code == 0

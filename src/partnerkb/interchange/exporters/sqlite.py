@@ -38,13 +38,24 @@ CREATE TABLE partnerships (id TEXT PRIMARY KEY, parties TEXT NOT NULL, areas TEX
 CREATE TABLE citations (record TEXT NOT NULL, record_type TEXT NOT NULL,
     source TEXT NOT NULL REFERENCES sources(id), locator TEXT);
 """
-# built once the rows are in: one sort per index instead of a B-tree update per row
+# built once the rows are in: one sort per index instead of a B-tree update per row; the
+# full-text indexes are external-content FTS5 tables (content="table", as sqlite-utils makes
+# them), which Datasette finds and offers a search box for; diacritics folded (Şuşa, Susa)
 SQLITE_INDEXES = """
 CREATE INDEX participants_entity ON participants(entity);
 CREATE INDEX participants_event ON participants(event);
 CREATE INDEX events_date ON events(date_earliest, date_latest);
 CREATE INDEX citations_record ON citations(record);
 CREATE INDEX citations_source ON citations(source);
+CREATE VIRTUAL TABLE events_fts USING fts5(title, summary, content="events",
+    tokenize="unicode61 remove_diacritics 2");
+INSERT INTO events_fts(events_fts) VALUES ('rebuild');
+CREATE VIRTUAL TABLE entities_fts USING fts5(name, aliases, description, content="entities",
+    tokenize="unicode61 remove_diacritics 2");
+INSERT INTO entities_fts(entities_fts) VALUES ('rebuild');
+CREATE VIRTUAL TABLE sources_fts USING fts5(outlet, title, content="sources",
+    tokenize="unicode61 remove_diacritics 2");
+INSERT INTO sources_fts(sources_fts) VALUES ('rebuild');
 """
 
 
