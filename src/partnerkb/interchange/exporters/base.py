@@ -215,3 +215,36 @@ def json_document(value: Any) -> bytes:
         return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
     except orjson.JSONEncodeError:
         return (json.dumps(value, indent=2) + "\n").encode("ascii")
+
+
+def distinct_names(entities: Iterable[Json]) -> dict[str, str]:
+    """Each entity's id -> its name, told apart from a namesake among `entities` by what the
+    record says of it: 'Anar Karimov (Minister of Culture)', its first role's title, else the
+    start of the description, else the id. Names no other entity shares are left as they are."""
+    records = list(entities)
+    by_name: dict[str, list[Json]] = {}
+    for record in records:
+        by_name.setdefault(" ".join(str(record.get("name") or "").casefold().split()),
+                           []).append(record)  # fmt: skip
+    out: dict[str, str] = {}
+    for group in by_name.values():
+        for record in group:
+            name = str(record.get("name") or record["id"])
+            if len(group) > 1:
+                name += f" ({_what_sets_apart(record)})"
+            out[record["id"]] = name
+        if len(group) > 1 and len({out[r["id"]] for r in group}) < len(group):
+            for record in group:  # the same role or description too: the ids differ
+                out[record["id"]] = f"{record.get('name') or record['id']} ({record['id']})"
+    return out
+
+
+def _what_sets_apart(record: Json) -> str:
+    roles = record.get("roles") or []
+    if roles:
+        return str(roles[0].get("title") or record["id"])
+    description = " ".join(str(record.get("description") or "").split())
+    if description:
+        cut = description.split(";")[0].split(",")[0].split(" (")[0]
+        return cut if len(cut) <= 60 else cut[:59].rstrip() + "…"
+    return str(record["id"])

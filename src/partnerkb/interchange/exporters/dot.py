@@ -9,7 +9,7 @@ from .base import (
     Selection,
     exporter,
 )
-from .network import met_label, network, sorted_pairs
+from .network import network, pair_label, sorted_pairs
 
 
 def _dot_string(value: Any) -> str:
@@ -20,21 +20,41 @@ def _dot_string(value: Any) -> str:
 DOT_SHAPES = {"person": "ellipse", "organization": "box", "country": "box3d", "place": "note"}
 
 
-@exporter("dot", "Graphviz: who met whom and which organizations partner, labelled")
+# Graphviz's force-directed `sfdp` lays out the corpus (1,693 nodes, 3,464 edges) in seconds; the
+# hierarchical `dot` and `splines=true` (routing every edge around the nodes) took many minutes.
+# `layout=sfdp` makes any Graphviz command (`dot -Tsvg` too) use it.
+DOT_LAYOUT = "sfdp"
+
+
+@exporter(
+    "dot",
+    "Graphviz (lay out with sfdp; the file says layout=sfdp): who met whom, "
+    "weighted by events that happened, planned ones dashed; which organizations partner",
+)
 def export_dot(selection: Selection) -> bytes:
     graph = network(selection)
     quoted = {node: _dot_string(node) for node in graph.nodes}
-    lines = [f"graph {_dot_string(selection.title)} {{", "  overlap=false;", "  splines=true;",
-             "  node [fontname=\"Helvetica\"];"]  # fmt: skip
+    lines = [f"graph {_dot_string(selection.title)} {{", f"  layout={DOT_LAYOUT};",
+             "  overlap=prism;", "  outputorder=edgesfirst;",
+             "  node [fontname=\"Helvetica\"];",
+             "  edge [fontname=\"Helvetica\", fontsize=9];"]  # fmt: skip
     add = lines.append
     for node_id, entity in graph.nodes.items():
         shape = DOT_SHAPES.get(entity.get("kind", ""), "ellipse")
-        add(f"  {quoted[node_id]} [label={_dot_string(entity.get('name'))}, shape={shape}];")
-    # the pairs are unique: sorting them sorts the edges; a count's label is written once
-    met = graph.met
-    met_labels = {n: f" [label={_dot_string(met_label(n))}];" for n in set(met.values())}
-    for a, b in sorted_pairs(met):
-        add(f"  {quoted[a]} -- {quoted[b]}{met_labels[met[a, b]]}")
+        add(f"  {quoted[node_id]} [label={_dot_string(graph.labels[node_id])}, shape={shape}];")
+    # the pairs are unique: sorting them sorts the edges; an edge's attributes are written once
+    # for each (events met, events planned)
+    met, planned = graph.met, graph.planned
+    attributes: dict[tuple[int, int], str] = {}
+    for a, b in sorted_pairs({**met, **planned}):
+        key = (met.get((a, b), 0), planned.get((a, b), 0))
+        attrs = attributes.get(key)
+        if attrs is None:
+            extra = f", weight={key[0]}, penwidth={_pen_width(key[0])}" if key[0] else ""
+            if not key[0]:
+                extra = ", style=dashed"
+            attrs = attributes[key] = f" [label={_dot_string(pair_label(graph, (a, b)))}{extra}];"
+        add(f"  {quoted[a]} -- {quoted[b]}{attrs}")
     why_labels: dict[str, str] = {}
     for a, b in sorted_pairs(graph.partners):
         text = "; ".join(graph.partners[a, b])
@@ -45,3 +65,10 @@ def export_dot(selection: Selection) -> bytes:
     add("}")
     add("")
     return "\n".join(lines).encode("utf-8")
+
+
+def _pen_width(events: int) -> str:
+    """A line's width in points for an edge of `events` events: 1 for one, growing slowly."""
+    import math
+
+    return f"{1 + math.log2(events):.2g}"

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, combinations
 
-from .base import (
-    Json,
-    Selection,
-)
+from .base import Json, Selection, distinct_names
 
 ORGANIZATION_KINDS = ("organization", "country")
 
 
 @dataclass
 class Network:
+    """Who met whom and which organizations partner, for the graph formats.
+
+    `met` counts, for each pair of participants (ids in order), the events that happened with
+    both; `planned` the planned or postponed ones (cancelled events link nobody). `spans` gives
+    each such pair its first and last day (ISO, the earliest and latest the dates allow).
+    """
+
     nodes: dict[str, Json]  # id -> entity
-    met: Counter[tuple[str, str]]  # participants of the same event
+    met: Counter[tuple[str, str]]  # happened events with both participants
     partners: dict[tuple[str, str], list[str]]  # organizations: what links them
+    planned: Counter[tuple[str, str]] = field(default_factory=Counter)
+    spans: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # id -> name, namesakes told apart
 
 
 def network(selection: Selection) -> Network:
@@ -27,13 +34,31 @@ def network(selection: Selection) -> Network:
     records, and organizations named together by events)."""
     kb = selection.kb
     events = selection.events
-    # pairs counted in C (Counter over one stream of pairs), in order of first meeting
-    met: Counter[tuple[str, str]] = Counter(chain.from_iterable(
-        combinations(sorted({p["entity"] for p in event.get("participants") or ()}), 2)
-        for event in events
-    ))  # fmt: skip
+    met: Counter[tuple[str, str]] = Counter()
+    planned: Counter[tuple[str, str]] = Counter()
+    spans: dict[tuple[str, str], tuple[str, str]] = {}
+    for event in events:
+        status = event.get("status")
+        if status == "cancelled":
+            continue
+        people = sorted({p["entity"] for p in event.get("participants") or ()})
+        if len(people) < 2:
+            continue
+        counter = met if status == "happened" else planned
+        date_dict = event.get("date") or {}
+        first = str(date_dict.get("earliest") or date_dict.get("latest") or "")
+        last = str(date_dict.get("latest") or date_dict.get("earliest") or "")
+        for pair in combinations(people, 2):
+            counter[pair] += 1
+            known = spans.get(pair)
+            if known is None:
+                spans[pair] = (first, last)
+            elif (first and first < known[0]) or (last and last > known[1]):
+                spans[pair] = (min(known[0], first) if first else known[0],
+                               max(known[1], last))  # fmt: skip
     joint: Counter[tuple[str, str]] = Counter(chain.from_iterable(
         combinations(sorted(set(event.get("organizations") or ())), 2) for event in events
+        if event.get("status") != "cancelled"
     ))  # fmt: skip
     partners: dict[tuple[str, str], list[str]] = {}
     scope = set(selection.entity_scope)
@@ -47,12 +72,12 @@ def network(selection: Selection) -> Network:
     for pair, count in joint.items():
         partners.setdefault(pair, []).append(f"{count} joint event{'s' if count > 1 else ''}")
     nodes: dict[str, Json] = {}
-    for a, b in [*met, *partners]:
+    for a, b in [*met, *planned, *partners]:
         for node in (a, b):
             if node not in nodes:
                 found = kb.data.find("entities", node)
                 nodes[node] = found or {"id": node, "name": node, "kind": "?"}
-    return Network(nodes, met, partners)
+    return Network(nodes, met, partners, planned, spans, distinct_names(nodes.values()))
 
 
 def sorted_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -66,3 +91,17 @@ def sorted_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 def met_label(count: int) -> str:
     return f"met: {count} event{'s' if count > 1 else ''}"
+
+
+def planned_label(count: int) -> str:
+    return f"planned: {count} event{'s' if count > 1 else ''}"
+
+
+def pair_label(graph: Network, pair: tuple[str, str]) -> str:
+    """'met: 2 events', 'planned: 1 event' or both, for an edge between participants."""
+    parts = []
+    if graph.met.get(pair):
+        parts.append(met_label(graph.met[pair]))
+    if graph.planned.get(pair):
+        parts.append(planned_label(graph.planned[pair]))
+    return "; ".join(parts)
