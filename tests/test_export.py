@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from partnerkb.store import Store, read_store, shipped_store_path
 
-FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid", "sqlite")
+FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid", "gexf",
+           "graphml", "sqlite")  # fmt: skip
 SHIPPED_EVENTS = 15
 
 
@@ -353,8 +354,71 @@ def test_dot_shows_who_met_whom_and_which_organizations_partner(cli):
     text = export(cli, "--format", "dot").stdout
     assert text.startswith("graph ") and text.rstrip().endswith("}")
     assert '"nazim-samadov" [label="Nazim Samadov", shape=ellipse];' in text
-    assert '"nazim-samadov" -- "salim-almalik" [label="met: 2 events"];' in text
+    edge = '"nazim-samadov" -- "salim-almalik" [label="met: 2 events", weight=2, penwidth=2];'
+    assert edge in text
     assert '"azerbaijan" -- "icesco" [label="partnership;' in text
+
+
+def test_dot_names_its_layout_and_leaves_out_what_made_large_graphs_take_minutes(cli):
+    text = export(cli, "--format", "dot").stdout
+    assert "  layout=sfdp;\n" in text and "splines" not in text
+    help_text = cli("export", "--help").stdout
+    assert "sfdp" in help_text
+
+
+def test_graph_edges_weigh_happened_events_and_dash_planned_ones(cli):
+    text = export(cli, "--format", "dot").stdout
+    planned_only = [line for line in text.splitlines() if "style=dashed" in line]
+    assert planned_only and all('label="planned: ' in line for line in planned_only)
+    assert all("weight=" not in line for line in planned_only)
+    # namesakes are told apart by what their records say
+    assert 'label="Anar Karimov (Minister of Culture' in text
+    assert "label=\"Anar Karimov (Head of ICESCO" in text
+
+
+def test_mermaid_over_its_size_limit_is_refused_with_a_clear_message(cli, tmp_path):
+    from partnerkb.interchange.exporters.mermaid import MERMAID_MAX_TEXT
+
+    big = tmp_path / "big.json"
+    data = read_store(shipped_store_path())
+    source = next(iter(data.tables["sources"].values()))["id"]
+    store = Store(big)
+    store.create(data)
+    people = [f"person-{n:04d}" for n in range(400)]
+    with store.transaction("test: many people") as tx:
+        for person in people:
+            tx.insert("entities", {"id": person, "kind": "person", "name": person.title(),
+                                   "sources": [{"source": source}]})  # fmt: skip
+        for n in range(0, 400, 4):
+            tx.insert("events", {"id": f"meeting-{n}", "kind": "meeting", "title": "Talks",
+                                 "date": {"edtf": "2024-03-05", "earliest": "2024-03-05",
+                                          "latest": "2024-03-05"}, "status": "happened",
+                                 "participants": [{"entity": p} for p in people[n:n + 4]]
+                                 + [{"entity": "nazim-samadov"}],
+                                 "sources": [{"source": source}]})  # fmt: skip
+    result = export(cli, "--format", "mermaid", db=big)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"Mermaid draws at most {MERMAID_MAX_TEXT:,}" in result.stderr
+    assert "--entity" in result.stderr and "traceback" not in result.stderr.lower()
+    small = export(cli, "--format", "mermaid", "--entity", "icesco", db=big)
+    assert small.exit_code == 0 and len(small.stdout) <= MERMAID_MAX_TEXT
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml"])
+def test_gexf_and_graphml_carry_node_kinds_weights_planned_links_and_dates(cli, fmt):
+    import networkx as nx
+
+    data = export(cli, "--format", fmt).stdout_bytes
+    reader = nx.read_gexf if fmt == "gexf" else nx.read_graphml
+    graph = reader(io.BytesIO(data))
+    assert graph.nodes["nazim-samadov"]["kind"] == "person"
+    assert graph.nodes["icesco"]["kind"] == "organization"
+    edge = graph.edges["nazim-samadov", "salim-almalik"]
+    assert edge["weight"] == 2 and edge["kind"] == "met"
+    first, last = ("start", "end") if fmt == "gexf" else ("first_date", "last_date")
+    assert edge[first] <= edge[last] and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(edge[first]))
+    assert any(d["kind"] == "planned" and d["planned"] > 0 for _, _, d in graph.edges(data=True))
+    assert export(cli, "--format", fmt).stdout_bytes == data  # the same every time
 
 
 def test_dot_escapes_quotes_and_backslashes_in_labels(cli, shipped_copy):

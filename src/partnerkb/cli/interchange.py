@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..interchange.importer import ImportReport
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid",
-                  "sqlite")  # fmt: skip
+                  "gexf", "graphml", "sqlite")  # fmt: skip
 IMPORT_FORMATS = ("csv", "jsonl", "json")
 
 
@@ -102,7 +102,8 @@ def export_command(
         typer.Option(
             "--format",
             "-f",
-            help="json, jsonl, csv, md, ics, timelinejs, ftm, dot, mermaid or sqlite.",
+            help="json, jsonl, csv, md, ics, timelinejs, ftm, dot, mermaid, gexf, graphml or "
+            "sqlite.",
             callback=choice(EXPORT_FORMATS),
             show_default=False,
         ),
@@ -134,9 +135,13 @@ def export_command(
     json/jsonl: the records as stored, each with its table as "type" (import reads them back;
     unfiltered, the whole store; filtered, the events kept and every record they refer to).
     csv: one row per event, spreadsheet-safe, reimportable. md: a dossier with sources as
-    footnotes. ics: a calendar (fuzzy dates as all-day events over their span, planned ones
-    TENTATIVE). timelinejs: TimelineJS JSON. ftm: FollowTheMoney JSON Lines. dot, mermaid: who met
-    whom and which organizations partner. sqlite: a database file for SQL or Datasette.
+    footnotes. ics: a calendar (fuzzy dates as all-day events over their span, free time unless a
+    day, planned ones TENTATIVE). timelinejs: TimelineJS JSON. ftm: FollowTheMoney JSON Lines.
+    dot, mermaid, gexf, graphml: who met whom (weighted by events that happened, planned ones
+    dashed) and which organizations partner; lay dot out with Graphviz's sfdp (the file says
+    layout=sfdp, so dot -Tsvg uses it too); mermaid is refused over Mermaid's 50,000 characters;
+    gexf for Gephi, graphml for Cytoscape. sqlite: a database file for SQL or Datasette, with
+    full-text search.
 
     \b
     Examples:
@@ -145,7 +150,8 @@ def export_command(
       partnerkb export --format ics --planned -o planned.ics
       partnerkb export --format md --entity icesco --entity azerbaijan -o dossier.md
       partnerkb export --format sqlite -o kb.sqlite && sqlite3 kb.sqlite 'select * from events'
-      partnerkb export --format dot | dot -Tsvg > network.svg
+      partnerkb export --format dot | sfdp -Tsvg > network.svg
+      partnerkb export --format gexf -o network.gexf
     """
     from ..interchange.exporters import EXPORTERS, export, select
 

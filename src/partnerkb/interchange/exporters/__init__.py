@@ -23,7 +23,7 @@ cells are defused, control characters shown as escapes.
 from __future__ import annotations
 
 # each module registers its formats when imported; the order is the order of --help
-from . import csv, dot, ftm, ics, json, md, mermaid, sqlite, timelinejs  # noqa: F401, I001
+from . import csv, dot, ftm, gexf, graphml, ics, json, md, mermaid, sqlite, timelinejs  # noqa: F401, I001
 from .base import EXPORTERS, Exporter, Selection, export, exporter, select, typed_records
 
 __all__ = ["EXPORTERS", "Exporter", "Selection", "export", "exporter", "select", "typed_records"]

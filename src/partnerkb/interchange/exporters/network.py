@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain, combinations
+from typing import Any
 
 from .base import Json, Selection, distinct_names
 
@@ -105,3 +106,47 @@ def pair_label(graph: Network, pair: tuple[str, str]) -> str:
     if graph.planned.get(pair):
         parts.append(planned_label(graph.planned[pair]))
     return "; ".join(parts)
+
+
+def graph_of(selection: Selection, *, dates_as: tuple[str, str]) -> Any:
+    """The network as a networkx Graph for the graph-file formats (GEXF, GraphML).
+
+    Nodes: `label` (namesakes told apart), `kind`, `name`. Edges: `kind` ('met', 'planned' or
+    'partners'), `weight` (events that happened with both, or joint events of two
+    organizations), `planned` (planned or postponed events), `label`, and the first and last
+    day of the events (ISO dates) under the attribute names `dates_as` gives.
+    """
+    import networkx as nx
+
+    from ...render import safe_text
+
+    net = network(selection)
+    graph = nx.Graph()
+    for node_id, entity in net.nodes.items():
+        graph.add_node(node_id, label=safe_text(net.labels[node_id]),
+                       kind=str(entity.get("kind") or "?"),
+                       name=safe_text(entity.get("name") or node_id))  # fmt: skip
+    first_key, last_key = dates_as
+    for pair in sorted_pairs({**net.met, **net.planned}):
+        happened, planned = net.met.get(pair, 0), net.planned.get(pair, 0)
+        attrs: dict[str, Any] = {
+            "kind": "met" if happened else "planned",
+            "weight": happened,
+            "planned": planned,
+            "label": pair_label(net, pair),
+        }
+        first, last = net.spans.get(pair, ("", ""))
+        if first:
+            attrs[first_key] = first
+        if last:
+            attrs[last_key] = last
+        graph.add_edge(*pair, **attrs)
+    for pair in sorted_pairs(net.partners):
+        why = net.partners[pair]
+        joint = sum(int(w.split()[0]) for w in why if w.endswith(("joint event", "joint events")))
+        if graph.has_edge(*pair):  # people are not organizations: never both, but be safe
+            graph.edges[pair]["label"] += "; " + "; ".join(why)
+            continue
+        graph.add_edge(*pair, kind="partners", weight=max(joint, 1), planned=0,
+                       label="; ".join(why))  # fmt: skip
+    return graph
