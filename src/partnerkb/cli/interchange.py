@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ..interchange.importer import ImportReport
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid",
-                  "gexf", "graphml", "sqlite")  # fmt: skip
+                  "gexf", "graphml", "html", "sqlite")  # fmt: skip
 IMPORT_FORMATS = ("csv", "jsonl", "json")
 
 
@@ -102,8 +102,8 @@ def export_command(
         typer.Option(
             "--format",
             "-f",
-            help="json, jsonl, csv, md, ics, timelinejs, ftm, dot, mermaid, gexf, graphml or "
-            "sqlite.",
+            help="json, jsonl, csv, md, ics, timelinejs, ftm, dot, mermaid, gexf, graphml, html "
+            "or sqlite.",
             callback=choice(EXPORT_FORMATS),
             show_default=False,
         ),
@@ -140,8 +140,9 @@ def export_command(
     dot, mermaid, gexf, graphml: who met whom (weighted by events that happened, planned ones
     dashed) and which organizations partner; lay dot out with Graphviz's sfdp (the file says
     layout=sfdp, so dot -Tsvg uses it too); mermaid is refused over Mermaid's 50,000 characters;
-    gexf for Gephi, graphml for Cytoscape. sqlite: a database file for SQL or Datasette, with
-    full-text search.
+    gexf for Gephi, graphml for Cytoscape. html: one self-contained web page (timeline, network,
+    filters, event cards with sources) that opens offline. sqlite: a database file for SQL or
+    Datasette, with full-text search.
 
     \b
     Examples:
@@ -152,6 +153,7 @@ def export_command(
       partnerkb export --format sqlite -o kb.sqlite && sqlite3 kb.sqlite 'select * from events'
       partnerkb export --format dot | sfdp -Tsvg > network.svg
       partnerkb export --format gexf -o network.gexf
+      partnerkb export --format html --entity icesco -o icesco.html
     """
     from ..interchange.exporters import EXPORTERS, export, select
 

@@ -14,7 +14,10 @@ Each format is one module of this package, registered with `@exporter(name, desc
 - timelinejs: the JSON TimelineJS reads, dates at their precision.
 - ftm: FollowTheMoney entities as JSON Lines (Person, Organization, Event, Position, Occupancy).
 - dot / mermaid: who met whom and which organizations partner.
-- sqlite: a database (entities, roles, events, participants, sources, citations...) for SQL.
+- gexf / graphml: the network for Gephi, Cytoscape and graph libraries (networkx writes them).
+- html: one self-contained page (timeline, network, filters, cards), no network request.
+- sqlite: a database (entities, roles, events, participants, sources, citations...) for SQL,
+  with full-text indexes.
 
 Store text never becomes markup: Markdown, HTML, DOT and Mermaid labels are escaped, spreadsheet
 cells are defused, control characters shown as escapes.
@@ -23,7 +26,7 @@ cells are defused, control characters shown as escapes.
 from __future__ import annotations
 
 # each module registers its formats when imported; the order is the order of --help
-from . import csv, dot, ftm, gexf, graphml, ics, json, md, mermaid, sqlite, timelinejs  # noqa: F401, I001
+from . import csv, dot, ftm, gexf, graphml, html, ics, json, md, mermaid, sqlite, timelinejs  # noqa: F401, I001
 from .base import EXPORTERS, Exporter, Selection, export, exporter, select, typed_records
 
 __all__ = ["EXPORTERS", "Exporter", "Selection", "export", "exporter", "select", "typed_records"]
