@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from partnerkb.store import Store, read_store, shipped_store_path
 
 FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid", "gexf",
-           "graphml", "sqlite")  # fmt: skip
+           "graphml", "html", "sqlite")  # fmt: skip
 SHIPPED_EVENTS = 15
 
 
