@@ -39,6 +39,8 @@ def isolated_home(
     for name in FOREIGN_SETTINGS:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("COLUMNS", "120")
+    # a bug shows its traceback in a test instead of the one-line "internal error" (exit 70)
+    monkeypatch.setenv("PARTNERKB_DEBUG", "1")
     return home
 
 

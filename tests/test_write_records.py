@@ -489,7 +489,7 @@ def test_a_cascade_refused_by_a_partnership_names_its_parties_not_its_sources(cl
         "hint: change its parties first (partnerkb edit icesco-azerbaijan), or remove "
         "icesco-azerbaijan"
     )
-    assert "drop 21 references to it" in result.stderr
+    assert "will remove" not in result.stderr  # refused before anything is announced or asked
     assert shipped_copy.read_bytes() == before
 
 
@@ -515,7 +515,9 @@ def test_remove_asks_on_a_terminal(cli, shipped_copy, monkeypatch):
     monkeypatch.setattr(write_cli, "interactive", lambda: True)
     added = run(cli, shipped_copy, "add-source", "--outlet", "O", "--title", "T").stdout.strip()
     declined = run(cli, shipped_copy, "remove", added, input="n\n")
-    assert declined.exit_code != 0
+    assert declined.exit_code == 4
+    assert declined.stderr.splitlines()[-1].endswith(f"N]:not removed: {added} is unchanged")
+    assert "error" not in declined.stderr
     assert find(shipped_copy, added) is not None
     accepted = run(cli, shipped_copy, "remove", added, input="y\n")
     assert accepted.exit_code == 0, accepted.stderr

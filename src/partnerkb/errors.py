@@ -12,6 +12,10 @@ class ExitCode(IntEnum):
     NO_MATCH = 1  # a search or filter matched nothing
     USAGE = 2  # bad usage or invalid input
     STORE = 3  # store missing, corrupt, locked too long, newer version, not writable
+    DECLINED = 4  # a confirmation was answered no: nothing was changed
+    INTERNAL = 70  # a bug in partnerkb (EX_SOFTWARE): reported as "internal error"
+    OUTPUT = 74  # the output could not be written: disk full, I/O error (EX_IOERR)
+    INTERRUPTED = 130  # Ctrl-C, or end of input at a prompt
 
 
 class PartnerkbError(Exception):
@@ -57,3 +61,15 @@ class StoreError(PartnerkbError):
     """The store is missing, corrupt, of a newer version, locked or not writable."""
 
     exit_code = ExitCode.STORE
+
+
+class Declined(PartnerkbError):
+    """The person at the terminal answered no to a confirmation: nothing was changed."""
+
+    exit_code = ExitCode.DECLINED
+
+
+class OutputError(PartnerkbError):
+    """Standard output could not be written (a full disk, /dev/full, an I/O error)."""
+
+    exit_code = ExitCode.OUTPUT

@@ -13,8 +13,8 @@ from datetime import date as calendar_day
 from typing import Any
 
 from .dates import edtf_display, overlaps, sort_key
-from .errors import Ambiguous, NoMatch, NotFound
-from .model import event_entities, references, typology
+from .errors import Ambiguous, InvalidInput, NoMatch, NotFound
+from .model import ENTITY_KINDS, EVENT_KINDS, event_entities, references, typology
 from .store import StoreData
 from .textfold import fold
 
@@ -148,6 +148,60 @@ class KnowledgeBase:
                     found.add(child)
                     todo.append(child)
         return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Choice values
+# ---------------------------------------------------------------------------------------------
+
+_PLURALS = {"people": "person", "persons": "person", "countries": "country",
+            "entities": "entity", "partnerships": "partnership"}  # fmt: skip
+
+
+def known_kinds(kb: KnowledgeBase, tables: Sequence[str]) -> list[str]:
+    """The kinds of the records of `tables`: those the store uses and the usual ones."""
+    found: dict[str, None] = {}
+    if "entities" in tables:
+        found.update(dict.fromkeys(ENTITY_KINDS))
+    if "events" in tables:
+        found.update(dict.fromkeys(EVENT_KINDS))
+    for table in tables:
+        for record in kb.data.tables[table].values():
+            kind = record.get("kind")
+            if isinstance(kind, str):
+                found[kind] = None
+    return sorted(found)
+
+
+def check_choices(
+    values: Iterable[str], allowed: Sequence[str], option: str, noun: str, plural: str
+) -> tuple[str, ...]:
+    """`values` lowercased, each one of `allowed`; else InvalidInput naming the value and, as
+    the hint, the closest allowed values ("meetings" -> 'meeting', "people" -> 'person')."""
+    checked = []
+    for value in values:
+        lowered = value.strip().lower()
+        if lowered not in allowed:
+            close = close_choices(lowered, allowed)
+            hint = (f"did you mean {' or '.join(repr(c) for c in close)}?" if close
+                    else f"{plural}: {', '.join(allowed)}")  # fmt: skip
+            article = "an" if noun[0] in "aeiou" else "a"
+            raise InvalidInput(f"{option}: {value!r} is not {article} {noun}", hint=hint)
+        checked.append(lowered)
+    return tuple(checked)
+
+
+def close_choices(value: str, allowed: Sequence[str], limit: int = 3) -> list[str]:
+    """The allowed values closest to `value`: its singular first, then by spelling."""
+    import difflib
+
+    singular = _PLURALS.get(value) or (
+        value[:-3] + "y" if value.endswith("ies") else value[:-1] if value.endswith("s") else ""
+    )
+    close = [singular] if singular in allowed else []
+    close += [c for c in difflib.get_close_matches(value, allowed, n=limit, cutoff=0.6)
+              if c not in close]  # fmt: skip
+    return close[:limit]
 
 
 # ---------------------------------------------------------------------------------------------

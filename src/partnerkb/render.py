@@ -174,8 +174,23 @@ def _write_utf8(data: bytes, out: TextIO) -> None:
     if buffer is not None and encoding == "utf8":
         out.flush()  # what the text layer holds goes first
         buffer.write(data)
-    else:
-        out.write(data.decode("utf-8"))
+    else:  # another encoding (cp1252...): what it may not hold is written as JSON escapes
+        text = data.decode("utf-8")
+        if not text.isascii():
+            text = _NON_ASCII.sub(_json_escape, text)
+        out.write(text)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    """A JSON escape of one character: \\uXXXX, or a surrogate pair beyond the BMP."""
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 _CELL_BREAKS = re.compile(r"[\t\n\r]+")

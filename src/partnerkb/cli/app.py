@@ -12,7 +12,7 @@ import typer
 import typer.main
 from typer.core import TyperGroup
 
-from ..errors import ExitCode, PartnerkbError
+from ..errors import Declined, ExitCode, InvalidInput, PartnerkbError
 from .common import DB_HELP, root_obj
 
 
@@ -46,31 +46,91 @@ class PartnerkbGroup(TyperGroup):
             _quiet_broken_pipe()
             raise typer.Exit(int(ExitCode.OK)) from None
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """A mistyped command is a usage error that names the closest commands."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=3, cutoff=0.6)
+            close += [c for c in COMMANDS if c.startswith(name) and c not in close]
+            hint = (f"did you mean {', '.join(repr(c) for c in close[:3])}?" if close
+                    else "see: partnerkb --help")  # fmt: skip
+            raise InvalidInput(f"no command {name!r}", hint=hint)
+        return super().resolve_command(ctx, args)
+
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - click's entry point
+        """The one exit point: every outcome becomes a documented exit code (README), every
+        failure one line on stderr; anything unforeseen is an "internal error", exit code 70."""
+        from .streams import flush_stdout, guard_stdout, restore_stdout
+
         kwargs["standalone_mode"] = False
+        original_stdout = guard_stdout()
+        try:
+            code = self._run(*args, **kwargs)
+            if code == int(ExitCode.OK) or code == int(ExitCode.NO_MATCH):
+                try:
+                    flush_stdout()
+                except PartnerkbError as exc:
+                    _report(exc.message, exc.hint)
+                    code = int(exc.exit_code)
+                except BrokenPipeError:
+                    _quiet_broken_pipe()
+        finally:
+            restore_stdout(original_stdout)
+        sys.exit(code)
+
+    def _run(self, *args: Any, **kwargs: Any) -> int:
         try:
             result = super().main(*args, **kwargs)
+        except Declined as exc:  # not an error: the answer asked for was given
+            from ..render import safe_text
+
+            sys.stderr.write(safe_text(exc.message) + "\n")
+            return int(exc.exit_code)
         except PartnerkbError as exc:
             _report(exc.message, exc.hint)
-            sys.exit(int(exc.exit_code))
+            return int(exc.exit_code)
         except typer.TyperException as exc:  # click's usage errors, bad parameters
             ctx = getattr(exc, "ctx", None)
             if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
                 sys.stdout.write(ctx.get_help() + "\n")
-                sys.exit(int(ExitCode.OK))
+                return int(ExitCode.OK)
             hint = f"see: {ctx.command_path} --help" if ctx is not None else None
             _report(exc.format_message(), hint)
-            sys.exit(int(ExitCode.USAGE))
-        except typer.Abort:
-            _report("aborted", None)
-            sys.exit(130)
+            return int(ExitCode.USAGE)
+        except typer.Abort:  # end of input at a prompt
+            sys.stderr.write("\n")
+            _report("aborted: no answer was given; nothing was changed", None)
+            return int(ExitCode.INTERRUPTED)
         except BrokenPipeError:
             _quiet_broken_pipe()
-            sys.exit(int(ExitCode.OK))
+            return int(ExitCode.OK)
         except KeyboardInterrupt:
             sys.stderr.write("\n")
-            sys.exit(130)
-        sys.exit(result if isinstance(result, int) else int(ExitCode.OK))
+            return int(ExitCode.INTERRUPTED)
+        except Exception as exc:  # a bug: one line, the version, where to report it
+            if os.environ.get("PARTNERKB_DEBUG"):
+                raise
+            _internal_error(exc)
+            return int(ExitCode.INTERNAL)
+        return result if isinstance(result, int) else int(ExitCode.OK)
+
+
+def _internal_error(exc: BaseException) -> None:
+    from .. import __version__
+
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is not None:
+        where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+    _report(
+        f"internal error (partnerkb {__version__}): {type(exc).__name__}: {exc}{where}",
+        "this is a bug in partnerkb; please report it with the command you ran and this "
+        "message (PARTNERKB_DEBUG=1 shows the traceback)",
+    )
 
 
 def _report(message: str, hint: str | None) -> None:
@@ -104,7 +164,9 @@ app = typer.Typer(
         '  partnerkb show "Nazim Samadov"\n'
         "  partnerkb add-meeting --help\n"
         "  partnerkb timeline --format jsonl | jq .title\n\n"
-        "Exit codes: 0 ok, 1 nothing matched, 2 bad usage or input, 3 store problem."
+        "Exit codes: 0 ok, 1 nothing matched, 2 bad usage or input, 3 store problem, "
+        "4 declined at a confirmation, 70 internal error (a bug), 74 output not writable, "
+        "130 interrupted."
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -31,7 +31,11 @@ def choice(allowed: tuple[str, ...]) -> Callable[[str | None], str | None]:
             return None
         lowered = value.lower()
         if lowered not in allowed:
-            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}")
+            import difflib
+
+            close = difflib.get_close_matches(lowered, allowed, n=2, cutoff=0.5)
+            guess = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}{guess}")
         return lowered
 
     return check
@@ -174,13 +178,18 @@ def event_filter(
     if planned and happened:
         raise InvalidInput("--planned and --happened exclude each other")
     start, end = parse_since_until(since, until)
+    from ..queries import check_choices, known_kinds
+
+    kinds = check_choices(
+        kind or [], known_kinds(kb, ("events",)), "--kind", "event kind", "event kinds"
+    )
     entity_ids = tuple(kb.resolve(e, ("entities",), partial=True)[1]["id"] for e in entity or [])
     statuses = ("planned", "postponed") if planned else ("happened",) if happened else ()
     from ..queries import EventFilter
 
     return EventFilter(
         entities=entity_ids,
-        kinds=tuple(k.lower() for k in kind or []),
+        kinds=kinds,
         tags=tuple(tag or []),
         since=start,
         until=end,

@@ -13,8 +13,10 @@ from ..queries import (
     TYPE_OF_TABLE,
     EventFilter,
     KnowledgeBase,
+    check_choices,
     entity_profile,
     event_profile,
+    known_kinds,
     list_entities,
     list_sources,
     partnership_profile,
@@ -233,6 +235,10 @@ def list_command(
       partnerkb list entities --format json | python -m json.tool
     """
     kb = open_kb(ctx, db)
+    if kind and what is not ListWhat.sources:
+        table = "events" if what is ListWhat.events else "entities"
+        noun = "event kind" if table == "events" else "entity kind"
+        kind = list(check_choices(kind, known_kinds(kb, (table,)), "--kind", noun, f"{noun}s"))
     entity_id = kb.resolve(entity, ("entities",), partial=True)[1]["id"] if entity else None
     cited = source_id(kb, source)
     output = choose_format(fmt)
@@ -463,8 +469,11 @@ def search_command(
     fingerprint = store_fingerprint(store_location(ctx, db).path)
     kb = open_kb(ctx, db)
     start, end = parse_since_until(since, until)
+    types = tuple(TYPE_OF_TABLE.values())
+    kinds = check_choices(kind or [], [*types, *known_kinds(kb, list(TYPE_OF_TABLE))], "--kind",
+                          "kind or record type", "kinds and types")  # fmt: skip
     spec = SearchFilter(
-        kinds=tuple(k.lower() for k in kind or []),
+        kinds=kinds,
         entities=tuple(kb.resolve(e, ("entities",), partial=True)[1]["id"] for e in entity or []),
         since=start,
         until=end,

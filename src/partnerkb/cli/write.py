@@ -1133,7 +1133,9 @@ def edit_command(
     _report(outcomes, dry_run)
 
 
-def _confirm(question: str, yes: bool, command: str) -> None:
+def _confirm(question: str, yes: bool, command: str, declined: str) -> None:
+    """Ask on a terminal (--yes skips it); "no" ends the command with `declined` on stderr
+    and exit code 4, nothing changed."""
     if yes:
         return
     if not interactive():
@@ -1141,7 +1143,10 @@ def _confirm(question: str, yes: bool, command: str) -> None:
             f"{command} asks for confirmation, and there is no terminal to ask",
             hint="add --yes to confirm",
         )
-    typer.confirm(question, abort=True, err=True)
+    if not typer.confirm(question, err=True):
+        from ..errors import Declined
+
+        raise Declined(declined)
 
 
 def remove_command(
@@ -1163,20 +1168,20 @@ def remove_command(
       partnerkb remove 2024-01-30-samadov-almalik-rabat-2 --yes
       partnerkb remove john-doe --cascade --yes
     """
-    from ..writes import SINGULAR, WriteOptions, counted, referrers
+    from ..writes import SINGULAR, WriteOptions, Writer, counted, prepare_store
 
-    if not dry_run:
-        from ..store import read_store
-
-        location = store_location(ctx, db)
-        data = read_store(location.path)
-        found = data.get(record)
-        if found is not None:
-            refs = referrers(data, found[1]["id"])
-            extra = f" and drop {counted(len(refs), 'reference')} to it" if refs and cascade else ""
-            info(f"will remove {SINGULAR[found[0]]} {found[1]['id']}{extra}")
-        _confirm("Remove it?", yes, "remove")
     options = WriteOptions(today=_today())
+    if not dry_run:
+        # everything that would refuse the removal (no such record, references) is said
+        # before the question, by a trial run of the removal itself that writes nothing
+        trial = prepare_store(store_location(ctx, db), dry_run=True)
+        with trial.transaction(command_line(ctx), dry_run=True) as tx:
+            removed = Writer(tx, options).remove(record, cascade=cascade)
+            referring = {change.id for change in tx.changes} - {removed.id}
+        extra = (f" and drop the references of {counted(len(referring), 'record')} to it"
+                 if referring else "")  # fmt: skip
+        info(f"will remove {SINGULAR[removed.table]} {removed.id}{extra}")
+        _confirm("Remove it?", yes, "remove", f"not removed: {removed.id} is unchanged")
     outcomes = _run(ctx, db, dry_run, options, lambda w: [w.remove(record, cascade=cascade)])
     _report(outcomes, dry_run)
 
@@ -1287,7 +1292,7 @@ def undo_command(
     for line in describe_changes(entry, undo=True):
         info(f"  will {line}")
     if not dry_run:
-        _confirm("Undo it?", yes, "undo")
+        _confirm("Undo it?", yes, "undo", f"not undone: {entry['id']} stays")
     options = WriteOptions(today=_today())
     outcomes = _run(ctx, db, dry_run, options, lambda w: [w.undo(expected=entry["id"])])
     _report(outcomes, dry_run)
