@@ -273,7 +273,9 @@ def test_list_filters(cli):
 
 
 def test_list_with_nothing_matching_exits_1(cli):
-    assert cli("list", "entities", "--kind", "spaceship").exit_code == 1
+    assert cli("list", "entities", "--kind", "person", "--tag", "spaceship").exit_code == 1
+    # a kind no record has and no usual kind is a usage error, not "nothing matched"
+    assert cli("list", "entities", "--kind", "spaceship").exit_code == 2
 
 
 def test_list_rejects_an_unknown_table(cli):

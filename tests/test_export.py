@@ -106,7 +106,7 @@ def test_export_uses_the_filters_of_timeline(cli):
 
 
 def test_a_filter_matching_nothing_exits_1(cli):
-    result = export(cli, "--format", "json", "--kind", "coronation")
+    result = export(cli, "--format", "json", "--kind", "agreement")  # no agreement stored
     assert result.exit_code == 1
     assert result.stderr.startswith("error: no event matches")
 
