@@ -205,10 +205,10 @@ def test_a_month_a_year_or_a_window_is_free_time_and_its_title_says_what_it_is(c
 
 def test_an_export_matching_nothing_is_an_empty_calendar_and_exits_1(cli, tmp_path):
     target = tmp_path / "none.ics"
-    result = cli("export", "--format", "ics", "--kind", "coronation", "--output", str(target))
+    result = cli("export", "--format", "ics", "--kind", "agreement", "--output", str(target))
     assert result.exit_code == 1
     assert "no event matches these filters; wrote an empty ics export" in result.stderr
     calendar = parse_calendar(target.read_bytes())
     assert calendar.name == "VCALENDAR" and list(calendar.walk("VEVENT")) == []
-    piped = cli("export", "--format", "ics", "--kind", "coronation")
+    piped = cli("export", "--format", "ics", "--kind", "agreement")
     assert piped.stdout_bytes.startswith(b"BEGIN:VCALENDAR\r\n")
