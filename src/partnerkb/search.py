@@ -669,7 +669,8 @@ def search(
     corpus = corpus_for(kb, fingerprint)
     corpus.restrict(spec)
     terms = [Term(t.text, t.phrase, () if t.phrase else corpus.typos_of(t.text)) for t in terms]
-    matches = [_match_term(corpus, term, len(terms) == 1) for term in terms]
+    alone = len(every_term) == 1  # "a a" is one term looked for, but not a one-word query
+    matches = [_match_term(corpus, term, alone) for term in terms]
     by_size = sorted(matches, key=lambda m: len(m.scores))
     candidates = set(by_size[0].scores)
     for match in by_size[1:]:
@@ -678,7 +679,7 @@ def search(
     scored: list[tuple[float, str, str, int]] = []
     for doc in candidates:
         score = sum(m.scores[doc] for m in matches) / len(matches)
-        if len(terms) > 1 and score >= WEIGHTS["title"] * PREFIX:  # maybe a whole name
+        if not alone and score >= WEIGHTS["title"] * PREFIX:  # maybe a whole name
             score = max(score, _exact_score(corpus, doc, whole))
         record = refs[doc][1]
         scored.append((round(score, 1), _recency(record), record["id"], doc))
