@@ -23,7 +23,23 @@ EVENT_KINDS = (
     "meeting", "visit", "award", "designation", "conference", "opening", "agreement",
     "announcement", "exhibition", "request", "launch", "celebration",
 )  # fmt: skip
-STATUSES = ("happened", "planned", "postponed", "cancelled")
+STATUSES = ("happened", "ongoing", "planned", "requested", "postponed", "cancelled")
+# Statuses of what is still to come (or to be decided): what `--planned` selects and what a passed
+# date makes doubtful.
+PENDING_STATUSES = ("planned", "requested", "postponed")
+
+# Where a field's value comes from (see docs/store-format.md, "Provenance"): the cited source
+# states it, we inferred it from what the source states, or it comes from outside the record's
+# sources (and then cites a source of its own).
+BASES = ("stated", "inferred", "outside")
+# How one event relates to another (`links`); `fulfils` / `fulfilled_by` stay fields of their own.
+LINK_TYPES = ("part_of", "follows", "at_close_of", "answers", "related")
+# Parts in an event that do not mean being there: an organizer, an exhibition's partner, what an
+# event is about or named after. Whom someone "met" leaves them out.
+ABSENT_PARTS = frozenset({
+    "organizer", "exhibitor", "partner", "subject", "namesake", "designator", "designee",
+    "honoree", "patron", "requester", "award", "title",
+})  # fmt: skip
 
 # An event kind in the language of political event data: the CAMEO code (Gerner/Schrodt) and the
 # PLOVER category. CAMEO has no code for openings, exhibitions or celebrations: they map to the
@@ -192,7 +208,13 @@ def _citations(record: Mapping[str, Any], where: str, *, required: bool = True) 
 def validate_source(record: Mapping[str, Any]) -> None:
     _id(record)
     _text(record, "outlet")
-    _text(record, "title")
+    # a copy without a headline has none (`title` null); `label` is then our own description
+    _text(record, "title", required="title" not in record or record.get("title") is not None)
+    _text(record, "label", required=False, limit="title")
+    _text(record, "republished_by", required=False, limit="name")
+    for flag in ("machine_translated",):
+        if record.get(flag) is not None and not isinstance(record[flag], bool):
+            raise InvalidInput(f"{record['id']}: {flag} must be true or false")
     if record.get("published") is not None:
         try:
             from datetime import date
@@ -210,6 +232,7 @@ def validate_source(record: Mapping[str, Any]) -> None:
         )
     _text(record, "language", required=False, limit="tag")
     _text(record, "note", required=False)
+    _provenance(record)
 
 
 def validate_entity(record: Mapping[str, Any]) -> None:
@@ -231,11 +254,61 @@ def validate_entity(record: Mapping[str, Any]) -> None:
             _date({**role, "id": where}, field, required=False)
         _role_span(role, where)
         _citations(role, where)
+        _attested(role, where)
     _ref(record, "located_in")
     for n, link in enumerate(record.get("related") or [], 1):
         if not isinstance(link, dict) or not isinstance(link.get("entity"), str):
             raise InvalidInput(f"{record['id']}: related {n} must name an entity id")
+    if record.get("unnamed") is not None and not isinstance(record["unnamed"], bool):
+        raise InvalidInput(f"{record['id']}: unnamed must be true or false")
+    for n, holder in enumerate(record.get("holders") or [], 1):
+        where = f"{record['id']}: holder {n}"
+        if not isinstance(holder, dict) or not isinstance(holder.get("entity"), str):
+            raise InvalidInput(f"{where} must name an entity id")
+        _date({**holder, "id": where}, "period", required=True)
+        _citations(holder, where)
+    _provenance(record)
     _citations(record, str(record["id"]))
+
+
+def _attested(role: Mapping[str, Any], where: str) -> None:
+    """`attested`: the days (fuzzy dates) a source shows the role held, each with its sources."""
+    entries = role.get("attested")
+    if entries is None:
+        return
+    if not isinstance(entries, list):
+        raise InvalidInput(f"{where}: attested must be a list")
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            raise InvalidInput(f"{where}: attested {n} must be an object")
+        _date({**entry, "id": f"{where}: attested {n}"}, "date", required=True)
+        _citations(entry, f"{where}: attested {n}")
+        if entry.get("basis", "stated") not in BASES:
+            raise InvalidInput(f"{where}: attested {n}: basis is not one of {', '.join(BASES)}")
+
+
+def _provenance(record: Mapping[str, Any]) -> None:
+    """`provenance`: fields (or one value of a list field) that the record's sources do not
+    state — inferred, or from outside knowledge — each with a basis, a note and its sources."""
+    entries = record.get("provenance")
+    if entries is None:
+        return
+    rid = record.get("id", "?")
+    if not isinstance(entries, list):
+        raise InvalidInput(f"{rid}: provenance must be a list")
+    for n, entry in enumerate(entries, 1):
+        where = f"{rid}: provenance {n}"
+        if not isinstance(entry, dict):
+            raise InvalidInput(f"{where} must be an object")
+        _text({**entry, "id": where}, "field", limit="part")
+        if entry.get("basis") not in BASES:
+            raise InvalidInput(
+                f"{where}: basis {entry.get('basis')!r} is not one of {', '.join(BASES)}"
+            )
+        if entry.get("value") is not None:
+            _text({**entry, "id": where}, "value", limit="name")
+        _text({**entry, "id": where}, "note", required=False)
+        _citations(entry, where, required=False)
 
 
 def _role_span(role: Mapping[str, Any], where: str) -> None:
@@ -275,6 +348,24 @@ def validate_event(record: Mapping[str, Any]) -> None:
         _ref(record, field)
     for field in ("organizations", "related_events"):
         _ref_list(record, field)
+    for n, link in enumerate(record.get("links") or [], 1):
+        where = f"{record['id']}: link {n}"
+        if not isinstance(link, dict) or not isinstance(link.get("event"), str):
+            raise InvalidInput(f"{where} must name an event id")
+        if link.get("type") not in LINK_TYPES:
+            raise InvalidInput(
+                f"{where}: type {link.get('type')!r} is not one of {', '.join(LINK_TYPES)}"
+            )
+        _citations(link, where, required=False)
+    edition = record.get("edition_of")
+    if edition is not None:
+        if not isinstance(edition, dict) or not isinstance(edition.get("series"), str):
+            raise InvalidInput(f"{record['id']}: edition_of must name a series id")
+        number = edition.get("number")
+        if number is not None and (isinstance(number, bool) or not isinstance(number, int)
+                                   or number < 1):  # fmt: skip
+            raise InvalidInput(f"{record['id']}: edition_of number must be a whole number >= 1")
+    _provenance(record)
     _citations(record, str(record["id"]))
 
 
@@ -316,6 +407,9 @@ def references(table: str, record: Mapping[str, Any]) -> Iterable[tuple[str, str
     """Every (field, id) this record refers to: what must exist for it to be whole."""
     for cite in record.get("sources") or []:
         yield "sources", cite["source"]
+    for entry in record.get("provenance") or []:
+        for cite in entry.get("sources") or []:
+            yield "provenance.sources", cite["source"]
     if table == "entities":
         for role in record.get("roles") or []:
             if role.get("organization"):
@@ -328,6 +422,14 @@ def references(table: str, record: Mapping[str, Any]) -> Iterable[tuple[str, str
                 yield "related.sources", cite["source"]
         if record.get("located_in"):
             yield "located_in", record["located_in"]
+        for role in record.get("roles") or []:
+            for entry in role.get("attested") or []:
+                for cite in entry.get("sources") or []:
+                    yield "roles.attested.sources", cite["source"]
+        for holder in record.get("holders") or []:
+            yield "holders", holder["entity"]
+            for cite in holder.get("sources") or []:
+                yield "holders.sources", cite["source"]
     elif table == "events":
         if record.get("place"):
             yield "place", record["place"]
@@ -343,6 +445,12 @@ def references(table: str, record: Mapping[str, Any]) -> Iterable[tuple[str, str
         for entry in record.get("status_history") or []:
             for cite in entry.get("sources") or []:
                 yield "status_history.sources", cite["source"]
+        for link in record.get("links") or []:
+            yield "links", link["event"]
+            for cite in link.get("sources") or []:
+                yield "links.sources", cite["source"]
+        if record.get("edition_of"):
+            yield "edition_of", record["edition_of"]["series"]
     elif table == "partnerships":
         for party in record.get("parties") or []:
             yield "parties", party
@@ -351,9 +459,12 @@ def references(table: str, record: Mapping[str, Any]) -> Iterable[tuple[str, str
 
 
 def event_entities(event: Mapping[str, Any]) -> list[str]:
-    """Ids of every entity an event involves: participants, organizations, place."""
+    """Ids of every entity an event involves: participants, organizations, place, the series it
+    is an edition of."""
     ids = [p["entity"] for p in event.get("participants") or []]
     ids.extend(event.get("organizations") or [])
     if event.get("place"):
         ids.append(event["place"])
+    if event.get("edition_of"):
+        ids.append(event["edition_of"]["series"])
     return ids

@@ -683,6 +683,8 @@ class Writer:
         assert keys is not None
         if source.get("url"):
             keys.setdefault(("url", source["url"].strip()), source["id"])
+        if not source.get("title"):  # a copy without a headline is told apart by its url only
+            return
         key = ("text", fold(source["outlet"]), fold(source["title"]), source.get("published"))
         keys.setdefault(key, source["id"])
 

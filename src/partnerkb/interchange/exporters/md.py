@@ -80,7 +80,11 @@ class _Footnotes:
         source = self.kb.data.find("sources", source_id)
         if source is None:
             return md_text(source_id)
-        parts = [md_text(source["outlet"]), f"“{md_text(source['title'])}”"]
+        parts = [md_text(source["outlet"])]
+        if source.get("republished_by"):
+            parts.append(f"republished by {md_text(source['republished_by'])}")
+        # a headline is quoted; a copy without one says so (our label is never a title)
+        parts.append(f"“{md_text(source['title'])}”" if source.get("title") else "no headline")
         if source.get("published"):
             parts.append(edtf_display(source["published"]))
         if source.get("url"):

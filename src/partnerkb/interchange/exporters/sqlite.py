@@ -17,7 +17,7 @@ from .base import (
 )
 
 SQLITE_SCHEMA = """
-CREATE TABLE sources (id TEXT PRIMARY KEY, outlet TEXT NOT NULL, title TEXT NOT NULL,
+CREATE TABLE sources (id TEXT PRIMARY KEY, outlet TEXT NOT NULL, title TEXT,
     published TEXT, url TEXT, language TEXT, note TEXT);
 CREATE TABLE entities (id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL,
     aliases TEXT, description TEXT, tags TEXT, located_in TEXT REFERENCES entities(id),
@@ -100,7 +100,7 @@ def export_sqlite(selection: Selection) -> bytes:
                 if statement.strip():
                     conn.execute(statement)
             conn.executemany("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", [
-                (s["id"], s["outlet"], s["title"], s.get("published"), s.get("url"),
+                (s["id"], s["outlet"], s.get("title"), s.get("published"), s.get("url"),
                  s.get("language"), s.get("note"))
                 for s in whole["sources"]
             ])  # fmt: skip
