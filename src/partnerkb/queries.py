@@ -14,7 +14,16 @@ from typing import Any
 
 from .dates import edtf_display, overlaps, sort_key
 from .errors import Ambiguous, InvalidInput, NoMatch, NotFound
-from .model import ENTITY_KINDS, EVENT_KINDS, event_entities, references, typology
+from .model import (
+    ABSENT_PARTS,
+    ENTITY_KINDS,
+    EVENT_KINDS,
+    PENDING_STATUSES,
+    event_entities,
+    references,
+    typology,
+)
+from .provenance import provenance_labels
 from .store import StoreData
 from .textfold import fold
 
@@ -289,25 +298,53 @@ def status_label(event: Json, today: str) -> str:
     says so, rather than passing for something still to come."""
     status = str(event["status"])
     latest = (event.get("date") or {}).get("latest")
-    if status in ("planned", "postponed") and latest and latest < today:
+    if status in PENDING_STATUSES and latest and latest < today:
         return f"{status} (date passed; no later report)"
     return status
 
 
 def _year_label(date_dict: Json | None) -> str:
-    """The year an event is grouped under in the timeline table: the year it sorts by."""
+    """The heading an event is grouped under in the timeline table: its year when the date
+    lies within one year; otherwise what is known ("undated: on or before 20 November 2022",
+    "undated: on or after 31 January 2024", "between 2022 and 2024"), never a year it may
+    not belong to."""
     if not date_dict:
         return "date unknown"
-    return sort_key(date_dict)[0][:4]
+    earliest, latest = date_dict.get("earliest"), date_dict.get("latest")
+    if earliest and latest:
+        if earliest[:4] == latest[:4]:
+            return str(earliest[:4])
+        return f"between {earliest[:4]} and {latest[:4]}"
+    if latest:
+        return f"undated: on or before {edtf_display(latest)}"
+    if earliest:
+        return f"undated: on or after {edtf_display(earliest)}"
+    return "date unknown"
+
+
+def source_label(source: Json) -> str:
+    """How a source is named in a citation: its outlet (and who republished it), its headline
+    in quotes — only a headline the source has; a copy without one says so and is never given
+    a title of ours — and its publication day. A machine-translated copy says so."""
+    label = f"{source['outlet']}"
+    if source.get("republished_by"):
+        label += f", republished by {source['republished_by']}"
+    if source.get("title"):
+        label += f", “{source['title']}”"
+    else:
+        label += ", no headline"
+    if source.get("published"):
+        label += f", {source['published']}"
+    if source.get("machine_translated"):
+        label += ", machine-translated copy"
+    return label
 
 
 def _source_label(kb: KnowledgeBase, cite: Json) -> str:
     source = kb.data.find("sources", cite["source"])
     if source is None:
         return str(cite["source"])
-    label = f"{source['outlet']}, “{source['title']}”"
-    if source.get("published"):
-        label += f", {source['published']}"
+    label = source_label(source)
     if cite.get("locator"):
         label += f" ({cite['locator']})"
     return label
@@ -316,7 +353,7 @@ def _source_label(kb: KnowledgeBase, cite: Json) -> str:
 def role_row(kb: KnowledgeBase, role: Json) -> Json:
     """A role with how it reads: a tenure only when a source gives a start or an end, otherwise
     the days it was cited; never "current" (wording: `roles.role_span`)."""
-    from .roles import role_evidence, role_span
+    from .roles import attested_labels, role_evidence, role_span
 
     return {
         **role,
@@ -325,6 +362,12 @@ def role_row(kb: KnowledgeBase, role: Json) -> Json:
             "span": role_span(role),
             "evidence": role_evidence(role),
             "sources": [_source_label(kb, c) for c in role.get("sources") or []],
+            "attested": [
+                {"date": label, "sources": [_source_label(kb, c) for c in entry["sources"]]}
+                for label, entry in zip(
+                    attested_labels(role), role.get("attested") or (), strict=True
+                )
+            ],
         },
     }
 
@@ -346,7 +389,7 @@ def entity_row(kb: KnowledgeBase, entity: Json) -> Json:
 
 
 def source_row(source: Json) -> Json:
-    return {**source, "type": "source", "display": {}}
+    return {**source, "type": "source", "display": {"label": source_label(source)}}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,11 +543,7 @@ def _citations_about(
 def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
     """Everything about an entity: roles over time, events in order, who it met, sources."""
     events = filter_events(kb, EventFilter(entities=(entity["id"],)))
-    met: Counter[str] = Counter()
-    for event in events:
-        for other in {p["entity"] for p in event.get("participants") or []}:
-            if other != entity["id"]:
-                met[other] += 1
+    met = met_counts(events, entity["id"])
     met_rows = [
         {"id": other, "name": kb.name_of(other), "kind": kind, "events": count}
         for other, count in sorted(met.items(), key=lambda kv: (-kv[1], kb.name_of(kv[0])))
@@ -522,8 +561,14 @@ def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
     ]
     source_ids = dict.fromkeys(c["source"] for c in _citations_about(kb, entity["id"], events))
     labels = Labels(kb)
+    row = entity_row(kb, entity)
+    row["display"]["holders"] = [
+        {"entity": h["entity"], "name": kb.name_of(h["entity"]), "period": date_label(h["period"])}
+        for h in entity.get("holders") or []
+    ]
+    row["display"]["provenance"] = provenance_labels(entity, lambda c: _source_label(kb, c))
     return {
-        **entity_row(kb, entity),
+        **row,
         "roles": [role_row(kb, r) for r in entity.get("roles") or []],
         "related": related,
         "people": holders,
@@ -532,6 +577,26 @@ def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
         "partnerships": partnerships,
         "cited_sources": [s for s in (kb.data.find("sources", i) for i in source_ids) if s],
     }
+
+
+def met_counts(events: Iterable[Json], entity_id: str) -> Counter[str]:
+    """Whom an entity met, and in how many events: only events that happened, and only where
+    both were there — an organizer, an exhibition's partner, what an event is about or named
+    after (`model.ABSENT_PARTS`) met nobody. Places are left to the caller."""
+    met: Counter[str] = Counter()
+    for event in events:
+        if event.get("status") != "happened":
+            continue
+        present = {
+            p["entity"]
+            for p in event.get("participants") or []
+            if (p.get("part") or "") not in ABSENT_PARTS
+        }
+        if entity_id not in present:
+            continue
+        for other in present - {entity_id}:
+            met[other] += 1
+    return met
 
 
 def _kind_of(kb: KnowledgeBase, record_id: str) -> str:
@@ -551,6 +616,18 @@ def event_profile(kb: KnowledgeBase, event: Json) -> Json:
     row["display"]["related_events"] = [
         {"id": other, "title": kb.name_of(other)} for other in event.get("related_events") or []
     ]
+    row["display"]["event_links"] = [
+        {"type": link["type"], "id": link["event"], "title": kb.name_of(link["event"]),
+         "sources": [_source_label(kb, c) for c in link.get("sources") or []]}
+        for link in event.get("links") or []
+    ]  # fmt: skip
+    if event.get("edition_of"):
+        edition = event["edition_of"]
+        row["display"]["edition_of"] = {
+            "series": edition["series"], "name": kb.name_of(edition["series"]),
+            "number": edition.get("number"), "note": edition.get("note"),
+        }  # fmt: skip
+    row["display"]["provenance"] = provenance_labels(event, lambda c: _source_label(kb, c))
     row["display"]["status_history"] = [
         {
             "status": entry["status"],

@@ -20,12 +20,26 @@ from .textfold import fold
 Json = dict[str, Any]
 
 
+def attested_labels(role: Json) -> list[str]:
+    """The days a role is attested for (`attested`), as they read: 'January 2021 (inferred)',
+    '20 November 2022'."""
+    return [
+        date_label(entry.get("date"))
+        + (f" ({entry['basis']})" if entry.get("basis", "stated") != "stated" else "")
+        for entry in role.get("attested") or ()
+    ]
+
+
 def role_span(role: Json) -> str:
     """How a role's dates read: 'March 2020 – December 2022', 'from January 2023; last cited
-    15 June 2023', 'cited on 20 November 2022', 'first cited 3 May 2022, last cited 14 February
-    2023', 'dates unknown'."""
+    15 June 2023', 'attested January 2021; 20 November 2022' (the days sources show it held),
+    'cited on 20 November 2022', 'first cited 3 May 2022, last cited 14 February 2023',
+    'dates unknown'."""
     start, end = role.get("from"), role.get("until")
     first, last = role.get("first_cited"), role.get("last_cited")
+    attested = attested_labels(role)
+    if attested and not (start or end):
+        return f"attested {'; '.join(attested)}"
     if start and end:
         return f"{date_label(start)} – {date_label(end)}"
     if start:
@@ -42,10 +56,12 @@ def role_span(role: Json) -> str:
 
 
 def role_evidence(role: Json) -> str:
-    """'tenure' (a source gives a start or an end), 'citation' (only the days it was cited), or
-    'none'."""
+    """'tenure' (a source gives a start or an end), 'attested' (days a source shows it held),
+    'citation' (only the days it was cited), or 'none'."""
     if role.get("from") or role.get("until"):
         return "tenure"
+    if role.get("attested"):
+        return "attested"
     if role.get("first_cited") or role.get("last_cited"):
         return "citation"
     return "none"
@@ -56,10 +72,17 @@ def evidence_span(role: Json) -> tuple[str | None, str | None] | None:
 
     A start with no end is vouched for up to its last citation (else to the end of the start
     date); an end with no start, from its first citation (else from the start of the end date).
+    Attested days count as citations (January 2021 vouches from 1 January 2021).
     """
     start, end = role.get("from") or {}, role.get("until") or {}
     first = role.get("first_cited") or role.get("last_cited")
     last = role.get("last_cited") or role.get("first_cited")
+    for entry in role.get("attested") or ():  # days attested widen what the citations vouch for
+        day = entry.get("date") or {}
+        if day.get("earliest") and (first is None or day["earliest"] < first):
+            first = day["earliest"]
+        if day.get("latest") and (last is None or day["latest"] > last):
+            last = day["latest"]
     if not (start or end or first):
         return None
     earliest = start.get("earliest") if start else first or end.get("earliest")

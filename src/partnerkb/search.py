@@ -36,6 +36,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from datetime import date as calendar_day
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from .queries import (
     cites,
     date_label,
     filter_events,
+    status_label,
 )
 from .store import APP_NAME
 from .textfold import FIELD_JOIN, FIELD_SEP, FOLD_VERSION, RECORD_SEP, fold, fold_chars, fold_many
@@ -755,9 +757,12 @@ def _field_texts(kb: KnowledgeBase, record: Json) -> dict[str, list[str]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def hit_row(kb: KnowledgeBase, hit: Hit) -> Json:
-    """A hit as a row: what it is, its date and title, score, matched fields, via, the record."""
+def hit_row(kb: KnowledgeBase, hit: Hit, today: str | None = None) -> Json:
+    """A hit as a row: what it is, its date and title, score, matched fields, via, its status
+    (events: as stored, and as it reads on `today` — a plan whose dates passed says so), the
+    record."""
     record = hit.record
+    today = today or calendar_day.today().isoformat()
     return {
         "type": TYPE_OF_TABLE[hit.table],
         "id": record["id"],
@@ -767,6 +772,8 @@ def hit_row(kb: KnowledgeBase, hit: Hit) -> Json:
         "score": hit.score,
         "matched": hit.matched,
         "via": hit.via,
+        "status": record.get("status", "") if hit.table == "events" else "",
+        "status_label": status_label(record, today) if hit.table == "events" else "",
         "record": record,
     }
 

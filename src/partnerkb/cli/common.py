@@ -107,7 +107,9 @@ SourceFilterOption = Annotated[
         show_default=False,
     ),
 ]
-PlannedOption = Annotated[bool, typer.Option("--planned", help="Only planned or postponed events.")]
+PlannedOption = Annotated[
+    bool, typer.Option("--planned", help="Only planned, requested or postponed events.")
+]
 HappenedOption = Annotated[bool, typer.Option("--happened", help="Only events that happened.")]
 
 
@@ -184,7 +186,9 @@ def event_filter(
         kind or [], known_kinds(kb, ("events",)), "--kind", "event kind", "event kinds"
     )
     entity_ids = tuple(kb.resolve(e, ("entities",), partial=True)[1]["id"] for e in entity or [])
-    statuses = ("planned", "postponed") if planned else ("happened",) if happened else ()
+    from ..model import PENDING_STATUSES
+
+    statuses = PENDING_STATUSES if planned else ("happened",) if happened else ()
     from ..queries import EventFilter
 
     return EventFilter(

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import Ambiguous, InvalidInput
+from ..model import PENDING_STATUSES
 from ..queries import (
     TYPE_OF_TABLE,
     EventFilter,
@@ -64,6 +65,41 @@ def _participant_names(row: Json) -> str:
     )
 
 
+def _marked(record: Json, field: str, value: Any, item: str | None = None) -> Any:
+    """A field's value with how it is known when its sources do not state it."""
+    from ..provenance import entry_for, mark
+
+    words = mark(entry_for(record, field, item))
+    if not words or value in (None, "", [], {}):
+        return value
+    if isinstance(value, list):
+        return [*value, words]
+    return f"{value} {words}"
+
+
+def _marked_list(record: Json, field: str, values: list[str] | None) -> list[str]:
+    """Each value of a list field, marked one by one (an alias from outside, a tag...)."""
+    from ..provenance import entry_for, mark
+
+    whole = mark(entry_for(record, field))
+    out = []
+    for value in values or []:
+        words = mark(entry_for(record, field, value)) or whole
+        out.append(f"{value} {words}" if words else value)
+    return out
+
+
+def _participants_marked(event: Json, row: Json) -> str:
+    from ..provenance import entry_for, mark
+
+    texts = []
+    for p in row["display"]["participants"]:
+        text = f"{p['name']} ({p['part']})" if p.get("part") else p["name"]
+        words = mark(entry_for(event, "participants", p["entity"]))
+        texts.append(f"{text} {words}" if words else text)
+    return "; ".join(texts)
+
+
 EVENT_COLUMNS = [
     Column("date", _display("date"), style="cyan", max_width=24),
     Column("id", _get("id"), in_table=False),
@@ -84,7 +120,7 @@ SOURCE_COLUMNS = [
     Column("id", _get("id"), style="dim"),
     Column("published", _get("published"), style="cyan"),
     Column("outlet", _get("outlet")),
-    Column("title", _get("title")),
+    Column("title", _get("title"), table_value=lambda row: row.get("title") or "(no headline)"),
     Column("url", _get("url")),
 ]
 HIT_COLUMNS = [
@@ -96,6 +132,7 @@ HIT_COLUMNS = [
     Column("score", _get("score")),
     Column("matched", _get("matched")),
     Column("via", _get("via")),
+    Column("status", _get("status"), table_value=_get("status_label")),
 ]
 ROLE_COLUMNS = [
     Column("title", _get("title")),
@@ -352,18 +389,26 @@ def _show_entity(kb: KnowledgeBase, entity: Json, output: str) -> None:
     if output in ("json", "jsonl"):
         _print_json(profile, indent=2 if output == "json" else None)
         return
+    from ..provenance import entry_for, mark
+
+    external = []
+    for scheme, value in (entity.get("external_ids") or {}).items():
+        cited = entry_for(entity, f"external_ids.{scheme}") or entry_for(entity, "external_ids")
+        words = mark(cited)
+        external.append(f"{scheme}: {value} {words}" if words else f"{scheme}: {value}")
     fields: list[tuple[str, Any]] = [
         ("id", entity["id"]),
-        ("kind", entity["kind"]),
-        ("aliases", entity.get("aliases")),
-        ("description", entity.get("description")),
-        ("located in", profile["display"]["located_in"]),
-        ("tags", entity.get("tags")),
-        ("external ids", [f"{k}: {v}" for k, v in (entity.get("external_ids") or {}).items()]),
+        ("kind", entity["kind"] + (" (unnamed group)" if entity.get("unnamed") else "")),
+        ("aliases", _marked_list(entity, "aliases", entity.get("aliases"))),
+        ("description", _marked(entity, "description", entity.get("description"))),
+        ("located in", _marked(entity, "located_in", profile["display"]["located_in"])),
+        ("tags", _marked_list(entity, "tags", entity.get("tags"))),
+        ("external ids", external),
+        ("holders", [f"{h['period']}: {h['name']}" for h in profile["display"].get("holders", [])]),
     ]
     sources = [
         {"id": s["id"], "published": s.get("published"), "outlet": s["outlet"],
-         "title": s["title"], "url": s.get("url")}
+         "title": s.get("title"), "url": s.get("url")}
         for s in profile["cited_sources"]
     ]  # fmt: skip
     sections = [
@@ -386,38 +431,57 @@ def _show_event(kb: KnowledgeBase, event: Json, output: str) -> None:
     if output in ("json", "jsonl"):
         _print_json(row, indent=2 if output == "json" else None)
         return
-    display = row["display"]
-    date_text = display["date"]
-    if event["date"].get("phrase"):
-        date_text += (
-            f" (the source says “{event['date']['phrase']}”, as of "
-            f"{event['date'].get('resolved_against', '?')})"
-        )
-    fields: list[tuple[str, Any]] = [
-        ("id", event["id"]),
-        ("kind", f"{event['kind']} (CAMEO {display['typology']['cameo']} "
-                 f"{display['typology']['cameo_label']}, PLOVER {display['typology']['plover']})"),
-        ("date", date_text),
-        ("status", event["status"]),
-        ("place", display["place"]),
-        ("participants", _participant_names(row)),
-        ("organizations", display["organizations"]),
-        ("topics", event.get("topics")),
-        ("tags", event.get("tags")),
-        ("summary", event.get("summary")),
-        ("fulfils", display["links"].get("fulfils", {}).get("title")),
-        ("fulfilled by", display["links"].get("fulfilled_by", {}).get("title")),
-        ("related events", [f"{r['title']} ({r['id']})" for r in display["related_events"]]),
-        ("status history", [
-            f"{h['status']} as of {h['as_of']}: {'; '.join(h['sources'])}"
-            for h in display["status_history"]
-        ]),
-        ("sources", display["sources"]),
-    ]  # fmt: skip
+    fields = event_fields(event, row)
     if output == "table":
         sections_view(event["title"], fields, [], sys.stdout)
     else:
         sections_delimited([("title", event["title"]), *fields], [], output, sys.stdout)
+
+
+def event_fields(event: Json, row: Json) -> list[tuple[str, Any]]:
+    """The fields `show EVENT` prints, each marked when its sources do not state it (inferred,
+    or outside knowledge), the status as it reads today, links by their type."""
+    display = row["display"]
+    date_text = display["date"]
+    phrase = event["date"].get("phrase")
+    if phrase:
+        resolved = event["date"].get("resolved_against")
+        date_text += (
+            f" (the source says “{phrase}”, read as of {resolved})"
+            if resolved
+            else f" (the source says “{phrase}”)"
+        )
+    edition = display.get("edition_of")
+    edition_text = None
+    if edition:
+        number = f"edition {edition['number']} of " if edition.get("number") else "an edition of "
+        edition_text = number + edition["name"] + (f" ({edition['note']})" if edition.get("note")
+                                                   else "")  # fmt: skip
+    return [
+        ("id", event["id"]),
+        ("kind", f"{event['kind']} (CAMEO {display['typology']['cameo']} "
+                 f"{display['typology']['cameo_label']}, PLOVER {display['typology']['plover']})"),
+        ("date", _marked(event, "date", date_text)),
+        ("status", _marked(event, "status", display["status"])),
+        ("place", _marked(event, "place", display["place"])),
+        ("participants", _participants_marked(event, row)),
+        ("organizations", _marked(event, "organizations", display["organizations"])),
+        ("edition of", edition_text),
+        ("topics", event.get("topics")),
+        ("tags", event.get("tags")),
+        ("summary", _marked(event, "summary", event.get("summary"))),
+        ("fulfils", display["links"].get("fulfils", {}).get("title")),
+        ("fulfilled by", display["links"].get("fulfilled_by", {}).get("title")),
+        ("links", [f"{link['type'].replace('_', ' ')}: {link['title']} ({link['id']})"
+                   for link in display["event_links"]]),
+        ("related events", [f"{r['title']} ({r['id']})" for r in display["related_events"]]),
+        ("status history", [
+            f"{h['status']} as of {h['as_of']}: {'; '.join(h['sources'])}" if h.get("as_of")
+            else f"{h['status']}: {'; '.join(h['sources'])}"
+            for h in display["status_history"]
+        ]),
+        ("sources", display["sources"]),
+    ]  # fmt: skip
 
 
 def search_command(
@@ -477,7 +541,7 @@ def search_command(
         entities=tuple(kb.resolve(e, ("entities",), partial=True)[1]["id"] for e in entity or []),
         since=start,
         until=end,
-        statuses=("planned", "postponed") if planned else (),
+        statuses=PENDING_STATUSES if planned else (),
         sources=(str(source_id(kb, source)),) if source is not None else (),
     )
     result = search(kb, query, spec, limit=limit, fingerprint=fingerprint)
@@ -494,6 +558,7 @@ def search_command(
         Column("match", _get("title"), highlight=True, detail=_get("id")),
         Column("kind", _get("kind")),
         Column("date", _get("date"), style="cyan", max_width=24),
+        Column("status", _get("status_label")),
         Column("score", _get("score")),
         Column("matched", _get("matched"), max_width=24),
     ]
