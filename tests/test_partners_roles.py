@@ -201,7 +201,13 @@ def test_shipped_minister_of_culture_in_november_2022(cli):
         "November 2022",
     )  # fmt: skip
     assert [(r["person"], r["display"]["span"]) for r in rows] == [
-        ("anar-karimov-minister", "cited on 20 November 2022"),
+        ("anar-karimov-minister", "attested 20 November 2022"),  # the day a source shows it held
     ]  # fmt: skip
     shown = run_json(cli, "show", "anar-karimov-minister")
-    assert shown["roles"][0]["display"]["span"] == "cited on 20 November 2022"
+    assert shown["roles"][0]["display"]["span"] == "attested 20 November 2022"
+
+
+def test_roles_at_a_day_only_an_earlier_article_attests(cli):
+    rows = run_json(cli, "roles", "--title", "President", "--at", "January 2021")
+    assert [(r["person"], r["evidence"]) for r in rows] == [("ilham-aliyev", "attested")]
+    assert rows[0]["display"]["span"] == "attested January 2021; 20 November 2022; 30 January 2024"
