@@ -439,3 +439,12 @@ def test_uncited_enrichment_finds_ids_and_outside_facts_without_a_source(tmp_pat
     found = {(f.record, f.field) for f in uncited_enrichment(data.tables)}
     assert found == {("rabat", "external_ids.wikidata"), ("rabat", "located_in")}
     assert all(f.to_dict()["basis"] == "outside" for f in uncited_enrichment(data.tables))
+
+
+def test_check_finds_no_uncited_enrichment_in_the_shipped_data_and_lists_its_inferences(cli):
+    result = cli("check", "uncited-enrichment", "--format", "tsv")
+    assert (result.exit_code, result.stdout) == (0, "")
+    listed = cli("check", "inferences", "--format", "json")
+    assert listed.exit_code == 1
+    found = {(f["id"], f["message"].split(" is inferred")[0]) for f in json.loads(listed.stdout)}
+    assert ("2024-01-30-samadov-almalik-rabat", "participants 'salim-almalik'") in found

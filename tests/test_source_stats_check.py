@@ -173,7 +173,8 @@ def test_check_reports_overdue_plans_and_exits_1(cli, store):
 
 def test_check_is_silent_when_all_is_well(cli, store):
     names = ["references", "sources", "dates", "tenures", "duplicates", "namesakes",
-             "place-participants", "uncited-sources", "summaries", "locators"]  # fmt: skip
+             "place-participants", "uncited-sources", "uncited-enrichment", "summaries",
+             "locators", "inferences"]  # fmt: skip
     result = cli("check", *names, "--db", store)
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
     assert cli("check", *names, "--db", store, "--format", "json").stdout.strip() == "[]"
@@ -237,6 +238,16 @@ FAULTS = [
      "belongs in the place field"),
     ("uncited-sources", lambda: {"sources": [*SOURCES, {**SOURCES[0], "id": "unread"}]},
      "uncited-sources: unread: no record cites it"),
+    ("uncited-enrichment", lambda: _with_entities(lambda en: _set(
+        en, "betaland", external_ids={"wikidata": "Q1"})),
+     "uncited-enrichment: betaland: external_ids.wikidata 'Q1': an external id needs a source of "
+     "its own (e.g. the item's page)"),
+    ("uncited-enrichment", lambda: _with_entities(lambda en: _set(en, "betaland", provenance=[
+        {"field": "aliases", "value": "Beta", "basis": "outside", "note": "known"}])),
+     "uncited-enrichment: betaland: aliases 'Beta': outside knowledge without a source of its own"),
+    ("inferences", lambda: _with_event(lambda ev: _set(ev, "forum-2023", provenance=[
+        {"field": "place", "basis": "inferred", "note": "from the venue's owner"}])),
+     "inferences: forum-2023: place is inferred: from the venue's owner"),
     ("summaries", lambda: _with_event(lambda ev: _set(ev, "forum-2023", summary=None)),
      "summaries: forum-2023: no summary"),
     ("locators", lambda: _with_event(lambda ev: _set(
@@ -245,7 +256,9 @@ FAULTS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("name, changes, line", FAULTS, ids=[f[0] for f in FAULTS])
+@pytest.mark.parametrize(
+    "name, changes, line", FAULTS, ids=[f"{f[0]}-{n}" for n, f in enumerate(FAULTS)]
+)
 def test_each_check_finds_its_fault(cli, tmp_path, name, changes, line):
     db = broken_store(tmp_path, **changes())
     result = cli("check", name, "--db", db, "--format", "table")

@@ -209,8 +209,7 @@ def check_duplicates(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]
             continue
         events.sort(key=lambda e: e["id"])
         for a, b in combinations(events, 2):
-            linked = {a.get("fulfils"), a.get("fulfilled_by"), *(a.get("related_events") or ())}
-            linked_b = {b.get("fulfils"), b.get("fulfilled_by"), *(b.get("related_events") or ())}
+            linked, linked_b = _linked_events(a), _linked_events(b)
             if b["id"] in linked or a["id"] in linked_b:
                 continue
             da, db = a.get("date") or {}, b.get("date") or {}
@@ -221,6 +220,16 @@ def check_duplicates(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]
                     "event",
                     f"looks like {a['id']}: same participants and place, overlapping dates",
                 )
+
+
+def _linked_events(event: Json) -> set[str | None]:
+    """Ids of the events an event points at: fulfils, fulfilled_by, related or typed links."""
+    return {
+        event.get("fulfils"),
+        event.get("fulfilled_by"),
+        *(event.get("related_events") or ()),
+        *(link.get("event") for link in event.get("links") or ()),
+    }
 
 
 def check_namesakes(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
@@ -304,6 +313,32 @@ def check_locators(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
             )
 
 
+def check_uncited_enrichment(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+    """Outside knowledge (enrichment) cites a source of its own: every external id (a Wikidata
+    id...) and every field whose provenance is 'outside' (docs/store-format.md, Provenance)."""
+    from .provenance import uncited_enrichment
+
+    for found in uncited_enrichment(kb.data.tables):
+        where = found.field + (f" {found.value!r}" if found.value is not None else "")
+        yield Finding(
+            "uncited-enrichment", found.record, TYPE_OF_TABLE[found.table],
+            f"{where}: {found.message}",
+        )  # fmt: skip
+
+
+def check_inferences(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+    """(run by name) Every field the store marks as inferred, with the reason given: what a
+    reader should know the sources do not state."""
+    from .provenance import inferences
+
+    for found in inferences(kb.data.tables):
+        where = found.field + (f" {found.value!r}" if found.value is not None else "")
+        yield Finding(
+            "inferences", found.record, TYPE_OF_TABLE[found.table],
+            f"{where} is inferred: {found.message}",
+        )  # fmt: skip
+
+
 CHECKS: dict[str, Check] = {
     "references": check_references,
     "sources": check_sources,
@@ -314,10 +349,15 @@ CHECKS: dict[str, Check] = {
     "namesakes": check_namesakes,
     "place-participants": check_place_participants,
     "uncited-sources": check_uncited_sources,
+    "uncited-enrichment": check_uncited_enrichment,
 }
 STRICT_CHECKS: dict[str, Check] = {
     "summaries": check_summaries,
     "locators": check_locators,
+}
+# Listings rather than faults: run only when named (`partnerkb check inferences`).
+NAMED_CHECKS: dict[str, Check] = {
+    "inferences": check_inferences,
 }
 
 
@@ -330,7 +370,7 @@ def run_checks(
 ) -> list[Finding]:
     """The findings of the named checks (all default ones, plus the strict ones with `strict`),
     check by check. Raises InvalidInput for an unknown check name."""
-    every = {**CHECKS, **STRICT_CHECKS}
+    every = {**CHECKS, **STRICT_CHECKS, **NAMED_CHECKS}
     unknown = [n for n in names if n not in every]
     if unknown:
         raise InvalidInput(f"no check named {unknown[0]!r}", hint=f"checks: {', '.join(every)}")
