@@ -18,7 +18,8 @@ from typing import Any, TextIO
 from .model import CONTROL_CHARS
 
 Json = dict[str, Any]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# what a spreadsheet runs as a formula when a cell starts with it
+FORMULA_START = _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_text(value: Any) -> str:
@@ -36,7 +37,11 @@ def _escape(match: re.Match[str]) -> str:
 
 def spreadsheet_safe(text: str) -> str:
     """A cell no spreadsheet will run: formulas ('=1+1', '@SUM', '-2+3') become plain text."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if text.startswith(_FORMULA_START) or (
+        text[:1] == "'" and text.lstrip("'").startswith(_FORMULA_START)
+    ):  # '=1 itself gets one more: import takes one apostrophe off
+        return "'" + text
+    return text
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,11 @@ def _delimited_cell(value: Any, tsv: bool) -> str:
         text = safe_text(text)
         if tsv:
             text = _CELL_BREAKS.sub(" ", text)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    if text.startswith(_FORMULA_START) or (
+        text[:1] == "'" and text.lstrip("'").startswith(_FORMULA_START)
+    ):  # '=1 itself gets one more: import takes one apostrophe off
+        return "'" + text
+    return text
 
 
 def write_delimited(rows: Iterable[Json], columns: Sequence[Column], fmt: str, out: TextIO) -> None:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid",
                   "gexf", "graphml", "html", "sqlite")  # fmt: skip
-IMPORT_FORMATS = ("csv", "jsonl", "json")
+IMPORT_FORMATS = ("csv", "tsv", "jsonl", "json")
 
 
 def register(app: typer.Typer) -> None:
@@ -218,7 +218,8 @@ def import_command(
         typer.Option(
             "--format",
             "-f",
-            help="csv, jsonl or json. Default: from the file's extension, or from its content.",
+            help="csv, tsv, jsonl or json. Default: from the file's extension, or from its "
+            "content.",
             callback=choice(IMPORT_FORMATS),
             show_default=False,
         ),
@@ -272,6 +273,17 @@ def import_command(
     new_kind: Annotated[
         bool, typer.Option("--new-kind", help="Accept kinds the store does not know yet.")
     ] = False,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(
+            "--delimiter",
+            "-d",
+            metavar="CHAR",
+            help="What separates a CSV's cells: , ; | or tab. Default: detected from the header "
+            "(and said on stderr when not a comma).",
+            show_default=False,
+        ),
+    ] = None,
     skip_invalid: Annotated[
         bool,
         typer.Option("--skip-invalid", help="Import the valid rows and list the others on stderr."),
@@ -324,7 +336,12 @@ def import_command(
         skip_invalid=skip_invalid,
     )
     flat = bool(mapping or map_pairs or key)
-    rows = read_source(content, chosen, flat=flat)
+    from ..interchange.importer import delimiter_of
+
+    rows = read_source(content, chosen, flat=flat,
+                       delimiter=delimiter_of(delimiter) if delimiter else None)  # fmt: skip
+    for note in rows.notes:
+        info(note)
     if not rows.rows and not rows.errors:
         raise InvalidInput(f"{_name(file)} holds no rows to import")
     store = prepare_store(store_location(ctx, db), dry_run=dry_run)
@@ -367,7 +384,8 @@ def _read_input(file: str) -> bytes:
 
 def _format_of(file: str) -> str | None:
     suffix = Path(file).suffix.lower() if file != "-" else ""
-    return {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}.get(suffix)
+    return {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+            ".json": "json"}.get(suffix)  # fmt: skip
 
 
 def _report_import(report: ImportReport, dry_run: bool) -> None:

@@ -47,7 +47,11 @@ from ..writes import (
     about,
     parse_participant,
 )
+from .cells import list_cell, list_items
 from .mapping import Mapping, mapping_for, render
+
+# fields whose text may run over several lines or hold tabs, read from a cell as written
+FREE_TEXT_FIELDS = ("title", "summary", "description", "note")
 
 Json = dict[str, Any]
 TABLE_OF_TYPE = {singular: table for table, singular in TYPE_OF_TABLE.items()}
@@ -80,6 +84,7 @@ class Source:
     rows: list[Row]
     header: list[str]
     errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was assumed in reading it
 
 
 @dataclass
@@ -134,12 +139,29 @@ def sniff_format(content: bytes) -> str:
     return "csv"
 
 
-def read_source(content: bytes, fmt: str, *, flat: bool = False) -> Source:
-    """The rows of a file in `fmt` (csv, jsonl, json). `flat`: JSON objects are flat rows."""
-    if fmt == "csv":
-        return _read_csv(content)
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+DELIMITER_NAMES = {name: char for char, name in DELIMITERS.items()} | {"\\t": "\t"}
+
+
+def delimiter_of(text: str) -> str:
+    """The delimiter a user names: one of , ; | or a tab, or comma, semicolon, tab, pipe."""
+    found = text if text in DELIMITERS else DELIMITER_NAMES.get(text.strip().lower())
+    if found is None:
+        raise InvalidInput(f"delimiter {text!r} is not one of , ; | tab",
+                           hint="e.g. --delimiter ';' or --delimiter tab")  # fmt: skip
+    return found
+
+
+def read_source(
+    content: bytes, fmt: str, *, flat: bool = False, delimiter: str | None = None
+) -> Source:
+    """The rows of a file in `fmt` (csv, tsv, jsonl, json). `flat`: JSON objects are flat rows.
+    A CSV's `delimiter` (one character) is detected from its header when not given; the
+    source's `notes` then say which was assumed."""
+    if fmt in ("csv", "tsv"):
+        return _read_csv(content, delimiter or ("\t" if fmt == "tsv" else None))
     if fmt not in ("json", "jsonl"):
-        raise InvalidInput(f"import format {fmt!r} is not one of csv, jsonl, json")
+        raise InvalidInput(f"import format {fmt!r} is not one of csv, tsv, jsonl, json")
     items = read_json_items(content)
     source = Source([], [])
     header: dict[str, None] = {}
@@ -206,7 +228,7 @@ def _flat_values(item: Json) -> dict[str, str]:
         elif isinstance(value, (str, int, float)):
             values[key] = str(value)
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            values[key] = "; ".join(value)
+            values[key] = list_cell(value)
         else:
             raise InvalidInput(f"{key}: a flat row holds texts, not {type(value).__name__}")
     return values
@@ -214,12 +236,40 @@ def _flat_values(item: Json) -> dict[str, str]:
 
 def undefused(cell: str) -> str:
     """A cell as it was before render.spreadsheet_safe prefixed it: "'=1+1" -> "=1+1"."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in _FORMULA_START:
+    # export writes "'" before any text of apostrophes then a formula character ('=1, ''=1):
+    # one is taken off, so that what starts with apostrophes itself comes back whole
+    if len(cell) > 1 and cell[0] == "'" and cell.lstrip("'").startswith(_FORMULA_START):
         return cell[1:]
     return cell
 
 
-def _read_csv(content: bytes) -> Source:
+def detect_delimiter(text: str) -> tuple[str, str | None]:
+    """The delimiter of a CSV from its header line (the one of , ; tab | that it holds most
+    often outside quotes; a comma when it holds none), and a note saying what was assumed
+    when it is not a plain comma-separated header (None then)."""
+    header, quoted = [], False
+    for char in text:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in "\r\n":
+            break
+        elif not quoted:
+            header.append(char)
+    counts = {char: header.count(char) for char in DELIMITERS}
+    best = max(DELIMITERS, key=lambda char: counts[char])  # ties: the earlier, comma first
+    if counts[best] == 0:
+        return ",", None
+    others = [DELIMITERS[c] for c in DELIMITERS if c != best and counts[c]]
+    if best == "," and not others:
+        return ",", None
+    note = (f"read as {DELIMITERS[best]}-separated: the header has {counts[best]} "
+            f"{DELIMITERS[best]}{'s' if counts[best] != 1 else ''}")  # fmt: skip
+    if others:
+        note += f" (and {', '.join(others)} too)"
+    return best, note + "; give --delimiter to choose another"
+
+
+def _read_csv(content: bytes, delimiter: str | None = None) -> Source:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -227,7 +277,10 @@ def _read_csv(content: bytes) -> Source:
         raise InvalidInput(
             f"line {line}: the file is not UTF-8 (byte {exc.start})", hint="save it as UTF-8"
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    note = None
+    if delimiter is None:
+        delimiter, note = detect_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -243,7 +296,7 @@ def _read_csv(content: bytes) -> Source:
         if name in seen:
             raise InvalidInput(f"row 1: column {name!r} appears twice in the header")
         seen.add(name)
-    source = Source([], header)
+    source = Source([], header, notes=[note] if note else [])
     number = 1
     while True:
         number += 1
@@ -260,6 +313,8 @@ def _read_csv(content: bytes) -> Source:
             source.errors.append(
                 RowError(
                     f"row {number}", f"{len(cells)} cells, but the header has {len(header)} columns"
+                    f" ({DELIMITERS.get(delimiter, repr(delimiter))}-separated)",
+                    "give --delimiter if the file is separated by another character",
                 )  # fmt: skip
             )
             continue
@@ -438,7 +493,8 @@ class _Planner:
             return None
         if not isinstance(spec, str):
             raise InvalidInput(f"{name}: the mapping gives it a list; it takes one template")
-        return render(spec, values) or None
+        # free text keeps its line breaks and tabs (a CSV cell holds them); other fields, one line
+        return render(spec, values, as_written=name in FREE_TEXT_FIELDS) or None
 
     def _list(self, fields: Json, name: str, values: dict[str, str]) -> list[str]:
         assert self.mapping is not None
@@ -446,8 +502,8 @@ class _Planner:
         items: list[str] = []
         for spec in specs if isinstance(specs, list) else [specs]:
             if isinstance(spec, str):
-                text = render(spec, values)
-                items.extend(p.strip() for p in text.split(self.mapping.separator) if p.strip())
+                items.extend(list_items(render(spec, values, as_written=True),
+                                        self.mapping.separator))
         return list(dict.fromkeys(items))
 
     def _key(self, fields: Json, values: dict[str, str]) -> str | None:
@@ -624,10 +680,8 @@ class _Planner:
         specs = spec if isinstance(spec, list) else [spec]
         for item in specs:
             if isinstance(item, str):
-                text = render(item, values)
-                for part in (p.strip() for p in text.split(self.mapping.separator)):
-                    if not part:
-                        continue
+                for part in list_items(render(item, values, as_written=True),
+                                       self.mapping.separator):
                     if slot == "participants":
                         given = parse_participant(part)
                         name, role_part, as_title = given.name, given.part, given.as_title
@@ -753,9 +807,9 @@ class _Planner:
                 refs.append(SourceRef(new=new, locator=locator))
             elif isinstance(spec, str):
                 assert self.mapping is not None
-                for part in render(spec, values).split(self.mapping.separator):
-                    if part.strip():
-                        refs.append(SourceRef(existing=part.strip(), locator=locator))
+                for part in list_items(render(spec, values, as_written=True),
+                                       self.mapping.separator):
+                    refs.append(SourceRef(existing=part, locator=locator))
         if not cites and not refs and self.options.source:
             refs.append(SourceRef(existing=self.options.source, locator=locator))
         if not cites and not refs:

@@ -51,8 +51,14 @@ SHIPPED_MAPPINGS = ("us-official-travels",)
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-def render(template: str, row: dict[str, str]) -> str:
-    """A template with each {column} replaced by the row's cell, whitespace collapsed."""
+def render(template: str, row: dict[str, str], *, as_written: bool = False) -> str:
+    """A template with each {column} replaced by the row's cell, whitespace collapsed.
+    `as_written`: a template that is one column gives its cell as it is but for the spaces
+    around it (a summary's line breaks and tabs, a JSON list cell, stay whole)."""
+    if as_written:
+        whole = _PLACEHOLDER.fullmatch(template.strip())
+        if whole:
+            return (row.get(whole[1]) or "").strip()
     return " ".join(_PLACEHOLDER.sub(lambda m: row.get(m[1]) or "", template).split())
 
 

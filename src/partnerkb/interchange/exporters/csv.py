@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...model import typology
-from ...render import Column, cell_text, safe_text, spreadsheet_safe
+from ...render import FORMULA_START, Column, cell_text, safe_text
+from ..cells import list_cell
 from .base import (
     Json,
     Selection,
@@ -34,12 +35,13 @@ CSV_COLUMNS = [
     Column("status", lambda e: e["status"]),
     Column("title", lambda e: e["title"]),
     Column("place", lambda e: e.get("place")),
-    Column("participants", lambda e: [participant_cell(p) for p in e.get("participants") or []]),
-    Column("organizations", lambda e: e.get("organizations") or []),
-    Column("topics", lambda e: e.get("topics") or []),
-    Column("tags", lambda e: e.get("tags") or []),
+    Column("participants",
+           lambda e: list_cell([participant_cell(p) for p in e.get("participants") or []])),
+    Column("organizations", lambda e: list_cell(e.get("organizations") or [])),
+    Column("topics", lambda e: list_cell(e.get("topics") or [])),
+    Column("tags", lambda e: list_cell(e.get("tags") or [])),
     Column("summary", lambda e: e.get("summary")),
-    Column("sources", lambda e: [c["source"] for c in e.get("sources") or []]),
+    Column("sources", lambda e: list_cell([c["source"] for c in e.get("sources") or []])),
     Column("cameo", lambda e: typology(e["kind"])["cameo"]),
     Column("plover", lambda e: typology(e["kind"])["plover"]),
 ]
@@ -96,17 +98,24 @@ def _csv_rows(events: Iterable[Json]) -> Iterable[list[str]]:
 
 
 def _csv_cell(value: Any) -> str:
-    """render.write_delimited's CSV cell: escapes visible, never a spreadsheet formula."""
+    """A cell that reads back as written: line breaks and tabs kept (CSV quotes them), other
+    control characters shown as escapes, never a spreadsheet formula (an apostrophe in front,
+    which import takes off again; text that already starts with apostrophes before a formula
+    character gets one more, so that taking one off gives it back)."""
     text = value if value.__class__ is str else cell_text(value)
-    if not text.isprintable():
-        text = safe_text(text)
-    return spreadsheet_safe(text)
+    if not text.isprintable() and not text.replace("\n", "").replace("\t", "").isprintable():
+        text = "\n".join("\t".join(safe_text(cell) for cell in line.split("\t"))
+                         for line in text.split("\n"))  # fmt: skip
+    if text.startswith(FORMULA_START) or (text.startswith("'")
+                                          and text.lstrip("'").startswith(FORMULA_START)):
+        return "'" + text
+    return text
 
 
 def _csv_list(values: list[Any] | None) -> str:
+    """A list in one cell, unambiguously (interchange.cells.list_cell)."""
     if not values:
         return ""
-    try:
-        return "; ".join(values)
-    except TypeError:  # not all text: as render.cell_text writes it
-        return cell_text(values)
+    if all(value.__class__ is str for value in values):
+        return list_cell(values)
+    return cell_text(values)  # not all text: as render.cell_text writes it
