@@ -129,6 +129,8 @@ class Browser:
             call("Page.navigate", url=page.resolve().as_uri())
             deadline = started + timeout
             while not evaluate("document.body && document.body.hasAttribute('data-rendered')"):
+                if run.console_errors:  # the script failed: it will never finish
+                    raise RuntimeError(f"{page.name}: {run.console_errors}")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{page.name} did not finish drawing in {timeout} s")
                 time.sleep(0.05)

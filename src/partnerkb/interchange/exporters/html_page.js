@@ -5,7 +5,8 @@
   var started = performance.now();
   var SVG = "http://www.w3.org/2000/svg";
   var DATA = JSON.parse(document.getElementById("partnerkb-data").textContent);
-  var STATUSES = ["happened", "planned", "overdue", "postponed", "cancelled"];
+  var STATUSES = ["happened", "ongoing", "planned", "requested", "overdue", "postponed", "cancelled"];
+  var PENDING = ["planned", "requested", "postponed"];  // overdue once their latest day has passed
   var MAX_NODES = 80, LABELLED_NODES = 25, FIRST_CARDS = 60, MORE_CARDS = 200, MAX_LANES = 60;
   var today = new Date().toISOString().slice(0, 10);
 
@@ -16,9 +17,8 @@
       earliest: r[6], latest: r[7], span: r[8], flags: r[9], participants: r[10],
       organizations: r[11], place: r[12], cites: r[13], summary: r[14], phrase: r[15] };
     e.shown = e.status;
-    if ((e.status === "planned" || e.status === "postponed") && e.latest && e.latest < today) {
-      e.shown = "overdue";
-    }
+    if (PENDING.indexOf(e.status) >= 0 && e.latest && e.latest < today) { e.shown = "overdue"; }
+    if (STATUSES.indexOf(e.shown) < 0) { STATUSES.push(e.shown); }  // a status this page does not know
     return e;
   });
   var entities = DATA.entities.map(function (r) { return { id: r[0], label: r[1], kind: r[2] }; });
@@ -117,7 +117,7 @@
       var pic = svg("svg", { width: "22", height: "10" });
       pic.appendChild(svg("rect", { x: "1", y: "1", width: "20", height: "8", "class": "mark " + s }));
       item.appendChild(pic);
-      item.appendChild(document.createTextNode(s === "overdue" ? "overdue (planned, date passed)" : s));
+      item.appendChild(document.createTextNode(s === "overdue" ? "overdue (pending, date passed)" : s));
       box.appendChild(item);
     });
     var approx = el("span");
@@ -280,7 +280,7 @@
     list.forEach(function (e) {
       if (e.status === "cancelled") { return; }
       var people = Array.from(new Set(e.participants.map(function (p) { return p[0]; }))).sort(function (a, b) { return a - b; });
-      var happened = e.status === "happened";
+      var happened = e.status === "happened" || e.status === "ongoing";
       for (var i = 0; i < people.length; i++) {
         for (var j = i + 1; j < people.length; j++) {
           var key = people[i] + "," + people[j];

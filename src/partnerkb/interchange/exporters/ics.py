@@ -23,7 +23,8 @@ from .base import (
 )
 from .precision import span_kind
 
-ICS_STATUS = {"happened": "CONFIRMED", "planned": "TENTATIVE", "postponed": "TENTATIVE",
+ICS_STATUS = {"happened": "CONFIRMED", "ongoing": "CONFIRMED", "planned": "TENTATIVE",
+              "requested": "TENTATIVE", "postponed": "TENTATIVE",
               "cancelled": "CANCELLED"}  # fmt: skip
 # The text is written here rather than by the icalendar library, which built and serialized an
 # object per property at ~0.6 ms an event (a minute for 100k events); the tests read the output

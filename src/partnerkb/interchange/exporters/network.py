@@ -11,14 +11,18 @@ from typing import Any
 from .base import Json, Selection, distinct_names
 
 ORGANIZATION_KINDS = ("organization", "country")
+# statuses of events that took (or are taking) place: they weigh a link; the others (planned,
+# requested, postponed) make a planned link; cancelled ones none
+HAPPENING = ("happened", "ongoing")
 
 
 @dataclass
 class Network:
     """Who met whom and which organizations partner, for the graph formats.
 
-    `met` counts, for each pair of participants (ids in order), the events that happened with
-    both; `planned` the planned or postponed ones (cancelled events link nobody). `spans` gives
+    `met` counts, for each pair of participants (ids in order), the events that happened (or
+    are ongoing) with both; `planned` the pending ones, planned, requested or postponed
+    (cancelled events link nobody). `spans` gives
     each such pair its first and last day (ISO, the earliest and latest the dates allow).
     """
 
@@ -45,7 +49,7 @@ def network(selection: Selection) -> Network:
         people = sorted({p["entity"] for p in event.get("participants") or ()})
         if len(people) < 2:
             continue
-        counter = met if status == "happened" else planned
+        counter = met if status in HAPPENING else planned
         date_dict = event.get("date") or {}
         first = str(date_dict.get("earliest") or date_dict.get("latest") or "")
         last = str(date_dict.get("latest") or date_dict.get("earliest") or "")
