@@ -312,7 +312,7 @@
       return { x: width / 2 + r * Math.cos(angle), y: height / 2 + r * Math.sin(angle), dx: 0, dy: 0 };
     });
     // a spring-electric layout, fixed steps from a fixed start: the same picture every time
-    var ideal = Math.sqrt(width * height / n) * 0.6;
+    var ideal = Math.sqrt(width * height / n) * 0.75;
     for (var step = 0; step < 250; step++) {
       var heat = ideal * 0.1 * (1 - step / 250) + 0.5;
       pos.forEach(function (p) { p.dx = 0; p.dy = 0; });
@@ -330,7 +330,7 @@
         a.dx -= dx * f; a.dy -= dy * f; b.dx += dx * f; b.dy += dy * f;
       });
       pos.forEach(function (p) {
-        p.dx += (width / 2 - p.x) * 0.05; p.dy += (height / 2 - p.y) * 0.05;  // gravity
+        p.dx += (width / 2 - p.x) * 0.02; p.dy += (height / 2 - p.y) * 0.02;  // gravity
         var len = Math.sqrt(p.dx * p.dx + p.dy * p.dy) + 0.01, move = Math.min(len, heat);
         p.x = Math.min(width - 20, Math.max(20, p.x + p.dx / len * move));
         p.y = Math.min(height - 14, Math.max(14, p.y + p.dy / len * move));
@@ -364,7 +364,9 @@
       nodes.appendChild(circle);
     });
     kept.slice(0, LABELLED_NODES).forEach(function (id, i) {
-      var text = svg("text", { x: (pos[i].x + 7).toFixed(1), y: (pos[i].y + 4).toFixed(1), "class": "node-label" });
+      var right = pos[i].x >= width / 2;  // labels point outwards, away from the crowd
+      var text = svg("text", { x: (pos[i].x + (right ? 7 : -7)).toFixed(1), y: (pos[i].y + 4).toFixed(1),
+        "class": "node-label", "text-anchor": right ? "start" : "end" });
       text.textContent = entities[id].label;
       nodes.appendChild(text);
     });
