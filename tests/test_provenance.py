@@ -19,7 +19,7 @@ from partnerkb.dates import edtf_display
 from partnerkb.errors import InvalidInput
 from partnerkb.model import ABSENT_PARTS, VALIDATORS, validate_entity, validate_event
 from partnerkb.provenance import basis_of, entry_for, inferences, uncited_enrichment
-from partnerkb.queries import EventFilter, KnowledgeBase, status_label, timeline
+from partnerkb.queries import EventFilter, KnowledgeBase, status_label, timeline, under_headings
 from partnerkb.store import Store, StoreData, read_store, shipped_store_path
 
 DATA = read_store(shipped_store_path())
@@ -301,7 +301,7 @@ def test_show_marks_inferred_and_outside_fields(cli):
     rabat = shown(cli, "rabat")
     assert rabat["external ids"].startswith("wikidata: Q3551 [outside knowledge")
     year = shown(cli, "2024-shusha-culture-capital-year")
-    assert year["status"].startswith("ongoing [inferred:")
+    assert year["status"].startswith("ongoing (date passed; no later report) [inferred:")
 
 
 def test_show_gives_typed_links_editions_and_attested_days(cli):
@@ -448,3 +448,42 @@ def test_check_finds_no_uncited_enrichment_in_the_shipped_data_and_lists_its_inf
     assert listed.exit_code == 1
     found = {(f["id"], f["message"].split(" is inferred")[0]) for f in json.loads(listed.stdout)}
     assert ("2024-01-30-samadov-almalik-rabat", "participants 'salim-almalik'") in found
+
+
+def test_show_source_never_gives_an_untitled_copy_a_headline(cli):
+    fields = shown(cli, NEWSAZ)
+    assert fields["headline"] == "none (the copy has no headline)"
+    assert (fields["outlet"], fields["republished by"], fields["machine-translated"]) == (
+        "News.az", "ICESCO", "yes"
+    )  # fmt: skip
+    table = " ".join(cli("show", NEWSAZ, "--format", "table").stdout.split())
+    assert table.startswith("News.az, republished by ICESCO, no headline, 2024-01-31")
+    assert "“" not in table
+
+
+def test_an_ongoing_year_that_has_ended_says_so():
+    year = event("2024-shusha-culture-capital-year")
+    assert status_label(year, "2024-06-01") == "ongoing"
+    assert status_label(year, "2025-01-01") == "ongoing (date passed; no later report)"
+
+
+def test_the_timeline_table_shows_each_heading_once_and_scripts_keep_date_order(cli):
+    table = cli("timeline", "--format", "table", env={"COLUMNS": "200"}).stdout
+    assert len(re.findall(r"^│ 2024 +│ +│", table, re.M)) == 1  # one heading row for 2024
+    rows = under_headings(
+        timeline(KnowledgeBase(DATA), EventFilter()), lambda r: r["display"]["year"]
+    )
+    headings = list(dict.fromkeys(r["display"]["year"] for r in rows))
+    assert headings[-3:] == [
+        "2024", "undated: on or before 31 January 2024", "undated: on or after 31 January 2024"
+    ]  # fmt: skip
+    ids = [r["id"] for r in json.loads(cli("timeline", "--format", "json").stdout)]
+    assert ids.index("icesco-cop29-committee") < ids.index("2024-05-shusha-culture-capital-launch")
+    md = cli("export", "--format", "md").stdout
+    assert md.count("### 2024\n") == 1
+
+
+def test_calendar_status_of_the_new_statuses(cli):
+    ics = cli("export", "--format", "ics").stdout
+    year = ics.split("UID:2024-shusha-culture-capital-year")[1].split("END:VEVENT")[0]
+    assert "STATUS:CONFIRMED" in year  # ongoing

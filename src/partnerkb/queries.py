@@ -7,7 +7,7 @@ object of human-readable fields — which the renderer turns into a table, JSON,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date as calendar_day
 from typing import Any
@@ -298,9 +298,20 @@ def status_label(event: Json, today: str) -> str:
     says so, rather than passing for something still to come."""
     status = str(event["status"])
     latest = (event.get("date") or {}).get("latest")
-    if status in PENDING_STATUSES and latest and latest < today:
+    if status in (*PENDING_STATUSES, "ongoing") and latest and latest < today:
         return f"{status} (date passed; no later report)"
     return status
+
+
+def under_headings(rows: Sequence[Json], heading: Callable[[Json], str]) -> list[Json]:
+    """Rows regrouped so that each heading appears once: headings in the order they first
+    appear, rows under each in their given order. A timeline in date order puts "undated: on or
+    before 31 January 2024" among the 2024 events; a table by year shows it as its own group
+    rather than splitting 2024 in two."""
+    groups: dict[str, list[Json]] = {}
+    for row in rows:
+        groups.setdefault(heading(row), []).append(row)
+    return [row for members in groups.values() for row in members]
 
 
 def _year_label(date_dict: Json | None) -> str:

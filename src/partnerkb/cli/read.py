@@ -226,7 +226,12 @@ def timeline_command(
 
         spec = replace(spec, sources=(str(source_id(kb, source)),))
     rows = timeline(kb, spec)
-    emit(rows, EVENT_COLUMNS, choose_format(fmt), title="Timeline",
+    output = choose_format(fmt)
+    if output == "table":  # people read it by heading; scripts get date order
+        from ..queries import under_headings
+
+        rows = under_headings(rows, lambda row: str(row["display"]["year"]))
+    emit(rows, EVENT_COLUMNS, output, title="Timeline",
          group=lambda row: row["display"]["year"])  # fmt: skip
 
 
@@ -324,6 +329,8 @@ def show_command(
         _show_event(kb, record, output)
     elif table == "partnerships":
         _show_partnership(kb, record, output)
+    elif table == "sources":
+        _show_source(record, output)
     else:
         _show_record(record, TYPE_OF_TABLE[table], output)
 
@@ -364,6 +371,33 @@ def _show_partnership(kb: KnowledgeBase, partnership: Json, output: str) -> None
         sections_view(heading, fields, sections, sys.stdout)
     else:
         sections_delimited(fields, sections, output, sys.stdout)
+
+
+def _show_source(source: Json, output: str) -> None:
+    """A source: its headline only if it has one (a label of ours is shown as ours, never as a
+    title), its outlet and who republished it, whether the copy is machine-translated."""
+    from ..queries import source_label
+
+    if output in ("json", "jsonl"):
+        row = {**source, "type": "source", "display": {"label": source_label(source)}}
+        _print_json(row, indent=2 if output == "json" else None)
+        return
+    fields: list[tuple[str, Any]] = [
+        ("id", source["id"]),
+        ("outlet", source.get("outlet")),
+        ("republished by", source.get("republished_by")),
+        ("headline", source.get("title") or "none (the copy has no headline)"),
+        ("our description", source.get("label")),
+        ("published", source.get("published")),
+        ("language", source.get("language")),
+        ("machine-translated", "yes" if source.get("machine_translated") else None),
+        ("url", source.get("url")),
+        ("note", source.get("note")),
+    ]
+    if output == "table":
+        sections_view(source_label(source), fields, [], sys.stdout)
+    else:
+        sections_delimited(fields, [], output, sys.stdout)
 
 
 def _show_record(record: Json, record_type: str, output: str) -> None:

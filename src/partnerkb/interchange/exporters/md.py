@@ -12,6 +12,7 @@ from ...queries import (
     KnowledgeBase,
     Labels,
     date_label,
+    under_headings,
 )
 from ...render import safe_text
 from .base import (
@@ -128,7 +129,7 @@ def export_md(selection: Selection) -> bytes:
     add = lines.append
     refs = notes.refs
     year = None
-    for event in events:
+    for event in under_headings(events, lambda e: labels.date(e.get("date"))[1]):
         date_dict = event.get("date")
         when, event_year = labels.date(date_dict)
         if event_year != year:
