@@ -28,6 +28,7 @@ A store of 2 MB or more keeps that folded text in a derived index file between r
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import tempfile
@@ -74,6 +75,8 @@ WEIGHTS = {"names": 80.0, "title": 60.0, "id": 50.0, "via": 45.0, "other": 30.0}
 EXACT, PREFIX, ARTICLE = 1.0, 0.9, 0.85
 TYPO_QUALITY = {1: 0.75, 2: 0.6}
 MAX_TYPO_ALTERNATIVES = 24
+PHRASE_TYPOS_PER_WORD = 4  # in a phrase, each word's closest typos...
+MAX_PHRASE_VARIANTS = 4096  # ... fewer in a long phrase, so that its variants stay few
 ARTICLES = ("al", "el")
 MANY_ENTITIES = 64  # beyond this many entities matched, map all links in one pass
 
@@ -102,10 +105,11 @@ class Term:
     text: str
     phrase: bool = False
     typos: tuple[tuple[str, int], ...] = ()  # (vocabulary word, edits)
+    spellings: tuple[str, ...] = ()  # equal forms: letters and digits joined or apart (cop29)
 
     def variants(self) -> list[str]:
         """Every folded form this term matches, for highlighting."""
-        forms = [self.text, *(word for word, _ in self.typos)]
+        forms = [self.text, *self.spellings, *(word for word, _ in self.typos)]
         if _article_applies(self.text):
             forms += [article + self.text for article in ARTICLES]
         return forms
@@ -128,14 +132,37 @@ def parse_query(query: str | Sequence[str]) -> list[Term]:
             continue
         for quoted, loose in _TOKEN.findall(part):
             (phrases if quoted else words).append(quoted or loose)
-    terms = [Term(word) for word in fold(" ".join(words)).split()]
+    loose = fold(" ".join(words)).split()
+    terms = []
+    for i, word in enumerate(loose):
+        # `COP 29` typed as two words: each also matches the two written as one (`COP29`)
+        pairs = [(loose[i - 1], word)] if i else []
+        pairs += [(word, loose[i + 1])] if i + 1 < len(loose) else []
+        joined = [a + b for a, b in pairs if _letters_then_digits(a, b)]
+        terms.append(Term(word, spellings=tuple(dict.fromkeys([*joined, *_spellings(word)]))))
     for phrase in phrases:
         folded = fold(phrase)
         if folded:
-            terms.append(Term(folded, phrase=" " in folded))
+            terms.append(Term(folded, phrase=" " in folded, spellings=_spellings(folded)))
     if not terms:
         raise InvalidInput("the search query is empty", hint="e.g. partnerkb search Shusha")
     return terms
+
+
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=[0-9])|(?<=[0-9])(?=[a-z])")
+_LETTER_SPACE_DIGIT = re.compile(r"(?<=[a-z]) (?=[0-9])|(?<=[0-9]) (?=[a-z])")
+
+
+def _spellings(folded: str) -> tuple[str, ...]:
+    """The other ways a folded text is written with letters and digits joined or apart:
+    `cop29` -> `cop 29`, `cop 29` -> `cop29` (a hyphen folds to a space: `COP-29` too)."""
+    forms = (_LETTER_DIGIT.sub(" ", folded), _LETTER_SPACE_DIGIT.sub("", folded))
+    return tuple(dict.fromkeys(form for form in forms if form != folded))
+
+
+def _letters_then_digits(first: str, second: str) -> bool:
+    """Two words that are a run of letters and a run of digits, in either order."""
+    return (first.isalpha() and second.isdigit()) or (first.isdigit() and second.isalpha())
 
 
 @dataclass(frozen=True)
@@ -362,6 +389,26 @@ class Corpus:
                         limit=MAX_TYPO_ALTERNATIVES + 1)  # fmt: skip
         alternatives = sorted((int(dist), choice) for choice, dist, _ in found if choice != word)
         return tuple((choice, dist) for dist, choice in alternatives[:MAX_TYPO_ALTERNATIVES])
+
+    def phrase_typos(self, phrase: str) -> tuple[tuple[str, int], ...]:
+        """Variants of a phrase with each word's typos (`Nazim Samadow` -> `nazim samadov`),
+        fewest edits first, as (phrase, edits; more than two edits count as two)."""
+        from itertools import product
+
+        options = []
+        for word in phrase.split():
+            typos = self.typos_of(word)[:PHRASE_TYPOS_PER_WORD]
+            options.append([(word, 0), *typos])
+        if all(len(choices) == 1 for choices in options):
+            return ()
+        while math.prod(map(len, options)) > MAX_PHRASE_VARIANTS:  # a long phrase: fewer each
+            longest = max(options, key=len)
+            longest.pop()
+        variants = sorted(
+            (sum(edits for _, edits in combo), " ".join(word for word, _ in combo))
+            for combo in product(*options)
+        )
+        return tuple((text, min(edits, 2)) for edits, text in variants[1:MAX_TYPO_ALTERNATIVES + 1])
 
     def events_of(self, entity_lines: Iterable[int]) -> dict[int, list[int]]:
         """Entity line -> the allowed lines (events, partnerships) that involve that entity."""
@@ -595,6 +642,8 @@ def _match_term(corpus: Corpus, term: Term, alone: bool) -> _TermMatch:
     for segment in SEGMENTS:
         whole_fields = fields[segment] = {}
         found = corpus.occurrences(segment, term.text, EXACT, False, whole_fields)
+        for spelling in term.spellings:
+            _merge(found, corpus.occurrences(segment, spelling, EXACT, False, whole_fields))
         if _article_applies(term.text):
             _merge(found, corpus.behind_article(segment, term.text))
         if segment in TYPO_SEGMENTS:
@@ -670,7 +719,11 @@ def search(
     terms = list(dict.fromkeys(every_term))  # ... need not look for "of" twice
     corpus = corpus_for(kb, fingerprint)
     corpus.restrict(spec)
-    terms = [Term(t.text, t.phrase, () if t.phrase else corpus.typos_of(t.text)) for t in terms]
+    terms = [
+        Term(t.text, t.phrase,
+             corpus.phrase_typos(t.text) if t.phrase else corpus.typos_of(t.text), t.spellings)
+        for t in terms
+    ]
     alone = len(every_term) == 1  # "a a" is one term looked for, but not a one-word query
     matches = [_match_term(corpus, term, alone) for term in terms]
     by_size = sorted(matches, key=lambda m: len(m.scores))
@@ -729,7 +782,7 @@ def matched_fields(
 
 
 def _term_in(term: Term, text: str) -> bool:
-    if f" {term.text}" in text:
+    if f" {term.text}" in text or any(f" {form}" in text for form in term.spellings):
         return True
     if _article_applies(term.text) and any(f" {a}{term.text}" in text for a in ARTICLES):
         return True

@@ -1,0 +1,56 @@
+"""Search forgives how a query is typed: letters and digits joined or apart (`COP 29` is
+`COP29`), and a typo in any word of a several-word query (`Nazim Samadow`)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def ids(result) -> list[str]:
+    assert result.exit_code == 0, result.stderr
+    return [hit["id"] for hit in json.loads(result.stdout)]
+
+
+@pytest.mark.parametrize("query", [["COP 29"], ["COP29"], ["COP-29"], ["cop", "29"], ["Cop29"]])
+def test_letters_and_digits_joined_or_apart_find_cop29(cli, query):
+    found = ids(cli("search", *query, "--format", "json"))
+    assert set(found[:2]) == {"2024-11-cop29-baku", "icesco-cop29-committee"}
+
+
+def test_a_record_that_writes_cop_29_apart_is_found_by_cop29(cli, shipped_copy):
+    added = cli("add-entity", "COP 29 Presidency", "--kind", "organization", "--source",
+                "newsaz-2024-01-31-samadov-almalik", "--db", str(shipped_copy))  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    found = ids(cli("search", "COP29", "presidency", "--format", "json", "--db", str(shipped_copy)))
+    assert found[0] == added.stdout.strip()
+
+
+def test_another_number_is_not_a_spelling_of_cop29(cli):
+    assert cli("search", "COP 28", "--format", "json").exit_code == 1
+    assert cli("search", "COP28", "--format", "json").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Nazim Samadow", "nazim-samadov"),
+        ("Salim Almalick", "salim-almalik"),
+        ("Nazim Səmədov", "nazim-samadov"),
+        ("nazim samadov", "nazim-samadov"),
+    ],
+)
+def test_each_word_of_a_quoted_name_forgives_its_own_typo(cli, query, expected):
+    assert ids(cli("search", query, "--format", "json"))[0] == expected
+
+
+def test_a_phrase_with_a_typo_ranks_below_the_same_phrase_spelled_right(cli):
+    right = json.loads(cli("search", "Nazim Samadov", "--format", "json").stdout)[0]
+    typo = json.loads(cli("search", "Nazim Samadow", "--format", "json").stdout)[0]
+    assert right["id"] == typo["id"] and typo["score"] < right["score"]
+
+
+def test_a_phrase_of_unknown_words_still_finds_nothing(cli):
+    result = cli("search", "Zorblax Quuxington", "--format", "json")
+    assert result.exit_code == 1
