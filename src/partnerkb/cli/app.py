@@ -221,6 +221,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("write", "The log of writes, newest first."),
     "undo": ("write", "Revert the whole last command."),
     "init": ("write", "Create a store."),
+    "ingest": ("ingest", "Propose the records an article reports, for you to review."),
     "import": ("interchange", "Import events, entities and sources from CSV, JSON Lines or JSON."),
     "export": ("interchange", "Export events and the records they cite, for other tools."),
     "schema": ("interchange", "Print the JSON Schema of the store file."),
@@ -235,7 +236,7 @@ def command_group(module_name: str) -> Any:
         module = importlib.import_module(f"{__package__}.{module_name}")
         commands = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
         module.register(commands)
-        _GROUPS[module_name] = typer.main.get_command(commands)
+        _GROUPS[module_name] = typer.main.get_group(commands)
     return _GROUPS[module_name]
 
 
