@@ -299,6 +299,7 @@ class ProposalWriter:
             summary=event.get("summary"),
             status=event.get("status"),
             sources=cites,
+            fulfils=fulfils,
         )
         # the proposal found no stored event it repeats (or was told so): a new event, even if
         # it shares a participant and a span of dates with a stored one
@@ -310,11 +311,8 @@ class ProposalWriter:
             self.writer.options.allow_duplicate = allow
         record = self.writer.data.find("events", outcome.id)
         assert record is not None
+        # the date as the article gave it: its phrase and the day it was read against
         updated = {**record, "date": FuzzyDate.from_dict(when).to_dict()}
-        if fulfils:
-            plan = self.writer.resolve(fulfils, "events", "fulfils")
-            updated["fulfils"] = plan["id"]
-            self.writer.tx.replace("events", {**plan, "fulfilled_by": outcome.id})
         if updated != record:
             self.writer.tx.replace("events", updated)
         self.outcomes.append(outcome)
