@@ -1213,7 +1213,7 @@ def _numeric(match: re.Match[str], r: _Reading) -> str:
         raise InvalidInput(
             f"cannot read the date {r.text!r}: ambiguous, day/month or month/day",
             hint="give --date-order dmy or mdy (or set $PARTNERKB_DATE_ORDER), or write the "
-            "month by name: 6 May 2024",
+            "month by name (30 January 2024); see docs/dates.md",
         )
     first, second = int(match[1]), int(match[3])
     day, month = (first, second) if r.order == "dmy" else (second, first)
