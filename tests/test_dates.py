@@ -70,9 +70,9 @@ def test_every_refused_form_is_listed_in_docs_dates_md(text, reason):
 
 @pytest.mark.parametrize(
     "bad",
-    ["foo", "", "   ", "2024-02-30", "soon-ish", "the 2020s and more", "May May 2024", "32 May 2024",
-     "2024-05-06T12", "around", "between 2024", "[2024]", "2024/05/06/07", "early spring 2024",
-     "Q5 2024", "1-3 Mai 2024", "next decade", "2024-05-XX-01"],
+    ["foo", "", "   ", "2024-02-30", "soon-ish", "the 2020s and more", "May May 2024",
+     "32 May 2024", "2024-05-06T12", "around", "between 2024", "[2024]", "2024/05/06/07",
+     "early spring 2024", "Q5 2024", "1-3 Mai 2024", "next decade", "2024-05-XX-01"],
 )  # fmt: skip
 def test_what_is_not_a_form_is_refused(bad):
     with pytest.raises(InvalidInput):
@@ -144,8 +144,10 @@ def test_two_digit_years_are_refused(typed):
         parse_date(typed, ARTICLE_2024, order="dmy")
 
 
-@pytest.mark.parametrize(("typed", "edtf"), [("0850", "0850"), ("AD 850", "0850"),
-                                             ("4 April 4 CE", "0004-04-04"), ("May 0999", "0999-05")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("typed", "edtf"),
+    [("0850", "0850"), ("AD 850", "0850"), ("4 April 4 CE", "0004-04-04"), ("May 0999", "0999-05")],
+)
 def test_years_below_1000_are_kept_as_written(typed, edtf):
     parsed = parse_date(typed)
     assert parsed.edtf == edtf
@@ -257,7 +259,7 @@ def test_parse_day_takes_one_day_only():
         parse_day("May 2024", what="--as-of")
 
 
-# -- status on the reference day ------------------------------------------------------------------
+# -- status on the reference day --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -270,7 +272,7 @@ def test_status_follows_the_reference_day(typed, status):
     assert status_on(parse_date(typed, ARTICLE_2024).to_dict(), ARTICLE_2024) == status
 
 
-# -- EDTF bounds, display, sorting, overlap ---------------------------------------------------------
+# -- EDTF bounds, display, sorting, overlap ----------------------------------------------------
 
 
 def test_a_month_is_never_shown_as_its_first_day():
@@ -318,7 +320,7 @@ def test_edtf_display_of_open_and_unknown_ends():
     assert edtf_bounds("2024-05/..") == (date(2024, 5, 1), None)
 
 
-# -- round trips: what is displayed reads back to what is stored ---------------------------------
+# -- round trips: what is displayed reads back to what is stored ------------------------------
 
 
 @st.composite

@@ -23,7 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from .dates import edtf_display, overlaps, parse_date
+from .dates import edtf_display, overlaps, parse_date, status_on
 from .errors import Ambiguous, InvalidInput, NoMatch, NotFound, PartnerkbError, StoreError
 from .model import (
     ENTITY_KINDS,
@@ -131,9 +131,13 @@ class EntityDraft:
 
 @dataclass
 class WriteOptions:
-    """What holds for a whole command."""
+    """What holds for a whole command. `today` is the day of typing; `as_of` (--as-of) the day
+    of the report being recorded, which relative dates and default statuses follow; `date_order`
+    ('dmy' or 'mdy') reads all-numeric dates, refused without it."""
 
     today: date
+    as_of: date | None = None
+    date_order: str | None = None
     create_missing: bool = False
     # the kind of an entity that --create-missing makes: by folded name, else by default
     entity_kinds: dict[str, str] = field(default_factory=dict)
@@ -151,6 +155,28 @@ class Outcome:
     action: str  # added, attached, changed, unchanged, removed, merged, undone
     created: list[tuple[str, str, str]] = field(default_factory=list)  # (table, id, label)
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The day a record's relative dates are resolved against, and where it comes from:
+    '--as-of', 'source' (the cited source's publication day), 'sources' (several cited sources
+    published on different days: the latest, and a relative date is refused), 'today'."""
+
+    day: date
+    origin: str
+
+
+def today_note(phrases: Sequence[str], today: date) -> str | None:
+    """The one line that says relative dates were resolved against the day of typing."""
+    if not phrases:
+        return None
+    what = repr(phrases[0]) if len(phrases) == 1 else f"{len(phrases)} relative dates"
+    verb = "was" if len(phrases) == 1 else "were"
+    return (
+        f"note: {what} {verb} resolved against today, {today.isoformat()} (no --as-of and no "
+        "dated source); give --as-of DAY to resolve against the day of the report"
+    )
 
 
 class Duplicate(InvalidInput):
@@ -282,28 +308,6 @@ def parse_assignment(option: str, text: str) -> tuple[str, str]:
             f"{option} takes FIELD=VALUE, not {text!r}", hint=f"e.g. {option} title=..."
         )
     return name.strip(), value
-
-
-def _day(field_name: str, text: str | None, today: date) -> str | None:
-    """An ISO day from what a user typed ('31 Jan 2024'); a month or a year is refused."""
-    value = checked_text(field_name, text, "tag")
-    if value is None:
-        return None
-    with about(field_name):
-        parsed = parse_date(value, today)
-    if parsed.earliest is None or parsed.earliest != parsed.latest:
-        raise InvalidInput(
-            f"{field_name} {value!r} is not one day", hint="a publication date is a day: YYYY-MM-DD"
-        )
-    return parsed.earliest.isoformat()
-
-
-def _date(field_name: str, text: str | None, today: date) -> Json | None:
-    value = checked_text(field_name, text, "tag")
-    if value is None:
-        return None
-    with about(field_name):
-        return parse_date(value, today).to_dict()
 
 
 def free_id(tx: Transaction, base: str) -> str:
@@ -534,10 +538,75 @@ class Writer:
         self._events_by_entity: dict[str, list[tuple[str, str, str, str]]] | None = None
         self._kinds: dict[str, set[str]] = {}
         self.created: list[tuple[str, str, str]] = []
+        # relative dates resolved against the day of typing (said once, on stderr, by the CLI)
+        self.resolved_against_today: list[str] = []
+        self._edit_reference = Reference(options.as_of or options.today, "today")
 
     @property
     def data(self) -> StoreData:
         return self.tx.data
+
+    # -- dates --------------------------------------------------------------------------------
+    def reference_for(
+        self, cites: Sequence[Json], published: Callable[[str], str | None] | None = None
+    ) -> Reference:
+        """The reference day of a record citing `cites`: --as-of, else the cited sources'
+        publication day (`published` tells it for sources not stored yet), else today."""
+        if self.options.as_of is not None:
+            return Reference(self.options.as_of, "--as-of")
+        days: set[str] = set()
+        for cite in cites:
+            source = self.data.find("sources", cite["source"])
+            day = source.get("published") if source else None
+            if published is not None and source is None:
+                day = published(cite["source"])
+            if day:
+                days.add(day)
+        if len(days) == 1:
+            return Reference(date.fromisoformat(days.pop()), "source")
+        if days:
+            return Reference(date.fromisoformat(max(days)), "sources")
+        return Reference(self.options.today, "today")
+
+    def typed_reference(self) -> Reference:
+        """The reference day of what no source dates (a publication day): --as-of, else today."""
+        if self.options.as_of is not None:
+            return Reference(self.options.as_of, "--as-of")
+        return Reference(self.options.today, "today")
+
+    def read_date(self, field_name: str, text: str | None, reference: Reference) -> Json | None:
+        """A stored date from what was typed (None when empty), relative phrases resolved
+        against `reference`; refused when not one of the grammar's forms."""
+        value = checked_text(field_name, text, "tag")
+        if value is None:
+            return None
+        with about(field_name):
+            parsed = parse_date(value, reference.day, order=self.options.date_order)
+        if parsed.is_relative:
+            if reference.origin == "sources":
+                raise InvalidInput(
+                    f"{field_name}: {value!r} is relative, and the sources cited were published "
+                    "on different days",
+                    hint="give --as-of DAY, the day of the report it comes from",
+                )
+            if reference.origin == "today":
+                self.resolved_against_today.append(value)
+        return parsed.to_dict()
+
+    def read_day(self, field_name: str, text: str | None) -> str | None:
+        """One ISO day (a publication day) from what was typed; None when empty."""
+        reference = self.typed_reference()
+        when = self.read_date(field_name, text, reference)
+        if when is None:
+            return None
+        if when["earliest"] is None or when["earliest"] != when["latest"]:
+            raise InvalidInput(
+                f"{field_name} {text.strip()!r} is not one day ({edtf_display(when['edtf'])})"
+                if text
+                else f"{field_name} is not one day",
+                hint="a publication date is a day: 2024-01-31 or 31 January 2024",
+            )
+        return str(when["earliest"])
 
     # -- look-ups -----------------------------------------------------------------------------
     def entity_kb(self) -> KnowledgeBase:
@@ -693,7 +762,7 @@ class Writer:
         outlet = checked_text("source outlet", new.outlet, "name")
         title = checked_text("source title", new.title, "title")
         url = checked_text("source url", new.url, "url")
-        published = _day("source date", new.published, self.options.today)
+        published = self.read_day("source date", new.published)
         if not outlet or not title:
             if url and ("url", url) in self._source_index():
                 return self._source_index()[("url", url)], False
@@ -792,7 +861,9 @@ class Writer:
         missing = missing_fields(draft)
         if missing:
             raise InvalidInput(f"{missing[0]} is required", hint=MISSING_HINTS[missing[0]])
-        when = _date("date", draft.date, self.options.today)
+        cites = self.citations(draft.sources)
+        reference = self.reference_for(cites)
+        when = self.read_date("date", draft.date, reference)
         assert when is not None
         title = checked_text("title", draft.title, "title")
         if draft.title is not None and title is None:
@@ -800,8 +871,7 @@ class Writer:
                 "title must not be empty", hint="leave --title out to have one made up"
             )
         summary = checked_text("summary", draft.summary, "summary")
-        status = self.status_for(draft.status, when)
-        cites = self.citations(draft.sources)
+        status = self.status_for(draft.status, when, reference.day)
         place = self.entity_id(draft.place, "place", "place", cites) if draft.place else None
         participants = self._participants(draft.participants, cites)
         organizations = _dedupe(
@@ -823,7 +893,7 @@ class Writer:
             "summary": summary,
             "status": status,
             "status_history": [
-                {"status": status, "as_of": self.options.today.isoformat(), "sources": cites}
+                {"status": status, "as_of": reference.day.isoformat(), "sources": cites}
             ],
             "fulfils": fulfils,
             "fulfilled_by": None,
@@ -846,18 +916,21 @@ class Writer:
         self._index_event(record)
         return Outcome(record["id"], "events", "added")
 
-    def status_for(self, text: str | None, when: Json) -> str:
-        """The status given, checked; else planned when the date is after today, else happened."""
+    def status_for(self, text: str | None, when: Json, reference: date) -> str:
+        """The status given, checked; else the one the date implies on the reference day
+        (`dates.status_on`: happened when wholly before it, else planned)."""
         if text is not None and text.strip():
             status = text.strip().lower()
             if status not in STATUSES:
                 raise InvalidInput(
                     f"status {text!r} is not one of {', '.join(STATUSES)}",
-                    hint="leave it out: planned when the date is after today, else happened",
+                    hint="leave it out: planned when the date is after the day of the report "
+                    "(--as-of, else the source's day), else happened",
                 )
             return status
-        first = when.get("earliest") or when.get("latest")
-        return "planned" if first and first > self.options.today.isoformat() else "happened"
+        if not when:
+            return "happened"
+        return status_on(when, reference)
 
     def _participants(self, given: Sequence[Participant], cites: list[Json]) -> list[Json]:
         out: list[Json] = []
@@ -1002,9 +1075,10 @@ class Writer:
         event = self.resolve(draft.attach_to, "events", "attach-to")
         new = dict(event)
         cites = self.citations(draft.sources)
+        reference = self.reference_for(cites)
         new["sources"] = _dedupe([*event.get("sources", []), *cites])
         if draft.date:
-            when = _date("date", draft.date, self.options.today)
+            when = self.read_date("date", draft.date, reference)
             assert when is not None
             old = event["date"]
             if not overlaps(
@@ -1054,12 +1128,12 @@ class Writer:
         if summary and not event.get("summary"):
             new["summary"] = summary
         if draft.status and draft.status.strip():
-            status = self.status_for(draft.status, new["date"])
+            status = self.status_for(draft.status, new["date"], reference.day)
             if status != event["status"]:
                 new["status"] = status
                 new["status_history"] = [
                     *event.get("status_history", []),
-                    {"status": status, "as_of": self.options.today.isoformat(), "sources": cites},
+                    {"status": status, "as_of": reference.day.isoformat(), "sources": cites},
                 ]
         if new == event:
             return Outcome(event["id"], "events", "unchanged",
@@ -1130,8 +1204,9 @@ class Writer:
             if role.organization
             else None
         )
-        start = _date("role from", role.start, self.options.today)
-        end = _date("role until", role.end, self.options.today)
+        reference = self.reference_for(cites)
+        start = self.read_date("role from", role.start, reference)
+        end = self.read_date("role until", role.end, reference)
         days = sorted(
             s["published"]
             for c in cites
@@ -1200,6 +1275,10 @@ class Writer:
                 "nothing to change", hint="give --set FIELD=VALUE (or --add/--remove)"
             )
         new = json.loads(json.dumps(record))  # a deep copy, as stored
+        # a date set here reads relative phrases against --as-of, else the day of the source
+        # given with --source, else the record's own sources' day, else today
+        given = self.citations(refs) if refs else []
+        self._edit_reference = self.reference_for(given or record.get("sources") or [])
         for option, items in (("--set", sets), ("--add", adds), ("--remove", removes)):
             for item in items:
                 name, value = parse_assignment(option, item)
@@ -1218,7 +1297,7 @@ class Writer:
             cites = self.citations(refs)
             new["status_history"] = [
                 *(new.get("status_history") or []),
-                {"status": new["status"], "as_of": self.options.today.isoformat(),
+                {"status": new["status"], "as_of": self._edit_reference.day.isoformat(),
                  "sources": cites},
             ]  # fmt: skip
         elif refs:
@@ -1307,15 +1386,14 @@ class Writer:
     def _convert(self, spec: str, name: str, value: Any, record: Json) -> Any:
         if not isinstance(value, str):
             raise InvalidInput(f"{name} takes text")
-        today = self.options.today
         if spec == "text":
             return checked_text(name, value, name, required=True)
         if spec == "optional-text":
             return checked_text(name, value, name)
         if spec == "date":
-            return _date(name, value, today)
+            return self.read_date(name, value, self._edit_reference)
         if spec == "day":
-            return _day(name, value, today)
+            return self.read_day(name, value)
         if spec == "status":
             status = value.strip().lower()
             if status not in STATUSES:
@@ -1811,14 +1889,18 @@ class AnswerCheck:
         self._writer = Writer(cast(Transaction, _Reading(view)), options)
 
     def date(self, text: str) -> str:
+        """A date as the write reads it (relative phrases against --as-of, else today: the
+        write resolves them again against the source's day)."""
         value = checked_text("date", text, "tag", required=True)
         assert value is not None
-        _date("date", value, self.options.today)
+        with about("date"):
+            parse_date(value, self.options.as_of or self.options.today,
+                       order=self.options.date_order)  # fmt: skip
         return value
 
     def day(self, text: str) -> str | None:
         """A publication day, or None when left empty."""
-        return text.strip() if _day("source date", text, self.options.today) else None
+        return text.strip() if self._writer.read_day("source date", text) else None
 
     def participants(self, text: str) -> list[Participant]:
         """'Name:part; Name:part' with every name in the store (or --create-missing)."""

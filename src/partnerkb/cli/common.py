@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -88,7 +90,7 @@ SinceOption = Annotated[
     typer.Option(
         metavar="DATE",
         help='Events that end on or after this date: "2023", "May 2024", "2024-01-30", '
-        '"last year".',
+        '"last year" (forms: docs/dates.md).',
         show_default=False,
     ),
 ]
@@ -106,6 +108,24 @@ SourceFilterOption = Annotated[
         help="Only what was recorded from this source (id or title): the records citing it.",
         show_default=False,
     ),
+]
+DATE_ORDER_HELP = (
+    "How to read all-numeric dates such as 06/05/2024: dmy (6 May) or mdy (June 5); without "
+    "it they are refused (also $PARTNERKB_DATE_ORDER). A four-digit year first is always "
+    "year-month-day."
+)
+DateOrderOption = Annotated[
+    str | None,
+    typer.Option("--date-order", metavar="dmy|mdy", help=DATE_ORDER_HELP, show_default=False),
+]
+AS_OF_HELP = (
+    'The day of the report being recorded (e.g. 2024-01-31): relative dates ("later this '
+    'year", "on Tuesday") and the default status follow it. Default: the cited source\'s '
+    "publication day, else today."
+)
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP, show_default=False),
 ]
 PlannedOption = Annotated[
     bool, typer.Option("--planned", help="Only planned, requested or postponed events.")
@@ -141,16 +161,54 @@ def info(message: str) -> None:
     sys.stderr.write(safe_text(message) + "\n")
 
 
-def parse_since_until(since: str | None, until: str | None) -> tuple[str | None, str | None]:
-    """--since keeps what ends on or after the start of its date; --until, the end of its date."""
+def date_order(flag: str | None) -> str | None:
+    """--date-order, else $PARTNERKB_DATE_ORDER, else None (all-numeric dates refused)."""
+    from ..dates import check_date_order
+
+    if flag is not None:
+        return check_date_order(flag, "--date-order")
+    return env_date_order()
+
+
+def env_date_order() -> str | None:
+    """$PARTNERKB_DATE_ORDER, checked (None when unset or empty)."""
+    from ..dates import check_date_order
+
+    return check_date_order(os.environ.get("PARTNERKB_DATE_ORDER"), "$PARTNERKB_DATE_ORDER")
+
+
+def as_of_day(text: str | None, order: str | None) -> date | None:
+    """--as-of: one day in any form of the date grammar ("yesterday" against today)."""
+    if text is None:
+        return None
+    from ..dates import parse_day
+
+    try:
+        return parse_day(text, order=order, what="--as-of")
+    except InvalidInput as exc:
+        message = exc.message if exc.message.startswith("--as-of") else f"--as-of: {exc.message}"
+        raise InvalidInput(message, hint=exc.hint) from None
+
+
+def parse_since_until(
+    since: str | None,
+    until: str | None,
+    order: str | None = None,
+    reference: date | None = None,
+) -> tuple[str | None, str | None]:
+    """--since keeps what ends on or after the start of its date; --until, the end of its date.
+    Relative dates ("last year") are read against `reference` (default today); all-numeric
+    ones with `order`, else $PARTNERKB_DATE_ORDER."""
     from ..dates import parse_bound
 
+    if order is None:
+        order = env_date_order()
     start = end = None
     try:
         if since:
-            start = parse_bound(since)[0]
+            start = parse_bound(since, reference, order=order)[0]
         if until:
-            end = parse_bound(until)[1]
+            end = parse_bound(until, reference, order=order)[1]
     except InvalidInput as exc:
         option = "--since" if since and start is None else "--until"
         raise InvalidInput(f"{option}: {exc.message}", hint=exc.hint) from None
@@ -175,11 +233,14 @@ def event_filter(
     until: str | None,
     planned: bool,
     happened: bool,
+    order: str | None = None,
+    reference: date | None = None,
 ) -> EventFilter:
-    """The EventFilter of the timeline options (--entity, --kind, --tag, --since...)."""
+    """The EventFilter of the timeline options (--entity, --kind, --tag, --since...); `order`
+    is the date order (see `date_order`), `reference` the day relative dates are read on."""
     if planned and happened:
         raise InvalidInput("--planned and --happened exclude each other")
-    start, end = parse_since_until(since, until)
+    start, end = parse_since_until(since, until, order, reference)
     from ..queries import check_choices, known_kinds
 
     kinds = check_choices(

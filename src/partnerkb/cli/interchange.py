@@ -10,6 +10,8 @@ import typer
 
 from ..errors import InvalidInput, NoMatch, StoreError
 from .common import (
+    AsOfOption,
+    DateOrderOption,
     DbOption,
     EntityFilterOption,
     HappenedOption,
@@ -19,8 +21,11 @@ from .common import (
     TagFilterOption,
     UntilOption,
     announce_created,
+    as_of_day,
     choice,
     command_line,
+    date_order,
+    env_date_order,
     event_filter,
     info,
     open_kb,
@@ -115,12 +120,13 @@ def export_command(
     until: UntilOption = None,
     planned: PlannedOption = False,
     happened: HappenedOption = False,
+    order: DateOrderOption = None,
     output: Annotated[
         Path | None,
         typer.Option(
             "--output",
             "-o",
-            help="Write to this file (atomically) instead of stdout.",
+            help="Write to this file (atomically) instead of stdout; - is stdout.",
             dir_okay=False,
             show_default=False,
         ),
@@ -157,12 +163,16 @@ def export_command(
     """
     from ..interchange.exporters import EXPORTERS, export, select
 
+    if output is not None and str(output) == "-":  # like import -: stdout
+        output = None
     if output is not None:
         _refuse_store_as_output(output, store_location(ctx, db).path)
     kb = open_kb(ctx, db)
     filtered = bool(entity or kind or tag or since or until or planned or happened)
     spec = (
-        event_filter(kb, entity, kind, tag, since, until, planned, happened) if filtered else None
+        event_filter(kb, entity, kind, tag, since, until, planned, happened, date_order(order))
+        if filtered
+        else None
     )
     selection = select(kb, spec)
     # nothing matched: the file is still a valid one of its kind (an empty calendar, a header
@@ -288,6 +298,17 @@ def import_command(
         bool,
         typer.Option("--skip-invalid", help="Import the valid rows and list the others on stderr."),
     ] = False,
+    as_of: AsOfOption = None,
+    order: Annotated[
+        str | None,
+        typer.Option(
+            "--date-order",
+            metavar="dmy|mdy",
+            help="How the file writes all-numeric dates such as 06/05/2024: dmy or mdy (else "
+            "the mapping's date_order, else $PARTNERKB_DATE_ORDER; else they are refused).",
+            show_default=False,
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would be added and updated; write nothing.")
     ] = False,
@@ -312,6 +333,7 @@ def import_command(
     """
     from datetime import date
 
+    from ..dates import check_date_order
     from ..interchange.importer import (
         ImportFailed,
         ImportOptions,
@@ -322,10 +344,15 @@ def import_command(
     from ..interchange.mapping import load_mapping, parse_map_option
     from ..writes import parse_assignment, prepare_store
 
+    flag_order = check_date_order(order, "--date-order")
+    env_order = env_date_order()
     content = _read_input(file)
     chosen = fmt or _format_of(file) or sniff_format(content)
     options = ImportOptions(
         today=date.today(),
+        as_of=as_of_day(as_of, flag_order or env_order),
+        date_order=flag_order,
+        env_date_order=env_order,
         mapping=load_mapping(mapping) if mapping else None,
         map_pairs=parse_map_option(map_pairs) if map_pairs else None,
         key=key,
@@ -392,6 +419,13 @@ def _report_import(report: ImportReport, dry_run: bool) -> None:
     from ..writes import SINGULAR
 
     create, update = ("would create", "would update") if dry_run else ("created", "updated")
+    from datetime import date
+
+    from ..writes import today_note
+
+    note = today_note(report.resolved_against_today, date.today())
+    if note:
+        info(note)
     if report.ignored_columns:
         plural = "s" if len(report.ignored_columns) > 1 else ""
         info(f"ignored column{plural}: {', '.join(report.ignored_columns)} (no field reads them)")

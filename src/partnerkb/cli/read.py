@@ -25,6 +25,7 @@ from ..queries import (
 )
 from ..render import Column, choose_format, emit, sections_delimited, sections_view
 from .common import (
+    DateOrderOption,
     DbOption,
     EntityFilterOption,
     FormatOption,
@@ -35,6 +36,7 @@ from .common import (
     SourceFilterOption,
     TagFilterOption,
     UntilOption,
+    date_order,
     event_filter,
     info,
     open_kb,
@@ -206,6 +208,7 @@ def timeline_command(
     planned: PlannedOption = False,
     happened: HappenedOption = False,
     source: SourceFilterOption = None,
+    order: DateOrderOption = None,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
@@ -220,7 +223,8 @@ def timeline_command(
       partnerkb timeline --source newsaz-2024-01-31-samadov-almalik
     """
     kb = open_kb(ctx, db)
-    spec = event_filter(kb, entity, kind, tag, since, until, planned, happened)
+    spec = event_filter(kb, entity, kind, tag, since, until, planned, happened,
+                        date_order(order))  # fmt: skip
     if source is not None:
         from dataclasses import replace
 
@@ -539,6 +543,7 @@ def search_command(
     until: UntilOption = None,
     planned: PlannedOption = False,
     source: SourceFilterOption = None,
+    order: DateOrderOption = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="At most this many results.")
     ] = 50,
@@ -566,7 +571,7 @@ def search_command(
     # taken before the store is read, so that an index never outlives a change to the store
     fingerprint = store_fingerprint(store_location(ctx, db).path)
     kb = open_kb(ctx, db)
-    start, end = parse_since_until(since, until)
+    start, end = parse_since_until(since, until, date_order(order))
     types = tuple(TYPE_OF_TABLE.values())
     kinds = check_choices(kind or [], [*types, *known_kinds(kb, list(TYPE_OF_TABLE))], "--kind",
                           "kind or record type", "kinds and types")  # fmt: skip

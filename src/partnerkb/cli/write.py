@@ -20,10 +20,14 @@ import typer
 
 from ..errors import InvalidInput, PartnerkbError
 from .common import (
+    AsOfOption,
+    DateOrderOption,
     DbOption,
     FormatOption,
     announce_created,
+    as_of_day,
     command_line,
+    date_order,
     info,
     store_location,
 )
@@ -59,6 +63,16 @@ def interactive() -> bool:
 
 def _today() -> date:
     return date.today()
+
+
+def _write_options(as_of: str | None, order: str | None, **others: Any) -> WriteOptions:
+    """The options of a write that reads dates: --as-of and --date-order checked first (before
+    any prompt or store), with the others given."""
+    from ..writes import WriteOptions
+
+    chosen = date_order(order)
+    return WriteOptions(today=_today(), as_of=as_of_day(as_of, chosen), date_order=chosen,
+                        **others)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -107,7 +121,8 @@ SourceDateOption = Annotated[
     typer.Option(
         "--source-date",
         metavar="DATE",
-        help="Publication day of a new source (2024-01-31).",
+        help="Publication day of a new source (2024-01-31, 31 January 2024); relative dates "
+        "in the write are read against it.",
         show_default=False,
     ),
 ]
@@ -239,12 +254,16 @@ def _run(
     work: Callable[[Writer], list[Outcome]],
 ) -> list[Outcome]:
     """One write: the store (made on the first write), one transaction, the dry-run preview."""
-    from ..writes import Writer, prepare_store
+    from ..writes import Writer, prepare_store, today_note
 
     store = prepare_store(store_location(ctx, db), dry_run=dry_run)
     with store.transaction(command_line(ctx), dry_run=dry_run) as tx:
-        outcomes = work(Writer(tx, options))
+        writer = Writer(tx, options)
+        outcomes = work(writer)
     announce_created(store)
+    note = today_note(writer.resolved_against_today, options.today)
+    if note:
+        info(note)
     if dry_run:
         _preview(tx)
     return outcomes
@@ -351,7 +370,9 @@ def add_meeting_command(
             "--date",
             "-d",
             metavar="DATE",
-            help='When: "30 Jan 2024", "2024-01-30", "May 2024", "2024", "yesterday".',
+            help='When: "30 January 2024", "2024-01-30", "May 2024", "1-3 May 2024", '
+            '"early 2023", "yesterday" (all forms: docs/dates.md). 06/05/2024 needs '
+            "--date-order; a year has four digits.",
             show_default=False,
         ),
     ] = None,
@@ -417,8 +438,8 @@ def add_meeting_command(
         typer.Option(
             "--status",
             metavar="STATUS",
-            help="happened, planned, postponed or cancelled (default: planned if the date is "
-            "after today, else happened).",
+            help="happened, planned, postponed or cancelled (default: happened if the date is "
+            "before the day of the report, --as-of or the source's day, else planned).",
             show_default=False,
         ),
     ] = None,
@@ -472,6 +493,8 @@ def add_meeting_command(
             show_default=False,
         ),
     ] = None,
+    as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     dry_run: DryRunOption = False,
     db: DbOption = None,
 ) -> None:
@@ -489,6 +512,7 @@ def add_meeting_command(
         --participant "Nazim Samadov:guest" --participant "Salim AlMalik:host" \\
         --topic COP29 --source newsaz-2024-01-31-samadov-almalik
       id=$(partnerkb add-meeting --date yesterday --participant icesco ... )
+      partnerkb add-meeting --date "later this year" --as-of 2024-01-31 ...
       partnerkb add-meeting --from-json meetings.jsonl
       echo '{"date": "May 2024", ...}' | partnerkb add-meeting --from-json -
     \b
@@ -518,7 +542,8 @@ def add_event_command(
             "--date",
             "-d",
             metavar="DATE",
-            help='When: "2024-01-30", "May 2024", "early 2023".',
+            help='When: "2024-01-30", "May 2024", "early 2023", "1-3 May 2024", "later this '
+            'year" (all forms: docs/dates.md).',
             show_default=False,
         ),
     ] = None,  # fmt: skip
@@ -562,7 +587,8 @@ def add_event_command(
         typer.Option(
             "--status",
             metavar="STATUS",
-            help="happened, planned, postponed, cancelled.",
+            help="happened, planned, postponed, cancelled (default: from the date and the day "
+            "of the report, as in add-meeting).",
             show_default=False,
         ),
     ] = None,  # fmt: skip
@@ -613,6 +639,8 @@ def add_event_command(
             show_default=False,
         ),
     ] = None,  # fmt: skip
+    as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     dry_run: DryRunOption = False,
     db: DbOption = None,
 ) -> None:
@@ -644,15 +672,15 @@ def _add_event(
     from ..writes import (
         MISSING_HINTS,
         EventDraft,
-        WriteOptions,
         event_draft_from_json,
         missing_fields,
         parse_participant,
     )
 
     by_name, default_entity_kind = _kinds(entity_kind_values, "--kind")
-    options = WriteOptions(
-        today=_today(),
+    options = _write_options(
+        given["as_of"],
+        given["order"],
         create_missing=given["create_missing"],
         entity_kinds=by_name,
         default_entity_kind=default_entity_kind,
@@ -872,13 +900,19 @@ def add_entity_command(
     role_from: Annotated[
         str | None,
         typer.Option(
-            "--role-from", metavar="DATE", help="Since when (fuzzy date).", show_default=False
+            "--role-from",
+            metavar="DATE",
+            help="Since when (any form of docs/dates.md).",
+            show_default=False,
         ),
     ] = None,
     role_until: Annotated[
         str | None,
         typer.Option(
-            "--role-until", metavar="DATE", help="Until when (fuzzy date).", show_default=False
+            "--role-until",
+            metavar="DATE",
+            help="Until when (any form of docs/dates.md).",
+            show_default=False,
         ),
     ] = None,
     source: SourceOption = None,
@@ -891,6 +925,8 @@ def add_entity_command(
     allow_duplicate: AllowDuplicateOption = False,
     create_missing: CreateMissingOption = False,
     new_kind: NewKindOption = False,
+    as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     dry_run: DryRunOption = False,
     db: DbOption = None,
 ) -> None:
@@ -906,10 +942,10 @@ def add_entity_command(
         --source newsaz-2024-01-31-samadov-almalik
       partnerkb add-entity Rabat --kind place --located-in Morocco --source ...
     """
-    from ..writes import EntityDraft, RoleDraft, WriteOptions, parse_assignment
+    from ..writes import EntityDraft, RoleDraft, parse_assignment
 
-    options = WriteOptions(today=_today(), create_missing=create_missing,
-                           allow_duplicate=allow_duplicate, new_kind=new_kind)  # fmt: skip
+    options = _write_options(as_of, order, create_missing=create_missing,
+                             allow_duplicate=allow_duplicate, new_kind=new_kind)  # fmt: skip
     if name is None or kind is None:
         if not interactive():
             missing = "NAME" if name is None else "--kind"
@@ -959,12 +995,14 @@ def add_role_command(
     ] = None,
     start: Annotated[
         str | None,
-        typer.Option("--from", metavar="DATE", help="Since when (fuzzy date).", show_default=False),
+        typer.Option(
+            "--from", metavar="DATE", help="Since when (docs/dates.md).", show_default=False
+        ),
     ] = None,
     end: Annotated[
         str | None,
         typer.Option(
-            "--until", metavar="DATE", help="Until when (fuzzy date).", show_default=False
+            "--until", metavar="DATE", help="Until when (docs/dates.md).", show_default=False
         ),
     ] = None,
     source: SourceOption = None,
@@ -975,6 +1013,8 @@ def add_role_command(
     source_language: SourceLanguageOption = None,
     locator: LocatorOption = None,
     create_missing: CreateMissingOption = False,
+    as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     dry_run: DryRunOption = False,
     db: DbOption = None,
 ) -> None:
@@ -988,15 +1028,15 @@ def add_role_command(
       partnerkb add-role "Anar Karimov" --title "Minister of Culture" --organization azerbaijan \\
         --until 2024 --source icesco-2022-11-21-shusha-medal
     """
-    from ..writes import RoleDraft, WriteOptions
+    from ..writes import RoleDraft
 
+    options = _write_options(as_of, order, create_missing=create_missing)
     if not title:
         if not interactive():
             raise InvalidInput("--title is required", hint='e.g. --title "Minister of Culture"')
         title = typer.prompt("Title of the post", err=True)
     refs = _source_refs(source, source_url, source_outlet, source_title, source_date,
                         source_language, locator)  # fmt: skip
-    options = WriteOptions(today=_today(), create_missing=create_missing)
     if not refs and interactive():
         _prompt_source(refs, locator, _answer_check(ctx, db, options))
     role = RoleDraft(title, organization, start, end)
@@ -1034,6 +1074,8 @@ def add_source_command(
         str | None,
         typer.Option("--id", metavar="ID", help="The id to give it.", show_default=False),
     ] = None,
+    as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     dry_run: DryRunOption = False,
     db: DbOption = None,
 ) -> None:
@@ -1046,14 +1088,14 @@ def add_source_command(
       partnerkb add-source --outlet News.az --date 2024-01-31 \\
         --title "Azerbaijani Ambassador to Morocco meets ICESCO Director-General"
     """
-    from ..writes import NewSource, WriteOptions
+    from ..writes import NewSource
 
+    options = _write_options(as_of, order)
     if (not outlet or not title) and interactive():
         outlet = outlet or typer.prompt("Outlet (publisher)", err=True)
         title = title or typer.prompt("Title", err=True)
     new = NewSource(outlet=outlet, title=title, published=published, url=url,
                     language=language, note=note)  # fmt: skip
-    options = WriteOptions(today=_today())
     outcomes = _run(ctx, db, dry_run, options, lambda w: [w.add_source(new, record_id)])
     _report(outcomes, dry_run)
 
@@ -1106,6 +1148,8 @@ def edit_command(
     ] = None,
     locator: LocatorOption = None,
     new_kind: NewKindOption = False,
+    as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     dry_run: DryRunOption = False,
     db: DbOption = None,
 ) -> None:
@@ -1122,10 +1166,9 @@ def edit_command(
         --source SOURCE-ID --locator "para. 2"
       partnerkb edit nazim-samadov --add aliases="N. Samadov" --set roles.1.until="May 2025"
       partnerkb edit 2024-01-30-samadov-almalik-rabat --add participants="Anar Karimov:attendee"
+      partnerkb edit EVENT-ID --set date="later this year" --as-of 2024-01-31
     """
-    from ..writes import WriteOptions
-
-    options = WriteOptions(today=_today(), new_kind=new_kind)
+    options = _write_options(as_of, order, new_kind=new_kind)
     refs = _source_refs(source, None, None, None, None, None, locator)
     outcomes = _run(ctx, db, dry_run, options,
                     lambda w: [w.edit(record, set_ or [], add or [], remove or [],

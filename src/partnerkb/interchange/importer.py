@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from ..dates import FuzzyDate, parse_date
+from ..dates import FuzzyDate
 from ..errors import InvalidInput, NotFound, PartnerkbError
 from ..jsonbatch import read_json_items
 from ..model import VALIDATORS, references, slugify
@@ -41,6 +41,7 @@ from ..store import StoreData, Transaction
 from ..textfold import fold
 from ..writes import (
     NewSource,
+    Reference,
     SourceRef,
     WriteOptions,
     Writer,
@@ -89,7 +90,14 @@ class Source:
 
 @dataclass
 class ImportOptions:
+    """`as_of`: the day relative dates are read against (else each row's source's day, else
+    today). The date order is --date-order (`date_order`), else the mapping's `date_order`,
+    else $PARTNERKB_DATE_ORDER (`env_date_order`)."""
+
     today: date
+    as_of: date | None = None
+    date_order: str | None = None
+    env_date_order: str | None = None
     mapping: Mapping | None = None  # a mapping file
     map_pairs: dict[str, str] | None = None  # --map
     key: str | None = None  # --key
@@ -110,6 +118,8 @@ class ImportReport:
     duplicates: int = 0  # rows that repeat an earlier row of the file
     ignored_columns: list[str] = field(default_factory=list)
     created: list[str] = field(default_factory=list)  # entities made by --create-missing
+    # relative dates read against today (no --as-of, no dated source): said once on stderr
+    resolved_against_today: list[str] = field(default_factory=list)
 
 
 class ImportFailed(InvalidInput):
@@ -354,6 +364,7 @@ def import_rows(tx: Transaction, source: Source, options: ImportOptions) -> Impo
                           duplicates=planner.duplicates, unchanged=planner.unchanged,
                           ignored_columns=mapping.ignored if mapping else [])  # fmt: skip
     report.created = [label for _, _, label in planner.writer.created]
+    report.resolved_against_today = planner.writer.resolved_against_today
     _replay(scratch, tx, report)
     return report
 
@@ -407,12 +418,18 @@ class _Planner:
         self.tx = tx
         self.options = options
         self.mapping = mapping
+        order = (
+            options.date_order
+            or (mapping.date_order if mapping else None)
+            or options.env_date_order
+        )
         self.writer = Writer(
             tx,
             WriteOptions(today=options.today, create_missing=options.create_missing,
                          entity_kinds={fold(k): v for k, v in options.entity_kinds.items()},
-                         new_kind=options.new_kind),
+                         new_kind=options.new_kind, as_of=options.as_of, date_order=order),
         )  # fmt: skip
+        self.reference = Reference(options.as_of or options.today, "today")
         self.whole: dict[str, tuple[str, str, Json]] = {}  # id -> (table, label, record)
         self.entities: dict[str, _DeclaredEntity] = {}
         self.sources: dict[str, tuple[str, Json]] = {}  # declared sources: id -> (label, fields)
@@ -529,6 +546,9 @@ class _Planner:
             with about("kind"):
                 mapped["kind"] = self.writer.check_kind(self._text(fields, "kind", values) or "",
                                                         "events")  # fmt: skip
+        self.reference = self.writer.reference_for(
+            cites or (existing or {}).get("sources") or [], self._declared_published
+        )
         when = self.event_date(fields, values, existing)
         if when is not None:
             mapped["date"] = when
@@ -559,7 +579,8 @@ class _Planner:
         status_text = self._text(fields, "status", values) if "status" in fields else None
         if "status" in fields or existing is None:
             with about("status"):
-                mapped["status"] = self.writer.status_for(status_text, date_now or {})
+                mapped["status"] = self.writer.status_for(status_text, date_now or {},
+                                                          self.reference.day)  # fmt: skip
         record = self._merged_event(existing, mapped)
         if not record.get("title"):
             record["title"] = self.writer.derived_title(
@@ -576,29 +597,29 @@ class _Planner:
     def event_date(
         self, fields: Json, values: dict[str, str], existing: Json | None
     ) -> Json | None:
-        today = self.options.today
+        read = self.writer.read_date
         if "date" in fields:
             text = self._text(fields, "date", values)
             if not text:
                 raise InvalidInput("date is empty")
-            with about("date"):
-                when = parse_date(text, today).to_dict()
+            when = read("date", text, self.reference)
+            assert when is not None
         elif "start" in fields:
             start = self._text(fields, "start", values)
             end = self._text(fields, "end", values) if "end" in fields else None
             if not start:
                 raise InvalidInput("start is empty")
-            with about("start"):
-                first = parse_date(start, today)
+            first = read("start", start, self.reference)
+            assert first is not None
             if end and end != start:
-                with about("end"):
-                    last = parse_date(end, today)
-                if any(c in edtf for edtf in (first.edtf, last.edtf) for c in "/["):
+                last = read("end", end, self.reference)
+                assert last is not None
+                if any(c in edtf for edtf in (first["edtf"], last["edtf"]) for c in "/["):
                     raise InvalidInput(f"start {start!r} and end {end!r} must each be one date")
                 with about("end"):
-                    when = FuzzyDate.from_edtf(f"{first.edtf}/{last.edtf}").to_dict()
+                    when = FuzzyDate.from_edtf(f"{first['edtf']}/{last['edtf']}").to_dict()
             else:
-                when = first.to_dict()
+                when = first
         else:
             return None
         # the same date as stored keeps what the source said ("in May") and when
@@ -616,7 +637,7 @@ class _Planner:
                 "organizations": mapped.get("organizations", []),
                 "topics": mapped.get("topics", []), "tags": mapped.get("tags", []),
                 "summary": mapped.get("summary"), "status": status,
-                "status_history": [{"status": status, "as_of": self.options.today.isoformat(),
+                "status_history": [{"status": status, "as_of": self.reference.day.isoformat(),
                                     "sources": mapped["sources"]}],
                 "fulfils": None, "fulfilled_by": None, "related_events": [],
                 "sources": mapped["sources"],
@@ -630,7 +651,7 @@ class _Planner:
             record[name] = value
         if mapped.get("status") and mapped["status"] != existing.get("status"):
             record.setdefault("status_history", []).append(
-                {"status": mapped["status"], "as_of": self.options.today.isoformat(),
+                {"status": mapped["status"], "as_of": self.reference.day.isoformat(),
                  "sources": record["sources"]}
             )  # fmt: skip
         return record
@@ -831,6 +852,16 @@ class _Planner:
             unique.setdefault(cite["source"], cite)
         return list(unique.values())
 
+    def _declared_published(self, source_id: str) -> str | None:
+        """The publication day of a source the file declares (not stored yet)."""
+        declared = self.sources.get(source_id)
+        return declared[1].get("published") if declared else None
+
+    def _published(self, given: Json) -> None:
+        """A source's publication day as the grammar reads it (an ISO day), in place."""
+        if given.get("published"):
+            given["published"] = self.writer.read_day("published", given["published"])
+
     def declared_source(self, spec: Json, values: dict[str, str], label: str) -> str:
         source_id = slugify(render(spec["id"], values), 120)
         if source_id in self.sources:
@@ -838,6 +869,8 @@ class _Planner:
         self._check_table("sources", source_id)
         fields_given = {k: render(v, values) or None for k, v in spec.items()
                         if k != "id" and isinstance(v, str)}  # fmt: skip
+        with about("sources"):
+            self._published(fields_given)
         record = {"id": source_id, "outlet": None, "title": None, "published": None, "url": None,
                   "language": None, "note": None, **fields_given}  # fmt: skip
         with about("sources"):
@@ -887,6 +920,7 @@ class _Planner:
         given: Json = {name: self._text(fields, name, values)
                  for name in ("outlet", "title", "published", "url", "language", "note")
                  if name in fields}  # fmt: skip
+        self._published(given)
         record_id = self._key(fields, values)
         if record_id is None:
             parts = [slugify(given.get("outlet") or "", 24), given.get("published") or "",

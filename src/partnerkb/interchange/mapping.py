@@ -29,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..dates import check_date_order
 from ..errors import InvalidInput
 
 Json = dict[str, Any]
@@ -83,6 +84,8 @@ class Mapping:
     case_column: str | None = None
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     name: str = "--map"
+    # how the file writes all-numeric dates (dmy or mdy), when it does
+    date_order: str | None = None
     # columns of the file that no field reads (reported, not an error)
     ignored: list[str] = field(default_factory=list)
 
@@ -162,7 +165,7 @@ def mapping_for(
 
     if base is not None:
         mapping = Mapping(dict(base.fields), base.key, base.separator, base.case_column,
-                          dict(base.cases), base.name)  # fmt: skip
+                          dict(base.cases), base.name, base.date_order)  # fmt: skip
     else:
         by_name = {column.strip().lower(): column for column in header}
         mapping = Mapping(
@@ -221,12 +224,14 @@ def parse_mapping(raw: Any, name: str) -> Mapping:
     where = f"mapping {name}"
     if not isinstance(raw, dict):
         raise InvalidInput(f"{where}: must be a JSON object")
-    unknown = [k for k in raw if k not in ("about", "key", "separator", "fields", "cases")]
+    keys = ("about", "key", "separator", "fields", "cases", "date_order")
+    unknown = [k for k in raw if k not in keys]
     if unknown:
-        raise InvalidInput(
-            f"{where}: unknown key {unknown[0]!r}",
-            hint="keys: about, key, separator, fields, cases",
-        )
+        raise InvalidInput(f"{where}: unknown key {unknown[0]!r}", hint=f"keys: {', '.join(keys)}")
+    date_order = raw.get("date_order")
+    if date_order is not None and not isinstance(date_order, str):
+        raise InvalidInput(f"{where}: date_order must be dmy or mdy")
+    date_order = check_date_order(date_order, f"{where}: date_order")
     fields = raw.get("fields") or {}
     if not isinstance(fields, dict):
         raise InvalidInput(f"{where}: fields must be an object of field -> template")
@@ -257,4 +262,4 @@ def parse_mapping(raw: Any, name: str) -> Mapping:
         raise InvalidInput(f"{where}: key must be a column name")
     if not isinstance(separator, str) or not separator:
         raise InvalidInput(f"{where}: separator must be a non-empty text")
-    return Mapping(fields, key, separator, case_column, cases, name)
+    return Mapping(fields, key, separator, case_column, cases, name, date_order)
