@@ -2,8 +2,9 @@
 that are wrong or doubtful and says what, one finding per problem.
 
 The default checks look for what is wrong or likely wrong; `STRICT_CHECKS` add matters of style.
-Each check is a pure function of the knowledge base (and, for plans, of the reference day) that
-yields `Finding`s; `run_checks` runs those asked for, in the order of `CHECKS`.
+Each check is a pure function of a `Survey` — the knowledge base, the record as of the reference
+day, and what several checks share, worked out once — that yields `Finding`s; `run_checks` runs
+those asked for, in the order of `CHECKS`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,23 @@ class Finding:
         return {"check": self.check, "id": self.id, "type": self.type, "message": self.message}
 
 
-Check = Callable[[KnowledgeBase, RecordAsOf], Iterator[Finding]]
+class Survey:
+    """What the checks read: the knowledge base, the record as of the reference day, and what
+    several checks need, worked out once (every reference of every record)."""
+
+    def __init__(self, kb: KnowledgeBase, as_of: RecordAsOf) -> None:
+        self.kb = kb
+        self.as_of = as_of
+        self._references: list[tuple[str, Json, list[tuple[str, str]]]] | None = None
+
+    def references(self) -> list[tuple[str, Json, list[tuple[str, str]]]]:
+        """(table, record, its (field, id) references) for every entity, event, partnership."""
+        if self._references is None:
+            self._references = list(_all_references(self.kb))
+        return self._references
+
+
+Check = Callable[[Survey], Iterator[Finding]]
 
 
 def _records(kb: KnowledgeBase, *tables: str) -> Iterator[tuple[str, Json]]:
@@ -55,21 +72,46 @@ def _records(kb: KnowledgeBase, *tables: str) -> Iterator[tuple[str, Json]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def check_references(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def _event_references(event: Json) -> list[tuple[str, str]]:
+    """`model.references` of an event, written out: it runs for every event of the store."""
+    found: list[tuple[str, str]] = [("sources", c["source"]) for c in event.get("sources") or ()]
+    if event.get("place"):
+        found.append(("place", event["place"]))
+    found += [("participants", p["entity"]) for p in event.get("participants") or ()]
+    found += [("organizations", o) for o in event.get("organizations") or ()]
+    for name in ("fulfils", "fulfilled_by"):
+        if event.get(name):
+            found.append((name, event[name]))
+    found += [("related_events", e) for e in event.get("related_events") or ()]
+    for entry in event.get("status_history") or ():
+        found += [("status_history.sources", c["source"]) for c in entry.get("sources") or ()]
+    return found
+
+
+def _all_references(kb: KnowledgeBase) -> Iterator[tuple[str, Json, list[tuple[str, str]]]]:
+    """(table, record, its references) for every record that refers to others."""
+    for table in ("entities", "partnerships"):
+        for record in kb.data.tables[table].values():
+            yield table, record, list(references(table, record))
+    for event in kb.data.tables["events"].values():
+        yield "events", event, _event_references(event)
+
+
+def check_references(survey: Survey) -> Iterator[Finding]:
     """Every id a record refers to names a record of the store."""
-    get = kb.data.get
-    for table, record in _records(kb, "entities", "events", "partnerships"):
-        missing = dict.fromkeys(
-            f"{field} refers to {ref!r}, which is not in the store"
-            for field, ref in references(table, record)
-            if get(ref) is None
-        )
-        for message in missing:
+    kb = survey.kb
+    known = {record["id"] for _, record in _records(kb)}
+    for table, record, refs in survey.references():
+        missing = [(field, ref) for field, ref in refs if ref not in known]
+        for message in dict.fromkeys(
+            f"{field} refers to {ref!r}, which is not in the store" for field, ref in missing
+        ):
             yield Finding("references", record["id"], TYPE_OF_TABLE[table], message)
 
 
-def check_sources(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_sources(survey: Survey) -> Iterator[Finding]:
     """Every fact cites a source: records, roles, status changes and links between entities."""
+    kb = survey.kb
     for table, record in _records(kb, "entities", "events", "partnerships"):
         kind = TYPE_OF_TABLE[table]
         if not record.get("sources"):
@@ -96,9 +138,10 @@ def check_sources(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
                 )
 
 
-def check_dates(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_dates(survey: Survey) -> Iterator[Finding]:
     """Dates are valid and in order: stored bounds agree with the EDTF form, no range ends
     before it starts, no role ends before it starts or before a source last cited it."""
+    kb = survey.kb
     verdicts: dict[tuple[Any, ...], str | None] = {}
 
     def problem(value: Any) -> str | None:
@@ -161,9 +204,10 @@ def _held_for_certain(role: Json) -> tuple[str, str] | None:
     return None
 
 
-def check_tenures(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_tenures(survey: Survey) -> Iterator[Finding]:
     """One post (the same title at the same organization) is not held by two people on the
     same day — counting only the days each certainly held it."""
+    kb = survey.kb
     posts: dict[tuple[str, str], list[tuple[str, str, tuple[str, str]]]] = {}
     for person in kb.data.tables["entities"].values():
         for role in person.get("roles") or ():
@@ -187,18 +231,19 @@ def check_tenures(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
                 )
 
 
-def check_overdue_plans(kb: KnowledgeBase, as_of: RecordAsOf) -> Iterator[Finding]:
+def check_overdue_plans(survey: Survey) -> Iterator[Finding]:
     """Plans whose dates have all passed with no report that they happened (as of the day)."""
+    kb = survey.kb
     from .plans import PlanBook
 
-    for row in PlanBook(kb, as_of).plans():
-        if row["plan"]["state"] == "overdue":
-            yield Finding("overdue-plans", row["id"], "event", row["plan"]["text"])
+    for row in PlanBook(kb, survey.as_of).plans(states=("overdue",)):
+        yield Finding("overdue-plans", row["id"], "event", row["plan"]["text"])
 
 
-def check_duplicates(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_duplicates(survey: Survey) -> Iterator[Finding]:
     """Likely duplicate events: the same participants at the same place on overlapping dates,
     not linked to each other (a plan and the event that fulfilled it are not duplicates)."""
+    kb = survey.kb
     groups: dict[tuple[frozenset[str], str], list[Json]] = {}
     for event in kb.data.tables["events"].values():
         people = frozenset(p["entity"] for p in event.get("participants") or ())
@@ -232,9 +277,10 @@ def _linked_events(event: Json) -> set[str | None]:
     }
 
 
-def check_namesakes(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_namesakes(survey: Survey) -> Iterator[Finding]:
     """Entities whose names or aliases collide, unless a `related` link already tells them
     apart (the two Anar Karimovs): listed for a person to decide, never merged."""
+    kb = survey.kb
     holders: dict[str, dict[str, str]] = {}  # folded name -> {id: the name as written}
     linked: dict[str, set[str]] = {}
     for entity in kb.data.tables["entities"].values():
@@ -258,9 +304,10 @@ def check_namesakes(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
                 )
 
 
-def check_place_participants(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_place_participants(survey: Survey) -> Iterator[Finding]:
     """A place does not take part in an event (host, guest, attendee...); it may only be what
     the event is about or honours (its part: subject, honoree, namesake, designee)."""
+    kb = survey.kb
     kinds = {e["id"]: e.get("kind") for e in kb.data.tables["entities"].values()}
     for event in kb.data.tables["events"].values():
         for participant in event.get("participants") or ():
@@ -276,12 +323,13 @@ def check_place_participants(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[
                 )
 
 
-def check_uncited_sources(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_uncited_sources(survey: Survey) -> Iterator[Finding]:
     """Every stored source is cited by some record."""
+    kb = survey.kb
     cited = {
         ref
-        for table, record in _records(kb, "entities", "events", "partnerships")
-        for field, ref in references(table, record)
+        for _, _, refs in survey.references()
+        for field, ref in refs
         if field.endswith("sources")
     }
     for source in kb.data.tables["sources"].values():
@@ -289,15 +337,17 @@ def check_uncited_sources(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Fin
             yield Finding("uncited-sources", source["id"], "source", "no record cites it")
 
 
-def check_summaries(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_summaries(survey: Survey) -> Iterator[Finding]:
     """(strict) Every event has a summary."""
+    kb = survey.kb
     for event in kb.data.tables["events"].values():
         if not (event.get("summary") or "").strip():
             yield Finding("summaries", event["id"], "event", "no summary")
 
 
-def check_locators(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_locators(survey: Survey) -> Iterator[Finding]:
     """(strict) Every citation says where in the source the fact is."""
+    kb = survey.kb
     for table, record in _records(kb, "entities", "events", "partnerships"):
         cites: list[Json] = list(record.get("sources") or ())
         for nested in ("roles", "related", "status_history"):
@@ -313,12 +363,12 @@ def check_locators(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
             )
 
 
-def check_uncited_enrichment(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_uncited_enrichment(survey: Survey) -> Iterator[Finding]:
     """Outside knowledge (enrichment) cites a source of its own: every external id (a Wikidata
     id...) and every field whose provenance is 'outside' (docs/store-format.md, Provenance)."""
     from .provenance import uncited_enrichment
 
-    for found in uncited_enrichment(kb.data.tables):
+    for found in uncited_enrichment(survey.kb.data.tables):
         where = found.field + (f" {found.value!r}" if found.value is not None else "")
         yield Finding(
             "uncited-enrichment", found.record, TYPE_OF_TABLE[found.table],
@@ -326,12 +376,12 @@ def check_uncited_enrichment(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[
         )  # fmt: skip
 
 
-def check_inferences(kb: KnowledgeBase, _as_of: RecordAsOf) -> Iterator[Finding]:
+def check_inferences(survey: Survey) -> Iterator[Finding]:
     """(run by name) Every field the store marks as inferred, with the reason given: what a
     reader should know the sources do not state."""
     from .provenance import inferences
 
-    for found in inferences(kb.data.tables):
+    for found in inferences(survey.kb.data.tables):
         where = found.field + (f" {found.value!r}" if found.value is not None else "")
         yield Finding(
             "inferences", found.record, TYPE_OF_TABLE[found.table],
@@ -377,4 +427,5 @@ def run_checks(
     chosen: Iterable[str] = list(dict.fromkeys(names)) if names else check_names(strict)
     if names and strict:
         chosen = [*chosen, *(n for n in STRICT_CHECKS if n not in names)]
-    return [finding for name in chosen for finding in every[name](kb, as_of)]
+    survey = Survey(kb, as_of)
+    return [finding for name in chosen for finding in every[name](survey)]

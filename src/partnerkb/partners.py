@@ -87,9 +87,7 @@ def partners(
             if tally.last is None or _last_day(event) > _last_day(tally.last):
                 tally.last = event
     book = PlanBook(kb, as_of)
-    for row in book.plans((entity_id,)):
-        if row["plan"]["state"] not in ("open", "overdue"):
-            continue
+    for row in book.plans((entity_id,), ("open", "overdue")):
         sides = contacts(row)
         if entity_id not in sides:
             continue

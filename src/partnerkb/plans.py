@@ -102,23 +102,43 @@ class PlanBook:
         self._candidates = candidates
 
     # -- outcomes -----------------------------------------------------------------------------
-    def plans(self, entities: Sequence[str] = ()) -> list[Json]:
-        """Every plan the record knew on the day, in date order, each with its outcome."""
+    def plans(self, entities: Sequence[str] = (), states: Sequence[str] = ()) -> list[Json]:
+        """Every plan the record knew on the day, in date order, each with its outcome; only
+        those involving each of `entities` (places inside count) and in one of `states`."""
         scopes = [self.kb.places_within(e) for e in entities]
+        wanted = set(states)
         rows = []
         for event in self._candidates:
             if scopes:
                 involved = event_entities(event)
                 if any(scope.isdisjoint(involved) for scope in scopes):
                     continue
-            row = self.plan_row(event)
-            if row is not None:
-                rows.append(row)
+            standing = self._standing(event)
+            if standing is None:
+                continue
+            if wanted and _state(*standing, event, self.as_of.day) not in wanted:
+                continue
+            rows.append(self._row(event, *standing))
         rows.sort(key=_order)
         return rows
 
+    def states(self) -> dict[str, str]:
+        """The state of every plan the record knew on the day, by id (no rows built)."""
+        found = {}
+        for event in self._candidates:
+            standing = self._standing(event)
+            if standing is not None:
+                found[event["id"]] = _state(*standing, event, self.as_of.day)
+        return found
+
     def plan_row(self, event: Json) -> Json | None:
         """The event with its outcome as of the day, or None if it was not a plan by then."""
+        standing = self._standing(event)
+        return None if standing is None else self._row(event, *standing)
+
+    def _standing(self, event: Json) -> tuple[str, Json | None] | None:
+        """(its status on the day, the event that fulfilled it if reported by then), or None
+        when the record did not know the event then, or it was no plan."""
         as_of = self.as_of
         status = as_of.status(event)
         if status is None:
@@ -126,8 +146,11 @@ class PlanBook:
         fulfilment = self._fulfilment(event)
         if fulfilment is None and status not in _PLAN_WORDS and not as_of.ever(event, _PLANNED):
             return None  # an event that simply happened
+        return status, fulfilment
+
+    def _row(self, event: Json, status: str, fulfilment: Json | None) -> Json:
         row = self.labels.event_row(event)
-        row["display"]["status"] = _status_label(status, event, as_of.day)
+        row["display"]["status"] = _status_label(status, event, self.as_of.day)
         row["status_as_of"] = status
         row["plan"] = self._outcome(event, status, fulfilment)
         return row
@@ -163,7 +186,8 @@ class PlanBook:
             "text": "",
             "display": row_display,
         }
-        if fulfilment is not None or status == "happened":
+        state = _state(status, fulfilment, event, day)
+        if state in ("fulfilled", "happened"):
             held = fulfilment or event
             held_date = held.get("date") or {}
             delay = _delay(earliest, latest, held_date.get("earliest"), held_date.get("latest"))
@@ -183,9 +207,10 @@ class PlanBook:
                 outcome["text"] = f"{expected}, {happened}: {_plural(delay, 'day')} late"
             else:
                 outcome["text"] = f"{expected}, {happened}: {_plural(-delay, 'day')} early"
-        elif status == "cancelled":
+        elif state == "cancelled":
             outcome.update(state="cancelled", text=f"{planned_for}: cancelled")
-        elif latest is not None and latest < day:
+        elif state == "overdue":
+            assert latest is not None
             passed = _days(day, latest)
             postponed = "postponed, " if status == "postponed" else ""
             outcome.update(
@@ -230,7 +255,7 @@ class PlanBook:
         day = self.as_of.day
         end = within.after(date.fromisoformat(day)).isoformat()
         upcoming, overdue = [], []
-        for row in self.plans(entities):
+        for row in self.plans(entities, ("open", "overdue")):
             state = row["plan"]["state"]
             when = row.get("date") or {}
             if state == "open" and overlaps(when.get("earliest"), when.get("latest"), day, end):
@@ -241,6 +266,18 @@ class PlanBook:
         if not upcoming and not overdue:
             raise NoMatch(f"no plan is coming up between {day} and {end}, and none is overdue")
         return Agenda(day, end, upcoming, overdue)
+
+
+def _state(status: str, fulfilment: Json | None, event: Json, day: str) -> str:
+    """fulfilled, happened, cancelled, overdue or open (see the module's docstring)."""
+    if fulfilment is not None:
+        return "fulfilled"
+    if status == "happened":
+        return "happened"
+    if status == "cancelled":
+        return "cancelled"
+    latest = (event.get("date") or {}).get("latest")
+    return "overdue" if latest is not None and latest < day else "open"
 
 
 def _status_label(status: str, event: Json, day: str) -> str:

@@ -89,9 +89,12 @@ def event_stats(
 
 
 def _plans(kb: KnowledgeBase, as_of: RecordAsOf, events: set[str], total: int) -> list[Json]:
-    from .plans import PlanBook, plan_counts
+    from .plans import PLAN_STATES, PlanBook
 
-    counts = plan_counts(r for r in PlanBook(kb, as_of).plans() if r["id"] in events)
+    counts = dict.fromkeys(PLAN_STATES, 0)
+    for plan_id, state in PlanBook(kb, as_of).states().items():
+        if plan_id in events:
+            counts[state] += 1
     states = {
         "kept": counts["fulfilled"] + counts["happened"],
         "open": counts["open"],
