@@ -315,3 +315,19 @@ def test_shipped_plans_report_the_baku_office_as_overdue(cli):
     assert answer["plans"][0]["plan"]["text"].startswith(
         "planned for early 2023 (approx.): no report since, window passed 277 days ago"
     )
+
+
+def test_the_latest_report_wins_whatever_order_the_reports_were_entered_in(cli, tmp_path):
+    """A report of January entered after one of June does not undo the June postponement."""
+    import copy
+
+    from analysis_store import EVENTS
+
+    events = copy.deepcopy(EVENTS)
+    festival = next(e for e in events if e["id"] == "festival-2023-10")
+    festival["status_history"].reverse()  # postponed (June), then planned (January)
+    festival["status"] = "planned"
+    db = str(write_store(tmp_path / "kb.json", events=events))
+    plans = plans_as_of(cli, db, REFERENCE_DAY)
+    assert plans["festival-2023-10"]["status"] == "postponed"
+    assert plans_as_of(cli, db, "2023-02-01")["festival-2023-10"]["status"] == "planned"

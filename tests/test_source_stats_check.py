@@ -165,9 +165,9 @@ def test_check_reports_overdue_plans_and_exits_1(cli, store):
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
         "overdue-plans: office-opening-2022-12: planned for December 2022: no report since, "
-        "window passed 182 days ago",
+        "window passed 182 days ago (as of 2023-07-01)",
         "overdue-plans: signing-2023-03: planned for March 2023: no report since, "
-        "window passed 92 days ago",
+        "window passed 92 days ago (as of 2023-07-01)",
     ]
 
 

@@ -66,8 +66,9 @@ class RecordAsOf:
         return first
 
     def status(self, event: Json) -> str | None:
-        """The event's status as last reported on or before the day; None if nothing had been
-        reported yet (the record did not know the event)."""
+        """The event's status as last reported on or before the day — the status entry with the
+        latest report day, the later entry at equal days; None if nothing had been reported yet
+        (the record did not know the event)."""
         day = self.day
         history = event.get("status_history")
         if not history:
@@ -75,6 +76,7 @@ class RecordAsOf:
             return event["status"] if reported is None or reported <= day else None
         published = self.published
         status: str | None = None
+        latest = ""  # the report day of `status` ("" for an undated report)
         for entry in history:
             reported = None
             for cite in entry.get("sources") or ():
@@ -83,8 +85,9 @@ class RecordAsOf:
                     reported = when
             if reported is None:
                 reported = entry.get("as_of")
-            if reported is None or reported <= day:
+            if reported is None or (reported <= day and reported >= latest):
                 status = entry["status"]
+                latest = reported or latest
         return status
 
     def ever(self, event: Json, statuses: frozenset[str]) -> bool:

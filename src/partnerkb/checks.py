@@ -236,8 +236,9 @@ def check_overdue_plans(survey: Survey) -> Iterator[Finding]:
     kb = survey.kb
     from .plans import PlanBook
 
+    day = f"as of {survey.as_of.day}"
     for row in PlanBook(kb, survey.as_of).plans(states=("overdue",)):
-        yield Finding("overdue-plans", row["id"], "event", row["plan"]["text"])
+        yield Finding("overdue-plans", row["id"], "event", f"{row['plan']['text']} ({day})")
 
 
 def check_duplicates(survey: Survey) -> Iterator[Finding]:
