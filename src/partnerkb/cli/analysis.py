@@ -8,12 +8,18 @@ Each command parses its options, asks the core (`plans`, `partners`, `roles`, `s
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..render import Column, Section, choose_format, emit_report
-from .common import DbOption, FormatOption, open_kb
+from ..errors import InvalidInput
+from ..render import Column, Section, choose_format, emit, emit_report
+from .common import DbOption, FormatOption, open_kb, parse_since_until
+
+if TYPE_CHECKING:  # the core is imported by the commands that use it, not at start-up
+    from ..asof import RecordAsOf
+    from ..queries import KnowledgeBase
 
 Json = dict[str, Any]
 
@@ -74,7 +80,9 @@ def _outcome_date(row: Json) -> str | None:
     return held["edtf"] if held else None
 
 
-def _reference(ctx: typer.Context, as_of: str | None, db: Any) -> tuple[Any, Any, date]:
+def _reference(
+    ctx: typer.Context, as_of: str | None, db: Path | None
+) -> tuple[KnowledgeBase, RecordAsOf, date]:
     """The knowledge base, the record as of the reference day, and that day."""
     from ..asof import RecordAsOf, reference_day
 
@@ -83,7 +91,7 @@ def _reference(ctx: typer.Context, as_of: str | None, db: Any) -> tuple[Any, Any
     return kb, RecordAsOf.of(day, kb.records("sources")), day
 
 
-def _entity_ids(kb: Any, names: list[str] | None) -> tuple[str, ...]:
+def _entity_ids(kb: KnowledgeBase, names: list[str] | None) -> tuple[str, ...]:
     return tuple(kb.resolve(n, ("entities",), partial=True)[1]["id"] for n in names or [])
 
 
@@ -429,12 +437,9 @@ def roles_command(
       partnerkb roles --person "Nazim Samadov" --format json
     """
     from ..roles import RoleQuery, parts_of, role_rows
-    from .common import parse_since_until
 
     span = None
     if at is not None:
-        from ..errors import InvalidInput
-
         try:
             span = parse_since_until(at, at)
         except InvalidInput as exc:
@@ -449,8 +454,6 @@ def roles_command(
         else frozenset(),
         person=kb.resolve(person, ("entities",), partial=True)[1]["id"] if person else None,
     )
-    from ..render import emit
-
     caption = f"at {at}" if at else None
     emit(role_rows(kb, query), ROLE_COLUMNS if choose_format(fmt) == "table" else ROLE_DELIMITED,
          choose_format(fmt), title="Roles", caption=caption)  # fmt: skip
@@ -470,11 +473,12 @@ STATS_DELIMITED = [
 ]
 
 
-def _count_columns(header: str, rows: list[Json]) -> list[Column]:
-    """A name, a count and a bar as long as the count relative to the largest."""
+def _count_columns(header: str, rows: list[Json], ids: bool = False) -> list[Column]:
+    """A name (with its id under it, which tells namesakes apart), a count and a bar as long as
+    the count relative to the largest."""
     largest = max((r["count"] for r in rows), default=0) or 1
     return [
-        Column(header, _get("name"), max_width=48),
+        Column(header, _get("name"), max_width=48, detail=_get("key") if ids else None),
         Column("count", _get("count")),
         Column("", _get("count"), bar=lambda r: r["count"] / largest, max_width=30),
     ]
@@ -522,7 +526,6 @@ def stats_command(
       partnerkb stats --by status --format json
     """
     from ..stats import GROUPINGS, event_stats
-    from .common import parse_since_until
 
     grouping = by.lower()
     if grouping not in GROUPINGS:
@@ -536,13 +539,13 @@ def stats_command(
                 "counts",
                 f"Events by {grouping} ({answer.total} in all)",
                 answer.counts,
-                _count_columns(grouping, answer.counts),
+                _count_columns(grouping, answer.counts, grouping in ("entity", "place")),
             ),
             Section(
                 "top_participants",
                 "Most frequent participants",
                 answer.top_participants,
-                _count_columns("participant", answer.top_participants),
+                _count_columns("participant", answer.top_participants, True),
             ),
             Section("plans", "Plans", answer.plans, _count_columns("plans", answer.plans)),
         ],  # fmt: skip
@@ -626,8 +629,6 @@ def check_command(
 
         sys.stdout.write("".join(safe_text(f.line()) + "\n" for f in findings))
     elif rows or output == "json":
-        from ..render import emit
-
         emit(rows, FINDING_COLUMNS, output)
     if findings:
         raise typer.Exit(1)
