@@ -311,8 +311,8 @@ def test_shipped_launch_stays_upcoming_as_of_february_once_its_outcome_is_record
 
 def test_shipped_plans_report_the_baku_office_as_overdue(cli):
     answer = run_json(cli, "plans", "--overdue", "--as-of", "2024-02-01")
-    assert ids(answer["plans"]) == ["2023-icesco-baku-office-opening"]
-    assert answer["plans"][0]["plan"]["text"].startswith(
+    office = next(r for r in answer["plans"] if r["id"] == "2023-icesco-baku-office-opening")
+    assert office["plan"]["text"].startswith(
         "planned for early 2023 (approx.): no report since, window passed 277 days ago"
     )
 
