@@ -197,6 +197,12 @@ def _held_for_certain(role: Json) -> tuple[str, str] | None:
     start, end = role.get("from") or {}, role.get("until") or {}
     first = role.get("first_cited") or role.get("last_cited")
     last = role.get("last_cited") or role.get("first_cited")
+    for entry in role.get("attested") or ():  # a day attested is a day it was held
+        day = entry.get("date") or {}
+        if day.get("latest") and (first is None or day["latest"] < first):
+            first = day["latest"]
+        if day.get("earliest") and (last is None or day["earliest"] > last):
+            last = day["earliest"]
     begin = start.get("latest") or first or end.get("earliest")
     finish = end.get("earliest") or last or start.get("latest")
     if begin and finish and begin <= finish:

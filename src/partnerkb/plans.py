@@ -1,14 +1,17 @@
 """Plans and their outcomes: what was promised, whether and when it came true, what is coming up
 and what is overdue — each as of a reference day.
 
-A plan is an event the record has called planned or postponed (or cancelled), or one that another
+A plan is an event the record has called pending — planned, requested or postponed (the model's
+`PENDING_STATUSES`) — or cancelled, or one that another
 event fulfils. Its outcome on a day (see `asof.RecordAsOf`):
 
 - `fulfilled`: an event linked through `fulfils`/`fulfilled_by` had been reported as happened;
 - `happened`: the plan itself had been reported as happened, with no linked event;
 - `cancelled`: its last status reported by then was cancelled;
-- `overdue`: still planned or postponed, and its latest possible day is before the day;
-- `open`: still planned or postponed, its window not passed (or open-ended).
+- `overdue`: still pending, and its latest possible day is before the day;
+- `open`: still pending, its window not passed (or open-ended).
+
+An event under way (`ongoing`) or that simply happened is no plan.
 
 Pure functions over a `KnowledgeBase`; rows are events as stored plus `display` fields, with a
 `plan` object describing the outcome.
@@ -25,13 +28,13 @@ from .asof import RecordAsOf
 from .dates import overlaps, sort_key
 from .durations import Span
 from .errors import NoMatch
-from .model import event_entities
+from .model import PENDING_STATUSES, event_entities
 from .queries import KnowledgeBase, Labels
 
 Json = dict[str, Any]
 PLAN_STATES = ("open", "overdue", "fulfilled", "happened", "cancelled")
-_PLANNED = frozenset({"planned", "postponed"})
-_PLAN_WORDS = frozenset({"planned", "postponed", "cancelled"})
+_PLANNED = frozenset(PENDING_STATUSES)
+_PLAN_WORDS = _PLANNED | {"cancelled"}
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,8 @@ class PlanBook:
         when = event.get("date") or {}
         earliest, latest = when.get("earliest"), when.get("latest")
         planned_for = _planned_for(when, self.labels)
+        if status == "requested":  # asked for, not yet granted: "requested for 2024"
+            planned_for = "requested" + planned_for.removeprefix("planned")
         announced = self._announcement(event)
         row_display = {"announced_by": [self.source_label(s) for s in announced]}
         outcome: Json = {
