@@ -331,3 +331,20 @@ def test_the_latest_report_wins_whatever_order_the_reports_were_entered_in(cli, 
     plans = plans_as_of(cli, db, REFERENCE_DAY)
     assert plans["festival-2023-10"]["status"] == "postponed"
     assert plans_as_of(cli, db, "2023-02-01")["festival-2023-10"]["status"] == "planned"
+
+
+def test_a_request_awaiting_an_answer_is_pending_like_a_plan(cli, tmp_path):
+    import copy
+
+    from analysis_store import EVENTS, G23, H23, _event
+
+    events = copy.deepcopy(EVENTS)
+    events.append(_event("permit-2023", "request", "2023", [("requested", G23)],
+                         [("betaland", "requester")], ["alpha-council"]))  # fmt: skip
+    events.append(_event("tour-2023", "celebration", "2023", [("ongoing", H23)],
+                         [("betaland", "host")], ["alpha-council"]))  # fmt: skip
+    db = str(write_store(tmp_path / "kb.json", events=events))
+    plans = plans_as_of(cli, db, REFERENCE_DAY)
+    assert plans["permit-2023"]["state"] == "open"
+    assert plans["permit-2023"]["text"].startswith("requested for 2023: open")
+    assert "tour-2023" not in plans  # under way, not a plan
