@@ -578,7 +578,8 @@ def check_command(
             metavar="[NAME]...",
             help="Checks to run (default: all but the strict ones): references, sources, dates, "
             "tenures, overdue-plans, duplicates, namesakes, place-participants, "
-            "uncited-sources; strict: summaries, locators.",
+            "uncited-sources, uncited-enrichment; strict: summaries, locators; by name only: "
+            "inferences.",
             show_default=False,
         ),
     ] = None,
@@ -606,8 +607,10 @@ def check_command(
                           never merged)
       place-participants  no place taking part in an event (it may be its subject)
       uncited-sources     every source is cited
+      uncited-enrichment  external ids and outside knowledge cite a source of their own
       summaries           (strict) every event has a summary
       locators            (strict) every citation has a locator
+      inferences          (by name only) every field marked as inferred, and why
 
     \b
     Examples:
