@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ..interchange.importer import ImportReport
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid",
-                  "gexf", "graphml", "html", "sqlite")  # fmt: skip
+                  "gexf", "graphml", "html", "xlsx", "sqlite")  # fmt: skip
 IMPORT_FORMATS = ("csv", "tsv", "jsonl", "json")
 
 
@@ -107,8 +107,8 @@ def export_command(
         typer.Option(
             "--format",
             "-f",
-            help="json, jsonl, csv, md, ics, timelinejs, ftm, dot, mermaid, gexf, graphml, html "
-            "or sqlite.",
+            help="json, jsonl, csv, xlsx, md, ics, timelinejs, ftm, dot, mermaid, gexf, graphml, "
+            "html or sqlite.",
             callback=choice(EXPORT_FORMATS),
             show_default=False,
         ),
@@ -140,7 +140,8 @@ def export_command(
 
     json/jsonl: the records as stored, each with its table as "type" (import reads them back;
     unfiltered, the whole store; filtered, the events kept and every record they refer to).
-    csv: one row per event, spreadsheet-safe, reimportable. md: a dossier with sources as
+    csv: one row per event, spreadsheet-safe, reimportable. xlsx: a workbook (sheets events,
+    entities, sources; date cells only for day-precise dates). md: a dossier with sources as
     footnotes. ics: a calendar (fuzzy dates as all-day events over their span, free time unless a
     day, planned ones TENTATIVE). timelinejs: TimelineJS JSON. ftm: FollowTheMoney JSON Lines.
     dot, mermaid, gexf, graphml: who met whom (weighted by events that happened, planned ones

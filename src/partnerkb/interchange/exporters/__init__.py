@@ -15,6 +15,7 @@ Each format is one module of this package, registered with `@exporter(name, desc
 - ftm: FollowTheMoney entities as JSON Lines (Person, Organization, Event, Position, Occupancy).
 - dot / mermaid: who met whom and which organizations partner.
 - gexf / graphml: the network for Gephi, Cytoscape and graph libraries (networkx writes them).
+- xlsx: a workbook, sheets events, entities and sources; date cells only for days.
 - html: one self-contained page (timeline, network, filters, cards), no network request.
 - sqlite: a database (entities, roles, events, participants, sources, citations...) for SQL,
   with full-text indexes.
@@ -26,7 +27,7 @@ cells are defused, control characters shown as escapes.
 from __future__ import annotations
 
 # each module registers its formats when imported; the order is the order of --help
-from . import csv, dot, ftm, gexf, graphml, html, ics, json, md, mermaid, sqlite, timelinejs  # noqa: F401, I001
+from . import csv, dot, ftm, gexf, graphml, html, ics, json, md, mermaid, sqlite, timelinejs, xlsx  # noqa: F401, I001
 from .base import EXPORTERS, Exporter, Selection, export, exporter, select, typed_records
 
 __all__ = ["EXPORTERS", "Exporter", "Selection", "export", "exporter", "select", "typed_records"]
