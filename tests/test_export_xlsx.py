@@ -22,7 +22,7 @@ def workbook(cli, *args: str):
 
 def rows_of(sheet) -> dict[str, dict]:
     header = [c.value for c in sheet[1]]
-    return {row[0].value: {h: c for h, c in zip(header, row)} for row in sheet.iter_rows(min_row=2)}
+    return {row[0].value: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2)}
 
 
 def test_the_workbook_has_events_entities_and_sources_sheets(cli):
