@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,8 @@ def test_timeline_piped_is_tsv_with_a_header_in_date_order(cli):
     result = cli("timeline")
     assert result.exit_code == 0, result.stderr
     rows = tsv_rows(result.stdout)
-    assert list(rows[0]) == ["date", "id", "title", "kind", "status", "place", "participants"]
+    assert list(rows[0]) == ["date", "date_sort", "id", "title", "kind", "status", "place",
+                             "participants"]  # fmt: skip
     ids = [r["id"] for r in rows]
     assert ids.index("2021-01-almalik-visit-azerbaijan") < ids.index(
         "2022-11-20-almalik-karimov-rabat"
@@ -442,3 +444,16 @@ def test_a_plan_whose_date_has_passed_says_so_in_the_table_but_not_in_script_for
     )
     assert cop29["status"] == "planned"
     assert cop29["display"]["status"].startswith("planned (date passed")
+
+
+def test_csv_and_tsv_timelines_carry_a_sortable_iso_day_beside_the_display_date(cli):
+    for fmt in ("csv", "tsv"):
+        text = cli("timeline", "--format", fmt).stdout
+        rows = tsv_rows(text) if fmt == "tsv" else list(csv.DictReader(io.StringIO(text)))
+        by_id = {r["id"]: r for r in rows}
+        month = by_id["2024-05-shusha-culture-capital-launch"]
+        assert (month["date"], month["date_sort"]) == ("May 2024", "2024-05-01")
+        assert by_id["almalik-karimov-earlier-meeting"]["date_sort"] == "2022-11-20"
+        days = [r["date_sort"] for r in rows]
+        assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in days)
+        assert days == sorted(days)  # the timeline's order is the order of the column

@@ -102,8 +102,16 @@ def _participants_marked(event: Json, row: Json) -> str:
     return "; ".join(texts)
 
 
+def _date_sort(row: Json) -> str:
+    """The day a date sorts by, ISO (YYYY-MM-DD): its earliest, or for an open start ("on or
+    before X") its latest; a spreadsheet sorting by it keeps the timeline's order."""
+    date_dict = row.get("date") or {}
+    return str(date_dict.get("earliest") or date_dict.get("latest") or "")
+
+
 EVENT_COLUMNS = [
     Column("date", _display("date"), style="cyan", max_width=24),
+    Column("date_sort", _date_sort, in_table=False),
     Column("id", _get("id"), in_table=False),
     Column("title", _get("title"), highlight=True, detail=_get("id")),
     Column("kind", _get("kind")),

@@ -46,7 +46,7 @@ CSV_COLUMNS = [
     Column("plover", lambda e: typology(e["kind"])["plover"]),
 ]
 # columns of the CSV export that are derived from others: the importer ignores them quietly
-DERIVED_CSV_COLUMNS = ("date_display", "cameo", "plover")
+DERIVED_CSV_COLUMNS = ("date_display", "date_sort", "cameo", "plover")
 
 
 @exporter("csv", "one row per event, spreadsheet-safe, UTF-8 with a header; reimportable")
