@@ -38,6 +38,7 @@ class KnowledgeBase:
     def __init__(self, data: StoreData) -> None:
         self.data = data
         self._names: dict[str, list[str]] | None = None
+        self._shared_names: dict[str, list[str]] | None = None
 
     def records(self, table: str) -> list[Json]:
         return self.data.records(table)
@@ -54,6 +55,37 @@ class KnowledgeBase:
             return record_id
         record = found[1]
         return str(record.get("name") or record.get("title") or record_id)
+
+    def display_name(self, record_id: str | None, held: str | None = None) -> str:
+        """`name_of`, and for an entity whose name another entity shares, what tells them apart:
+        'Anar Karimov (Minister of Culture of Azerbaijan)'. That is `held` (the title it held at
+        an event) when given, else its first role's title, else the start of its description,
+        else its id; the id too when that would not tell it from its namesakes."""
+        name = self.name_of(record_id)
+        if not record_id or self.data.find("entities", record_id) is None:
+            return name
+        group = self._namesakes().get(_name_key(name))
+        if group is None:
+            return name
+        if held:
+            return f"{name} ({held})"
+        apart = {other: _what_sets_apart(self.data.find("entities", other) or {"id": other})
+                 for other in group}  # fmt: skip
+        mine = apart[record_id]
+        if list(apart.values()).count(mine) > 1:
+            mine = record_id
+        return f"{name} ({mine})"
+
+    def _namesakes(self) -> dict[str, list[str]]:
+        """Name (case and spacing ignored) -> ids of the entities sharing it, for shared names."""
+        if self._shared_names is None:
+            by_name: dict[str, list[str]] = {}
+            for record in self.data.tables["entities"].values():
+                by_name.setdefault(_name_key(str(record.get("name") or "")), []).append(
+                    record["id"]
+                )
+            self._shared_names = {k: ids for k, ids in by_name.items() if len(ids) > 1 and k}
+        return self._shared_names
 
     # -- names --------------------------------------------------------------------------------
     def _name_index(self) -> dict[str, list[str]]:
@@ -159,6 +191,23 @@ class KnowledgeBase:
         return found
 
 
+def _name_key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def _what_sets_apart(record: Json) -> str:
+    """What the record says that a namesake's does not: its first role's title, else the start
+    of its description (to the first comma or semicolon, at most 60 characters), else its id."""
+    roles = record.get("roles") or []
+    if roles and isinstance(roles[0], dict) and roles[0].get("title"):
+        return str(roles[0]["title"])
+    description = " ".join(str(record.get("description") or "").split())
+    if description:
+        cut = description.split(";")[0].split(",")[0].split(" (")[0].rstrip(".")
+        return cut if len(cut) <= 60 else cut[:59].rstrip() + "…"
+    return str(record["id"])
+
+
 # ---------------------------------------------------------------------------------------------
 # Choice values
 # ---------------------------------------------------------------------------------------------
@@ -245,11 +294,21 @@ class Labels:
         self.today = calendar_day.today().isoformat()
 
     def name(self, record_id: str | None) -> str:
+        """The display name, namesakes told apart (`KnowledgeBase.display_name`)."""
         try:
             return self._names[record_id]
         except KeyError:
-            name = self._names[record_id] = self.kb.name_of(record_id)
+            name = self._names[record_id] = self.kb.display_name(record_id)
             return name
+
+    def participant(self, participant: Json) -> Json:
+        """A participant's display: entity id, name (a namesake told apart by the title held
+        at the event), part, and that title ('as')."""
+        entity, held = participant["entity"], participant.get("as")
+        name = self.name(entity)
+        if held and name != self.kb.name_of(entity):  # a namesake: by what it was then
+            name = self.kb.display_name(entity, held)
+        return {"entity": entity, "name": name, "part": participant.get("part"), "as": held}
 
     def date(self, date_dict: Json | None) -> tuple[str, str]:
         """(how the date reads, the year it is grouped under)."""
@@ -281,10 +340,7 @@ class Labels:
                 "date": date,
                 "year": year,
                 "place": name(event.get("place")),
-                "participants": [
-                    {"entity": p["entity"], "name": name(p["entity"]), "part": p.get("part")}
-                    for p in event.get("participants") or ()
-                ],
+                "participants": [self.participant(p) for p in event.get("participants") or ()],
                 "organizations": [name(o) for o in event.get("organizations") or ()],
                 "typology": typology(event["kind"]),
                 "sources": [self.cite(c) for c in event.get("sources") or ()],
@@ -556,16 +612,18 @@ def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
     events = filter_events(kb, EventFilter(entities=(entity["id"],)))
     met = met_counts(events, entity["id"])
     met_rows = [
-        {"id": other, "name": kb.name_of(other), "kind": kind, "events": count}
+        {"id": other, "name": kb.display_name(other), "kind": kind, "events": count}
         for other, count in sorted(met.items(), key=lambda kv: (-kv[1], kb.name_of(kv[0])))
         if (kind := _kind_of(kb, other)) != "place"  # a place a meeting is about is not met
     ]
     partnerships = [
         p for p in kb.records("partnerships") if entity["id"] in (p.get("parties") or [])
     ]
-    related = [{**link, "name": kb.name_of(link["entity"])} for link in entity.get("related") or []]
+    related = [
+        {**link, "name": kb.display_name(link["entity"])} for link in entity.get("related") or []
+    ]
     holders = [
-        {"id": person["id"], "name": person["name"], **role_row(kb, role)}
+        {"id": person["id"], "name": kb.display_name(person["id"]), **role_row(kb, role)}
         for person in kb.records("entities")
         for role in person.get("roles") or []
         if role.get("organization") == entity["id"]
@@ -574,7 +632,8 @@ def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
     labels = Labels(kb)
     row = entity_row(kb, entity)
     row["display"]["holders"] = [
-        {"entity": h["entity"], "name": kb.name_of(h["entity"]), "period": date_label(h["period"])}
+        {"entity": h["entity"], "name": kb.display_name(h["entity"]),
+         "period": date_label(h["period"])}
         for h in entity.get("holders") or []
     ]
     row["display"]["provenance"] = provenance_labels(entity, lambda c: _source_label(kb, c))
@@ -662,7 +721,7 @@ def partnership_profile(kb: KnowledgeBase, partnership: Json) -> Json:
         **partnership,
         "type": "partnership",
         "display": {
-            "parties": [kb.name_of(p) for p in partnership.get("parties") or []],
+            "parties": [kb.display_name(p) for p in partnership.get("parties") or []],
             "sources": [_source_label(kb, c) for c in partnership.get("sources") or []],
         },
         "timeline": [labels.event_row(e) for e in events],

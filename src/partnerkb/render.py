@@ -57,6 +57,14 @@ class Column:
     detail: Callable[[Json], Any] | None = None  # a second, dim line in the table view
     table_value: Callable[[Json], Any] | None = None  # what people read, where scripts get value
     bar: Callable[[Json], float] | None = None  # table only: a bar of this share (0..1) instead
+    # in the table also when the terminal is at least this wide (with in_table=False)
+    table_from_width: int | None = None
+    unbroken: bool | None = None  # never wrapped in the table (ids); None: the "id" column
+    keep: int = 0  # on a narrow terminal, columns of lower `keep` give way first (then rightmost)
+
+    @property
+    def keeps_whole(self) -> bool:
+        return self.header == "id" if self.unbroken is None else self.unbroken
 
 
 @dataclass(frozen=True)
@@ -275,6 +283,81 @@ def table_view(
     terms: Sequence[str] = (),
     caption: str | None = None,
 ) -> None:
+    console = _console(out)
+    shown = [c for c in columns
+             if c.in_table or (c.table_from_width and console.width >= c.table_from_width)]
+    shown, widths = _fit(shown, rows, console.width)
+    console.print(_table(rows, shown, widths, title, caption, group, terms))
+
+
+_MIN_WRAPPED = 10  # the narrowest a column of wrapped text is made (longer words fold)
+_COMFORTABLE = 20  # what each column gets first, when the terminal is too narrow for all
+
+
+def _fit(
+    columns: list[Column], rows: Sequence[Json], width: int
+) -> tuple[list[Column], list[int] | None]:
+    """The columns that fit a terminal `width` and their widths (None: as wide as they like).
+
+    An id is never broken (it is copied into `show`): its column, or the column whose second
+    line it is, is as wide as the longest. When the columns cannot all fit, those on the right
+    give way first, the names and titles (highlighted columns) last; the width left is shared
+    in proportion to what each column's text would take."""
+    def border(n: int) -> int:
+        return 3 * n + 1
+
+    whole, wanted = [], []
+    for column in columns:
+        texts = [cell_text((column.table_value or column.value)(row)) for row in rows]
+        longest_line = max((len(line) for t in texts for line in t.splitlines() or [""]),
+                           default=0)  # fmt: skip
+        keep = longest_line if column.keeps_whole else 0
+        if column.detail is not None:
+            keep = max([keep, *(len(cell_text(column.detail(row))) for row in rows)])
+        longest_word = max((len(w) for t in texts for w in t.split()), default=0)
+        least = keep or max(min(longest_word, _MIN_WRAPPED, column.max_width or _MIN_WRAPPED),
+                            min(len(column.header), _MIN_WRAPPED))  # fmt: skip
+        most = max(longest_line, len(column.header), keep)
+        if column.max_width:
+            most = max(min(most, column.max_width), keep)
+        whole.append(least)
+        wanted.append(max(most, least))
+    if sum(wanted) + border(len(columns)) <= width:
+        return columns, None
+    kept = list(range(len(columns)))
+    order = sorted(kept[1:], key=lambda i: (columns[i].highlight, columns[i].keep, -i))
+    for index in order:
+        if sum(whole[i] for i in kept) + border(len(kept)) <= width:
+            break
+        if columns[index].keeps_whole or columns[index].detail is not None:
+            continue
+        kept.remove(index)
+    widths = [whole[i] for i in kept]
+    spare = max(0, width - border(len(kept)) - sum(widths))
+    # first every column up to a comfortable width (a short name on one line), then the rest
+    # in proportion to what each still wants
+    for highlighted in (True, False):  # names and titles first
+        for n, i in enumerate(kept):
+            if columns[i].highlight == highlighted:
+                comfortable = _COMFORTABLE * (2 if highlighted else 1)
+                step = min(spare, max(0, min(wanted[i], comfortable) - widths[n]))
+                widths[n] += step
+                spare -= step
+    extra = [wanted[i] - widths[n] for n, i in enumerate(kept)]
+    total = sum(extra) or 1
+    shares = [min(extra[n], spare * extra[n] // total) for n in range(len(kept))]
+    return [columns[i] for i in kept], [w + d for w, d in zip(widths, shares, strict=True)]
+
+
+def _table(
+    rows: Sequence[Json],
+    columns: Sequence[Column],
+    widths: list[int] | None,
+    title: str | None,
+    caption: str | None,
+    group: Callable[[Json], str] | None,
+    terms: Sequence[str],
+) -> Any:
     from rich.table import Table
 
     table = Table(
@@ -283,10 +366,13 @@ def table_view(
         show_lines=False,
         expand=False,
     )
-    columns = [c for c in columns if c.in_table]
-    for column in columns:
-        table.add_column(column.header, style=column.style, max_width=column.max_width,
-                         overflow="fold")  # fmt: skip
+    for n, column in enumerate(columns):
+        if widths is None:
+            table.add_column(column.header, style=column.style, max_width=column.max_width,
+                             no_wrap=column.keeps_whole, overflow="fold")  # fmt: skip
+        else:
+            table.add_column(column.header, style=column.style, width=widths[n],
+                             no_wrap=column.keeps_whole, overflow="fold")  # fmt: skip
     current = None
     for row in rows:
         if group is not None:
@@ -297,7 +383,7 @@ def table_view(
                 table.add_row(styled(key, style="bold cyan"), *[""] * (len(columns) - 1))
                 current = key
         table.add_row(*[_table_cell(c, row, terms) for c in columns])
-    _console(out).print(table)
+    return table
 
 
 def _table_cell(column: Column, row: Json, terms: Sequence[str]) -> Any:

@@ -822,6 +822,9 @@ def hit_row(kb: KnowledgeBase, hit: Hit, today: str | None = None) -> Json:
         "kind": record.get("kind", TYPE_OF_TABLE[hit.table]),
         "date": date_label(record["date"]) if record.get("date") else record.get("published") or "",
         "title": record.get("name") or record.get("title") or record["id"],
+        # the title, or for an entity that shares its name, what tells it from its namesakes
+        "label": kb.display_name(record["id"]) if hit.table == "entities" else
+        record.get("title") or record["id"],
         "score": hit.score,
         "matched": hit.matched,
         "via": hit.via,
@@ -852,5 +855,5 @@ def group_rows(kb: KnowledgeBase, rows: list[Json]) -> list[tuple[str, list[Json
             continue
         members.sort(key=lambda row: row["id"] != key)  # the entity first, then its events
         kind = members[0].get("kind") or "entity"
-        titled.append((f"{kb.name_of(key)} ({kind}) and its events", members))
+        titled.append((f"{kb.display_name(key)} ({kind}) and its events", members))
     return titled

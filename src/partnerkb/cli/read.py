@@ -60,11 +60,22 @@ def _display(key: str) -> Any:
     return lambda row: row["display"].get(key)
 
 
+def _participant_text(participant: Json, titles: bool) -> str:
+    """'Nazim Samadov (guest)', with `titles` 'Nazim Samadov (guest, Ambassador of Azerbaijan
+    to Morocco)': the title held at the event, unless the name already carries it (a namesake)."""
+    extra = [participant["part"]] if participant.get("part") else []
+    held = participant.get("as")
+    if titles and held and held != participant["name"] and f"({held})" not in participant["name"]:
+        extra.append(held)
+    return f"{participant['name']} ({', '.join(extra)})" if extra else participant["name"]
+
+
 def _participant_names(row: Json) -> str:
-    return "; ".join(
-        f"{p['name']} ({p['part']})" if p.get("part") else p["name"]
-        for p in row["display"]["participants"]
-    )
+    return "; ".join(_participant_text(p, False) for p in row["display"]["participants"])
+
+
+def _participants_titled(row: Json) -> str:
+    return "; ".join(_participant_text(p, True) for p in row["display"]["participants"])
 
 
 def _marked(record: Json, field: str, value: Any, item: str | None = None) -> Any:
@@ -96,7 +107,7 @@ def _participants_marked(event: Json, row: Json) -> str:
 
     texts = []
     for p in row["display"]["participants"]:
-        text = f"{p['name']} ({p['part']})" if p.get("part") else p["name"]
+        text = _participant_text(p, True)
         words = mark(entry_for(event, "participants", p["entity"]))
         texts.append(f"{text} {words}" if words else text)
     return "; ".join(texts)
@@ -115,9 +126,11 @@ EVENT_COLUMNS = [
     Column("id", _get("id"), in_table=False),
     Column("title", _get("title"), highlight=True, detail=_get("id")),
     Column("kind", _get("kind")),
-    Column("status", _get("status"), table_value=_display("status")),
+    Column("status", _get("status"), table_value=_display("status"), keep=1),
     Column("place", _display("place"), max_width=24),
-    Column("participants", _participant_names, in_table=False),
+    # in the table when the terminal is wide enough, with the titles held at the event
+    Column("participants", _participant_names, in_table=False, table_value=_participants_titled,
+           table_from_width=140, max_width=60),
 ]
 ENTITY_COLUMNS = [
     Column("id", _get("id"), style="dim"),
@@ -220,7 +233,8 @@ def timeline_command(
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
-    """All events in date order, grouped by year in the table view.
+    """All events in date order, grouped by year in the table view. On a terminal of 140
+    columns or more the table shows the participants with the titles they held.
 
     \b
     Examples:
@@ -602,7 +616,7 @@ def search_command(
         return
     # the table: what matched first (wide enough for group headings), the id under it
     columns = [
-        Column("match", _get("title"), highlight=True, detail=_get("id")),
+        Column("match", _get("label"), highlight=True, detail=_get("id")),
         Column("kind", _get("kind")),
         Column("date", _get("date"), style="cyan", max_width=24),
         Column("status", _get("status_label")),
