@@ -802,10 +802,7 @@ def _merge(event: FoundEvent, ctx: _Context) -> bool:
         same_name = bool(set(_keys(event.names)) & set(_keys(other.names)))
         people = {p.name for p in event.participants}
         same_people = not people or people <= {p.name for p in other.participants}
-        if not (
-            same_name
-            or (same_people and event.kind in ("meeting", "conference") and not event.names)
-        ):
+        if not (same_name or (same_people and event.kind == "meeting" and not event.names)):
             continue
         if event.date and other.date and not _overlap(event.date, other.date):
             continue

@@ -310,6 +310,9 @@ MONTH_WORDS = {
     "sunday",
 }
 
+# Stored entity kinds that name events held under them (a conference series, a programme).
+EVENT_KINDS_OF_ENTITIES = {"series", "programme", "program", "exhibition", "festival"}
+
 # Countries whose usual English name differs from the ISO list's.
 COUNTRY_ALIASES = {
     "Turkey": "Türkiye",
@@ -851,6 +854,13 @@ def find_things(sentence: str, names: StoredNames) -> list[ThingMention]:
         if kinds == {"person"}:
             continue
         kind = next(iter(kinds)) if len(kinds) == 1 else "organization"
+        if kind in EVENT_KINDS_OF_ENTITIES:
+            # a stored series or programme ("World Forum on Intercultural Dialogue") names the
+            # event it is held as, and is an entity the article names
+            record = names.records[ids[0]]
+            found.append(
+                ThingMention("event-name", record["name"], list(ids), start=_at(sentence, text))
+            )
         for entity_id in ids:
             if entity_id not in seen:
                 seen.add(entity_id)

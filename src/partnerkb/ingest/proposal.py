@@ -221,7 +221,8 @@ def _entities(
         | {p.name for e in events for p in e.participants if p.kind != "person"}
     )
     for thing in things:
-        if thing.kind == "event-name" or thing.name not in involved:
+        # every stored entity the article names; a new one only if an event involves it
+        if thing.kind == "event-name" or (not thing.stored and thing.name not in involved):
             continue
         key = thing.stored[0] if thing.stored else fold(thing.name)
         located = None
