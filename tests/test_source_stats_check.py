@@ -309,3 +309,20 @@ def test_shipped_data_passes_every_check_but_the_overdue_plans(cli):
     assert {f["check"] for f in findings} == {"overdue-plans"}
     assert "2023-icesco-baku-office-opening" in [f["id"] for f in findings]
     assert result.exit_code == 1
+
+
+def test_text_from_the_store_cannot_drive_the_terminal_or_a_spreadsheet(cli, tmp_path):
+    """Titles with an escape sequence, Rich markup and a formula, through every new command."""
+    events = copy.deepcopy(EVENTS)
+    _set(events, "office-opening-2022-12", title="\x1b[31mred[/] [bold]loud[/bold]")
+    _set(events, "forum-2023", title='=HYPERLINK("http://x")')
+    db = broken_store(tmp_path, events=events)
+    for args in (["upcoming"], ["plans"], ["check"], ["partners", "alpha-council"]):
+        table = cli(*args, "--as-of", REFERENCE_DAY, "--db", db, "--format", "table")
+        assert "\x1b" not in table.stdout, args
+        tsv = cli(*args, "--as-of", REFERENCE_DAY, "--db", db)
+        assert "\x1b" not in tsv.stdout and "\t=HYPERLINK" not in tsv.stdout, args
+    shown = cli("plans", "--as-of", REFERENCE_DAY, "--db", db, "--format", "table").stdout
+    assert "\\x1b" in shown and "[bold]loud[/bold]" in shown  # shown, never run as markup
+    check = cli("check", "overdue-plans", "--as-of", REFERENCE_DAY, "--db", db, "-f", "table")
+    assert check.stdout.startswith("overdue-plans: office-opening-2022-12:")
