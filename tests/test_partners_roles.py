@@ -211,3 +211,19 @@ def test_roles_at_a_day_only_an_earlier_article_attests(cli):
     rows = run_json(cli, "roles", "--title", "President", "--at", "January 2021")
     assert [(r["person"], r["evidence"]) for r in rows] == [("ilham-aliyev", "attested")]
     assert rows[0]["display"]["span"] == "attested January 2021; 20 November 2022; 30 January 2024"
+
+
+def test_what_is_no_one_to_meet_is_no_partner(cli, tmp_path):
+    import copy
+
+    from analysis_store import ENTITIES, EVENTS, G22, _entity
+
+    entities = [*copy.deepcopy(ENTITIES), _entity("forum-series", "series", "The Forum", G22)]
+    events = copy.deepcopy(EVENTS)
+    next(e for e in events if e["id"] == "meeting-2022-05-03")["organizations"].append(
+        "forum-series"
+    )
+    db = str(write_store(tmp_path / "kb.json", entities=entities, events=events))
+    rows = {r["id"] for r in partners_of(cli, db, "alpha-council")}
+    assert "forum-series" not in rows and "gamma-city" not in rows
+    assert "betaland" in rows

@@ -17,13 +17,14 @@ from typing import Any
 from .asof import RecordAsOf
 from .dates import FuzzyDate, overlaps
 from .errors import InvalidInput
-from .model import references
+from .model import ABSENT_PARTS, references
 from .queries import TYPE_OF_TABLE, KnowledgeBase
 from .textfold import fold
 
 Json = dict[str, Any]
-# parts that say what an event is about or in whose honour, which a place may play
-PLACE_PARTS = frozenset({"subject", "honoree", "namesake", "designee", "venue", "location"})
+# parts a place may play: what an event is about, honours or is named after (the parts that do
+# not mean being there, `model.ABSENT_PARTS`), or where it is
+PLACE_PARTS = ABSENT_PARTS | {"venue", "location"}
 
 
 @dataclass(frozen=True)

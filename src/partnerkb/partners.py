@@ -1,10 +1,12 @@
 """Partners and contacts: whom an entity has met, how often, when last — and whom it neglects.
 
 Contact is an event that happened (as the record stood on the reference day, see
-`asof.RecordAsOf`) and that involves both sides: as participants or organizations involved. The
-organizers of an event are not met through it (ICESCO and the Muslim World League organizing an
-exhibition do not thereby meet its visitors), nor is a place (where a meeting was held, or what it
-was about). Plans still open or overdue with a partner are counted beside.
+`asof.RecordAsOf`) and that involves both sides: as participants or organizations involved. Those
+whose part in it does not mean being there (`model.ABSENT_PARTS`: an organizer, an exhibition's
+partner, what the event is about or named after) are not met through it. Partners are actors:
+organizations, countries, people and groups of them (delegations), never places, awards,
+programmes or series (`NOT_PARTNERS`). Plans still open or overdue with a partner are counted
+beside.
 """
 
 from __future__ import annotations
@@ -17,20 +19,24 @@ from typing import Any
 from .asof import RecordAsOf
 from .dates import sort_key
 from .errors import NoMatch
+from .model import ABSENT_PARTS
 from .queries import KnowledgeBase, date_label
 
 Json = dict[str, Any]
-NOT_MET_PARTS = frozenset({"organizer", "organiser", "co-organizer", "co-organiser"})
+# kinds of entity that are no one to meet: where things happen, what they are about or named
+NOT_PARTNERS = frozenset(
+    {"place", "award", "exhibition", "series", "programme", "program", "treaty", "title"}
+)
 
 
 def contacts(event: Json) -> set[str]:
     """Ids of the entities an event brings into contact: its participants and organizations,
-    less those who only organized it (the place is not among them)."""
+    less those whose part does not mean being there (the place is not among them)."""
     organizers = set()
     involved = set(event.get("organizations") or ())
     for participant in event.get("participants") or ():
         involved.add(participant["entity"])
-        if (participant.get("part") or "").lower() in NOT_MET_PARTS:
+        if (participant.get("part") or "").lower() in ABSENT_PARTS:
             organizers.add(participant["entity"])
     return involved - organizers
 
@@ -97,7 +103,7 @@ def partners(
     rows = []
     for other, tally in tallies.items():
         found = kb.get(other)
-        if found is None or found[1].get("kind") == "place" or found[0] != "entities":
+        if found is None or found[0] != "entities" or found[1].get("kind") in NOT_PARTNERS:
             continue
         rows.append(_row(found[1], tally, day))
     if stale_before is not None:
