@@ -329,7 +329,8 @@ def partners_command(
     it, the first and last contact, the number of events that happened (in all and per year),
     the plans still open or overdue with them, and the days since the last contact. Only events
     that happened count as contact; a part that does not mean being there (organizer, exhibitor,
-    subject...) meets no one; places, awards, programmes and series are not partners. Most recent contact first. Exit code 1 when no one is left.
+    subject...) meets no one; places, awards, programmes and series are not partners. Most
+    recent contact first. Exit code 1 when no one is left.
 
     \b
     Examples:
