@@ -326,3 +326,19 @@ def test_text_from_the_store_cannot_drive_the_terminal_or_a_spreadsheet(cli, tmp
     assert "\\x1b" in shown and "[bold]loud[/bold]" in shown  # shown, never run as markup
     check = cli("check", "overdue-plans", "--as-of", REFERENCE_DAY, "--db", db, "-f", "table")
     assert check.stdout.startswith("overdue-plans: office-opening-2022-12:")
+
+
+def test_references_and_uncited_sources_read_every_kind_of_reference(cli, tmp_path):
+    """Typed links and provenance refer and cite too (the model's one list of references)."""
+
+    def change(events):
+        _set(events, "forum-2023", links=[{"type": "follows", "event": "ghost-event",
+                                           "sources": [{"source": "only-in-a-link"}]}])  # fmt: skip
+
+    db = broken_store(
+        tmp_path, **_with_event(change), sources=[*SOURCES, {**SOURCES[0], "id": "only-in-a-link"}]
+    )
+    result = cli("check", "references", "uncited-sources", "--db", db, "--format", "table")
+    assert result.stdout.splitlines() == [
+        "references: forum-2023: links refers to 'ghost-event', which is not in the store",
+    ]

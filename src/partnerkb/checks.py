@@ -73,29 +73,12 @@ def _records(kb: KnowledgeBase, *tables: str) -> Iterator[tuple[str, Json]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _event_references(event: Json) -> list[tuple[str, str]]:
-    """`model.references` of an event, written out: it runs for every event of the store."""
-    found: list[tuple[str, str]] = [("sources", c["source"]) for c in event.get("sources") or ()]
-    if event.get("place"):
-        found.append(("place", event["place"]))
-    found += [("participants", p["entity"]) for p in event.get("participants") or ()]
-    found += [("organizations", o) for o in event.get("organizations") or ()]
-    for name in ("fulfils", "fulfilled_by"):
-        if event.get(name):
-            found.append((name, event[name]))
-    found += [("related_events", e) for e in event.get("related_events") or ()]
-    for entry in event.get("status_history") or ():
-        found += [("status_history.sources", c["source"]) for c in entry.get("sources") or ()]
-    return found
-
-
 def _all_references(kb: KnowledgeBase) -> Iterator[tuple[str, Json, list[tuple[str, str]]]]:
-    """(table, record, its references) for every record that refers to others."""
-    for table in ("entities", "partnerships"):
+    """(table, record, its references) for every record that refers to others (`model.references`:
+    one definition of what refers to what)."""
+    for table in ("entities", "events", "partnerships"):
         for record in kb.data.tables[table].values():
             yield table, record, list(references(table, record))
-    for event in kb.data.tables["events"].values():
-        yield "events", event, _event_references(event)
 
 
 def check_references(survey: Survey) -> Iterator[Finding]:
@@ -358,9 +341,11 @@ def check_locators(survey: Survey) -> Iterator[Finding]:
     kb = survey.kb
     for table, record in _records(kb, "entities", "events", "partnerships"):
         cites: list[Json] = list(record.get("sources") or ())
-        for nested in ("roles", "related", "status_history"):
+        for nested in ("roles", "related", "status_history", "provenance", "links", "holders"):
             for item in record.get(nested) or ():
                 cites.extend(item.get("sources") or ())
+                for attested in item.get("attested") or ():  # a role's attested days
+                    cites.extend(attested.get("sources") or ())
         bare = sorted({c["source"] for c in cites if not (c.get("locator") or "").strip()})
         if bare:
             yield Finding(
