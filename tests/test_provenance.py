@@ -498,3 +498,56 @@ def test_calendar_status_of_the_new_statuses(cli):
     ics = cli("export", "--format", "ics").stdout
     year = ics.split("UID:2024-shusha-culture-capital-year")[1].split("END:VEVENT")[0]
     assert "STATUS:CONFIRMED" in year  # ongoing
+
+
+def _dangling(path: Path) -> list[str]:
+    from partnerkb.model import references
+
+    data = read_store(path)
+    return [
+        f"{record['id']}.{field} -> {ref}"
+        for table in ("entities", "events", "partnerships")
+        for record in data.records(table)
+        for field, ref in references(table, record)
+        if data.get(ref) is None
+    ]
+
+
+def test_merge_moves_the_new_references_too(cli, shipped_copy):
+    """Provenance of a participant, typed links, editions and holders follow a merge."""
+    twin = cli("--db", str(shipped_copy), "add-entity", "Shusha (city)", "--kind", "place",
+               "--allow-duplicate", "--source", ICESCO_2022).stdout.strip()  # fmt: skip
+    assert cli("--db", str(shipped_copy), "merge", "shusha", twin).exit_code == 0
+    moved = cli("--db", str(shipped_copy), "merge", "salim-almalik", "abdelilah-benarafa")
+    assert moved.exit_code == 0, moved.stderr
+    data = read_store(shipped_copy)
+    meeting = data.find("events", "2024-01-30-samadov-almalik-rabat")
+    assert entry_for(meeting, "participants", "abdelilah-benarafa")["basis"] == "inferred"
+    programme = data.find("entities", "culture-capital-of-the-islamic-world")
+    assert [h["entity"] for h in programme["holders"]] == [twin]
+    assert _dangling(shipped_copy) == []
+
+
+def test_removing_a_linked_event_or_a_series_leaves_nothing_dangling(cli, shipped_copy):
+    for record_id in ("almalik-karimov-earlier-meeting", "unfccc-conference-of-the-parties"):
+        result = cli("--db", str(shipped_copy), "remove", record_id, "--cascade", "--yes")
+        assert result.exit_code == 0, result.stderr
+    data = read_store(shipped_copy)
+    assert data.find("events", "2022-11-20-almalik-karimov-rabat").get("links") == []
+    assert data.find("events", "2024-11-cop29-baku").get("edition_of") is None
+    assert _dangling(shipped_copy) == []
+
+
+def test_edit_records_a_copy_without_a_headline_and_how_it_was_republished(cli, shipped_copy):
+    db = ("--db", str(shipped_copy))
+    refused = cli(*db, "edit", ICESCO_2022, "--set", "machine_translated=maybe")
+    assert refused.exit_code == 2 and "true or false" in refused.stderr
+    done = cli(*db, "edit", ICESCO_2022, "--set", "title=", "--set", "label=our words",
+               "--set", "republished_by=Example", "--set", "machine_translated=yes")  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    source = read_store(shipped_copy).find("sources", ICESCO_2022)
+    assert (source["title"], source["label"], source["republished_by"]) == (
+        None, "our words", "Example"
+    )  # fmt: skip
+    assert source["machine_translated"] is True
+    assert "“our words”" not in cli(*db, "show", "2022-11-20-shusha-medal-almalik").stdout

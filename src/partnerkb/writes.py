@@ -1394,6 +1394,11 @@ class Writer:
             return self.read_date(name, value, self._edit_reference)
         if spec == "day":
             return self.read_day(name, value)
+        if spec == "yes-no":  # a flag: true/false, yes/no
+            flag = value.strip().lower()
+            if flag not in ("true", "false", "yes", "no"):
+                raise InvalidInput(f"{name} takes true or false, not {value!r}")
+            return flag in ("true", "yes")
         if spec == "status":
             status = value.strip().lower()
             if status not in STATUSES:
@@ -1645,8 +1650,9 @@ EDIT_FIELDS: dict[str, dict[str, str]] = {
         "tags": "texts", "located_in": "entity", "sources": "citations",
     },
     "sources": {
-        "outlet": "text", "title": "text", "published": "day", "url": "optional-text",
-        "language": "optional-text", "note": "optional-text",
+        "outlet": "text", "title": "optional-text", "published": "day", "url": "optional-text",
+        "language": "optional-text", "note": "optional-text", "label": "optional-text",
+        "republished_by": "optional-text", "machine_translated": "yes-no",
     },
     "partnerships": {
         "parties": "entities", "areas": "texts", "summary": "optional-text", "events": "events",
@@ -1684,18 +1690,47 @@ def map_references(table: str, record: Json, change: Callable[[str], str | None]
     def one(value: str | None) -> str | None:
         return change(value) if value else value
 
+    def provenance(entries: list[Json]) -> list[Json]:
+        """Entries naming an entity (a participant, an organization) follow it; their sources
+        too. An entry whose entity is dropped goes with it."""
+        out: list[Json] = []
+        for entry in entries:
+            value = entry.get("value")
+            if entry.get("field") in ("participants", "organizations") and value:
+                value = change(value)
+                if value is None:
+                    continue
+            moved = {**entry, **({"value": value} if "value" in entry else {})}
+            if "sources" in entry:
+                moved["sources"] = cites(entry["sources"])
+            out.append(moved)
+        return out
+
     new = dict(record)
     if "sources" in new:
         new["sources"] = cites(new["sources"])
+    if "provenance" in new:
+        new["provenance"] = provenance(new["provenance"] or [])
     if table == "entities":
         new["roles"] = [
             {
                 **role,
                 "organization": one(role.get("organization")),
                 "sources": cites(role.get("sources")),
+                **(
+                    {"attested": [{**a, "sources": cites(a.get("sources"))}
+                                  for a in role["attested"] or []]}
+                    if "attested" in role else {}
+                ),
             }
             for role in new.get("roles") or []
-        ]
+        ]  # fmt: skip
+        if "holders" in new:
+            new["holders"] = [
+                {**h, "entity": target, "sources": cites(h.get("sources"))}
+                for h in new["holders"] or []
+                if (target := change(h["entity"])) is not None
+            ]
         related = []
         for link in new.get("related") or []:
             target = change(link["entity"])
@@ -1723,6 +1758,16 @@ def map_references(table: str, record: Json, change: Callable[[str], str | None]
             if name in new:
                 new[name] = one(new[name])
         new["related_events"] = ids(new.get("related_events"))
+        if "links" in new:
+            new["links"] = [
+                {**link, "event": target,
+                 **({"sources": cites(link["sources"])} if "sources" in link else {})}
+                for link in new["links"] or []
+                if (target := change(link["event"])) is not None and target != new["id"]
+            ]  # fmt: skip
+        if new.get("edition_of"):
+            series = change(new["edition_of"]["series"])
+            new["edition_of"] = {**new["edition_of"], "series": series} if series else None
         new["status_history"] = [
             {**entry, "sources": cites(entry.get("sources"))}
             for entry in new.get("status_history") or []
