@@ -8,9 +8,12 @@ spreadsheet would read as a formula is prefixed with an apostrophe.
 
 from __future__ import annotations
 
+import io
+import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, TextIO
@@ -116,8 +119,90 @@ def emit(
     elif fmt in ("csv", "tsv"):
         write_delimited(rows, columns, fmt, stream)
     else:
-        table_view(rows, columns, stream, title=title, group=group, terms=list(highlight_terms),
-                   caption=caption)  # fmt: skip
+        with paged(stream) as screen:
+            table_view(rows, columns, screen, title=title, group=group,
+                       terms=list(highlight_terms), caption=caption)  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# The pager: long tables on a terminal
+# ---------------------------------------------------------------------------------------------
+
+DEFAULT_PAGER = "less -FRX"  # -F: no pager for what fits one screen; -R: colours; -X: no clearing
+_PAGING = {"enabled": True}
+
+
+def set_paging(enabled: bool) -> None:
+    """Off: tables are written straight to the terminal (`--no-pager`)."""
+    _PAGING["enabled"] = enabled
+
+
+class _Screen(io.StringIO):
+    """Where a table is drawn before it is paged: it answers as the terminal it stands for
+    (is a TTY, has its file descriptor) so that Rich draws for that terminal's width."""
+
+    def __init__(self, terminal: TextIO) -> None:
+        super().__init__()
+        self._terminal = terminal
+
+    def isatty(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._terminal.fileno()
+
+
+@contextmanager
+def paged(out: TextIO) -> Iterator[TextIO]:
+    """The stream a table view writes to. On a terminal (and paging on), the view is drawn in
+    full, then shown through `$PAGER` (default `less -FRX`) if it is longer than the screen;
+    piped, or with paging off, it goes straight to `out`. A pager that cannot start, or
+    `PAGER=cat`/empty, means no pager."""
+    import shutil
+
+    try:
+        terminal = _PAGING["enabled"] and out.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    if not terminal:
+        yield out
+        return
+    screen = _Screen(out)
+    yield screen
+    text = screen.getvalue()
+    command = os.environ.get("PAGER", DEFAULT_PAGER).strip()
+    if text.count("\n") < shutil.get_terminal_size().lines or command in ("", "cat"):
+        out.write(text)
+        return
+    if not _run_pager(command, text, out):
+        out.write(text)
+
+
+def _run_pager(command: str, text: str, out: TextIO) -> bool:
+    """Show `text` through the pager; False when the pager could not be started."""
+    import subprocess
+
+    out.flush()
+    env = {**os.environ}
+    env.setdefault("LESS", "FRX")
+    try:
+        pager = subprocess.Popen(command, shell=True, stdin=subprocess.PIPE, env=env)
+    except OSError:
+        return False
+    assert pager.stdin is not None
+    try:
+        pager.stdin.write(text.encode(getattr(out, "encoding", None) or "utf-8",
+                                      errors="backslashreplace"))  # fmt: skip
+        pager.stdin.close()
+    except (BrokenPipeError, OSError):  # the reader quit the pager early: not an error
+        pass
+    while True:
+        try:
+            pager.wait()
+            break
+        except KeyboardInterrupt:  # Ctrl-C belongs to the pager (less) while it runs
+            continue
+    return pager.returncode != 127  # the shell's "command not found"
 
 
 def emit_report(
@@ -141,10 +226,11 @@ def emit_report(
         write_json({**meta, **(totals or {}), **{s.key: list(s.rows) for s in sections}}, stream)
         return
     if fmt == "table":
-        for section in sections:
-            if section.rows:
-                table_view(section.rows, section.columns, stream, title=section.title,
-                           caption=caption)  # fmt: skip
+        with paged(stream) as screen:
+            for section in sections:
+                if section.rows:
+                    table_view(section.rows, section.columns, screen, title=section.title,
+                               caption=caption)  # fmt: skip
         return
     tagged = [{**row, "section": s.key, **meta} for s in sections for row in s.rows]
     if fmt == "jsonl":
@@ -409,6 +495,16 @@ def sections_view(
     out: TextIO,
 ) -> None:
     """A profile: a heading, key/value fields, then one small table per section."""
+    with paged(out) as screen:
+        _sections_view(heading, fields, sections, screen)
+
+
+def _sections_view(
+    heading: str,
+    fields: Sequence[tuple[str, Any]],
+    sections: Sequence[tuple[str, Sequence[Json], Sequence[Column]]],
+    out: TextIO,
+) -> None:
     from rich.table import Table
     from rich.text import Text
 

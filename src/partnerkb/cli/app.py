@@ -192,8 +192,15 @@ def _global_options(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
+    no_pager: bool = typer.Option(
+        False, "--no-pager", help="Never page long tables (on a terminal: $PAGER, else less -FRX)."
+    ),
 ) -> None:
     root_obj(ctx)["db"] = db
+    if no_pager:
+        from ..render import set_paging
+
+        set_paging(False)
 
 
 # Commands are loaded when used: building every command's options costs more than Typer

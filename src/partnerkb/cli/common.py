@@ -127,6 +127,48 @@ AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", metavar="DATE", help=AS_OF_HELP, show_default=False),
 ]
+# What every listing takes: how many rows, in which direction, and whether a long table is paged.
+LimitOption = Annotated[
+    int | None,
+    typer.Option(
+        "--limit",
+        "-n",
+        metavar="N",
+        min=1,
+        help="At most N rows (the first N, or with --reverse the last N).",
+        show_default=False,
+    ),
+]
+ReverseOption = Annotated[
+    bool, typer.Option("--reverse", help="Reverse the order (newest events first).")
+]
+NoPagerOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-pager",
+        help="Never page a long table (on a terminal it goes through $PAGER, default less -FRX).",
+    ),
+]
+
+
+def page_setting(no_pager: bool) -> None:
+    """Apply --no-pager (the command's; the global one is applied by the app)."""
+    if no_pager:
+        from ..render import set_paging
+
+        set_paging(False)
+
+
+def limit_rows(rows: list[Any], limit: int | None, reverse: bool) -> list[Any]:
+    """--reverse then --limit, saying on stderr how many were left out."""
+    if reverse:
+        rows = rows[::-1]
+    if limit is not None and len(rows) > limit:
+        info(f"showing {limit} of {len(rows)}; --limit shows more")
+        rows = rows[:limit]
+    return rows
+
+
 PlannedOption = Annotated[
     bool, typer.Option("--planned", help="Only planned, requested or postponed events.")
 ]

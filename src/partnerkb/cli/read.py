@@ -31,7 +31,10 @@ from .common import (
     FormatOption,
     HappenedOption,
     KindFilterOption,
+    LimitOption,
+    NoPagerOption,
     PlannedOption,
+    ReverseOption,
     SinceOption,
     SourceFilterOption,
     TagFilterOption,
@@ -39,7 +42,9 @@ from .common import (
     date_order,
     event_filter,
     info,
+    limit_rows,
     open_kb,
+    page_setting,
     parse_since_until,
     source_id,
 )
@@ -230,15 +235,20 @@ def timeline_command(
     happened: HappenedOption = False,
     source: SourceFilterOption = None,
     order: DateOrderOption = None,
+    limit: LimitOption = None,
+    reverse: ReverseOption = False,
+    no_pager: NoPagerOption = False,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
     """All events in date order, grouped by year in the table view. On a terminal of 140
-    columns or more the table shows the participants with the titles they held.
+    columns or more the table shows the participants with the titles they held; a long table
+    goes through a pager ($PAGER, default less -FRX; --no-pager to write it all out).
 
     \b
     Examples:
       partnerkb timeline
+      partnerkb timeline --reverse --limit 10
       partnerkb timeline --entity icesco --since 2024
       partnerkb timeline --planned --format json
       partnerkb timeline --entity "Nazim Samadov" --kind meeting --until "May 2024"
@@ -251,7 +261,8 @@ def timeline_command(
         from dataclasses import replace
 
         spec = replace(spec, sources=(str(source_id(kb, source)),))
-    rows = timeline(kb, spec)
+    page_setting(no_pager)
+    rows = limit_rows(timeline(kb, spec), limit, reverse)
     output = choose_format(fmt)
     if output == "table":  # people read it by heading; scripts get date order
         from ..queries import under_headings
@@ -289,10 +300,14 @@ def list_command(
         ),
     ] = None,
     source: SourceFilterOption = None,
+    limit: LimitOption = None,
+    reverse: ReverseOption = False,
+    no_pager: NoPagerOption = False,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
-    """List entities, events or sources, with filters.
+    """List entities, events or sources, with filters; --limit and --reverse cut and turn the
+    list, and a long table on a terminal goes through a pager (--no-pager: not).
 
     \b
     Examples:
@@ -302,6 +317,7 @@ def list_command(
       partnerkb list entities --source icesco-2022-11-21-shusha-medal
       partnerkb list entities --format json | python -m json.tool
     """
+    page_setting(no_pager)
     kb = open_kb(ctx, db)
     if kind and what is not ListWhat.sources:
         table = "events" if what is ListWhat.events else "entities"
@@ -314,19 +330,23 @@ def list_command(
         spec = EventFilter(entities=(entity_id,) if entity_id else (),
                            kinds=tuple(kind or []), tags=tuple(tag or []),
                            sources=(cited,) if cited else ())  # fmt: skip
-        emit(timeline(kb, spec), EVENT_COLUMNS, output, title="Events")
+        rows = limit_rows(timeline(kb, spec), limit, reverse)
+        emit(rows, EVENT_COLUMNS, output, title="Events")
     elif what is ListWhat.sources:
         if kind or tag:
             raise InvalidInput("sources have no kind or tag; filter them with --entity")
-        emit(list_sources(kb, entity_id, cited), SOURCE_COLUMNS, output, title="Sources")
+        rows = limit_rows(list_sources(kb, entity_id, cited), limit, reverse)
+        emit(rows, SOURCE_COLUMNS, output, title="Sources")
     else:
-        rows = list_entities(kb, kind or [], tag or [], entity_id, cited)
+        rows = limit_rows(list_entities(kb, kind or [], tag or [], entity_id, cited), limit,
+                          reverse)  # fmt: skip
         emit(rows, ENTITY_COLUMNS, output, title="Entities")
 
 
 def show_command(
     ctx: typer.Context,
     id_or_name: Annotated[str, typer.Argument(metavar="ID-OR-NAME", help="An id, name or alias.")],
+    no_pager: NoPagerOption = False,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
@@ -340,6 +360,7 @@ def show_command(
       partnerkb show Şuşa --format json
       partnerkb show 2024-01-30-samadov-almalik-rabat
     """
+    page_setting(no_pager)
     kb = open_kb(ctx, db)
     output = choose_format(fmt)
     try:
@@ -567,8 +588,12 @@ def search_command(
     source: SourceFilterOption = None,
     order: DateOrderOption = None,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, help="At most this many results.")
+        int, typer.Option("--limit", "-n", min=1, metavar="N", help="At most N results.")
     ] = 50,
+    reverse: Annotated[
+        bool, typer.Option("--reverse", help="The results in reverse order (best last).")
+    ] = False,
+    no_pager: NoPagerOption = False,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
@@ -606,9 +631,12 @@ def search_command(
         sources=(str(source_id(kb, source)),) if source is not None else (),
     )
     result = search(kb, query, spec, limit=limit, fingerprint=fingerprint)
+    page_setting(no_pager)
     rows = [hit_row(kb, h) for h in result.hits]
     if result.total > len(rows):
         info(f"showing the best {len(rows)} of {result.total} matches; --limit shows more")
+    if reverse:
+        rows.reverse()
     output = choose_format(fmt)
     title = f"Search: {' '.join(query)}"
     if output != "table":
