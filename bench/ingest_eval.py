@@ -55,8 +55,10 @@ def keys_of(event: Json) -> set[str]:
     items = [*event.get("participants", []), *event.get("organizations", [])]
     if event.get("place"):
         items.append(event["place"])
-    for item in items:
-        out.add(item["id"] if item.get("id") else f"name:{fold(item['name'])}")
+    for item in items:  # by id, and by name (what was new may be stored since)
+        if item.get("id"):
+            out.add(item["id"])
+        out.add(f"name:{fold(item['name'])}")
         for candidate in item.get("candidates") or []:
             out.add(candidate)
     for name in [event.get("title") or "", *event.get("topics", [])]:
@@ -106,8 +108,13 @@ def evaluate_article(article: Json, shared: Path, tables: Json) -> Json:
         ]  # fmt: skip
         if not candidates:
             continue
-        best = min(candidates, key=lambda i: (proposed[i]["date"]["edtf"] != true["date"],
-                                              proposed[i]["kind"] != true["kind"]))
+        best = min(
+            candidates,
+            key=lambda i: (
+                proposed[i]["date"]["edtf"] != true["date"],
+                proposed[i]["kind"] != true["kind"],
+            ),
+        )
         unmatched.remove(best)
         matches.append((true, proposed[best]))
     dates_right = sum(1 for t, p in matches if p["date"]["edtf"] == t["date"])
@@ -116,7 +123,7 @@ def evaluate_article(article: Json, shared: Path, tables: Json) -> Json:
     for true, event in matches:
         parts: dict[str, str] = {}
         for p in event["participants"]:
-            for key in [p["id"] or f"name:{fold(p['name'])}", *(p.get("candidates") or [])]:
+            for key in [p["id"], f"name:{fold(p['name'])}", *(p.get("candidates") or [])]:
                 parts[key] = p.get("part") or ""
         proposed_pairs += len(event["participants"])
         for key, part in true["participants"].items():
@@ -152,10 +159,14 @@ def evaluate_article(article: Json, shared: Path, tables: Json) -> Json:
         "stored": len(article["stored"]),
         "stored_found": stored_found,
         "stored_missed": missed,
-        "unmatched_true": [f"{t['kind']} {t['date']}" for t in article["events"]
-                           if all(t is not m[0] for m in matches)],  # fmt: skip
-        "unmatched_proposed": [f"{proposed[i]['kind']} {(proposed[i]['date'] or {}).get('edtf')}"
-                               for i in unmatched],  # fmt: skip
+        "unmatched_true": [
+            f"{t['kind']} {t['date']}"
+            for t in article["events"]
+            if all(t is not m[0] for m in matches)
+        ],  # fmt: skip
+        "unmatched_proposed": [
+            f"{proposed[i]['kind']} {(proposed[i]['date'] or {}).get('edtf')}" for i in unmatched
+        ],  # fmt: skip
         "seconds_in_process": round(elapsed, 3),
     }
 
@@ -229,8 +240,9 @@ def main() -> int:
         "dates_right": ratio(total["dates_right"], total["matched"]),
         "kinds_right": ratio(total["kinds_right"], total["matched"]),
         "participant_recall": ratio(total["participants_found"], total["true_participants"]),
-        "participant_precision": ratio(total["participants_found"],
-                                       total["proposed_participants"]),  # fmt: skip
+        "participant_precision": ratio(
+            total["participants_found"], total["proposed_participants"]
+        ),  # fmt: skip
         "parts_right": ratio(total["parts_right"], total["participants_found"]),
         "stored_entities": ratio(total["stored_found"], total["stored"]),
         "slowest_article_seconds": max(r["seconds_process"] for r in rows),
@@ -240,8 +252,10 @@ def main() -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print("| article | events true/proposed/matched | dates right | participants found "
-              "(part right)/true | stored found | s (process) |")
+        print(
+            "| article | events true/proposed/matched | dates right | participants found "
+            "(part right)/true | stored found | s (process) |"
+        )
         print("|---|---|---|---|---|---|")
         for r in rows:
             print(f"| {Path(r['file']).name[:40]} | {r['true_events']}/{r['proposed_events']}/"
@@ -256,11 +270,15 @@ def main() -> int:
             print(f"- {name}: {shown}" + (f" (target {target:.0%}){mark}" if target else ""))
         for r in rows:
             if r["unmatched_true"] or r["unmatched_proposed"] or r["stored_missed"]:
-                print(f"- {Path(r['file']).name}: missed {r['unmatched_true']}, extra "
-                      f"{r['unmatched_proposed']}, stored missed {r['stored_missed']}")
+                print(
+                    f"- {Path(r['file']).name}: missed {r['unmatched_true']}, extra "
+                    f"{r['unmatched_proposed']}, stored missed {r['stored_missed']}"
+                )
         for c in checks:
-            print(f"- {c['input']}: exit {c['exit_code']} in {c['seconds']} s, "
-                  f"{'ok' if c['ok'] else 'FAILED'}: {c['message']}")
+            print(
+                f"- {c['input']}: exit {c['exit_code']} in {c['seconds']} s, "
+                f"{'ok' if c['ok'] else 'FAILED'}: {c['message']}"
+            )
     missed = [n for n, t in TARGETS.items() if figures[n] < t]
     slow = figures["slowest_article_seconds"] >= 2.0
     return 1 if missed or slow or not all(c["ok"] for c in checks) else 0

@@ -27,7 +27,7 @@ Dr. Salim M. AlMalik, Director-General of the Islamic World Educational, Scienti
 Organization (ICESCO), received Mr. Rafiq Uddin Chowdhury, Ambassador of the People's Republic of \
 Bangladesh to the Kingdom of Morocco, and the two talked about joint work in education and science.
 
-The meeting, held on Monday, 27 May 2024, at ICESCO Headquarters, in Rabat, reviewed programmes \
+The meeting, held on Tuesday, 21 May 2024, at ICESCO Headquarters, in Rabat, reviewed programmes \
 already carried out together and ideas for new ones in the coming years.
 """
 
@@ -84,7 +84,7 @@ def test_an_article_keeps_its_headline_apart_and_numbers_its_paragraphs():
     article = article_from_text(MEETING)
     assert article.title == "Envoy of Bangladesh calls on ICESCO chief"
     assert len(article.paragraphs) == 2
-    assert article.paragraphs[1].startswith("The meeting, held on Monday")
+    assert article.paragraphs[1].startswith("The meeting, held on Tuesday")
 
 
 def test_site_notices_before_the_lead_are_not_paragraphs():
@@ -299,6 +299,10 @@ def entity(proposal: dict, name: str) -> dict:
 
 
 def test_a_stored_person_is_recognised_under_a_patronymic_spelling(shipped_copy):
+    data = json.loads(shipped_copy.read_text(encoding="utf-8"))
+    for record in data["entities"].values():  # the spelling is not one of his aliases
+        record["aliases"] = [a for a in record["aliases"] if "bin Mohammed" not in a]
+    shipped_copy.write_text(json.dumps(data), encoding="utf-8")
     proposal = proposal_for(DISPATCH, shipped_copy, date(2024, 11, 11))
     almalik = entity(proposal, "Salim bin Mohammed Al-Malik")
     assert (almalik["id"], almalik["status"]) == ("salim-almalik", "stored")
@@ -323,7 +327,7 @@ def test_a_new_person_is_proposed_with_the_post_the_article_gives(shipped_copy):
     envoy = entity(proposal, "Rafiq Uddin Chowdhury")
     assert envoy["status"] == "new" and envoy["id"] is None
     assert envoy["role"]["title"] == "Ambassador of Bangladesh to Morocco"
-    assert envoy["role"]["organization"] == {"id": None, "name": "Bangladesh"}
+    assert envoy["role"]["organization"] == {"id": "bangladesh", "name": "Bangladesh"}
     assert entity(proposal, "Bangladesh")["kind"] == "country"
 
 
@@ -355,7 +359,7 @@ def test_a_meeting_gets_its_date_and_venue_from_a_later_paragraph_and_its_parts(
     proposal = proposal_for(MEETING, shipped_copy, date(2024, 5, 28))
     (meeting,) = proposal["events"]
     assert meeting["kind"] == "meeting" and meeting["status"] == "happened"
-    assert meeting["date"]["edtf"] == "2024-05-27"
+    assert meeting["date"]["edtf"] == "2024-05-21"
     assert meeting["place"] == {"id": "icesco-headquarters", "name": "ICESCO Headquarters"}
     parts = {p["name"]: (p["part"], p["id"]) for p in meeting["participants"]}
     assert parts == {
@@ -379,6 +383,20 @@ def test_plans_are_planned_and_named_conferences_become_one_event(shipped_copy):
 
 def test_a_report_of_what_a_stored_plan_announced_fulfils_it(shipped_copy):
     text = (
+        "ICESCO office in Baku\n\nICESCO inaugurated its regional office in Baku on Friday "
+        "(10 March 2023) in the presence of H.E. Ilham Aliyev, President of the Republic of "
+        "Azerbaijan, and of Director-General Salim M. AlMalik."
+    )
+    proposal = proposal_for(text, shipped_copy, date(2023, 3, 11))
+    opening = next(e for e in proposal["events"] if e["kind"] == "opening")
+    assert opening["date"]["edtf"] == "2023-03-10" and opening["status"] == "happened"
+    assert opening["links"][0]["relation"] == "fulfils"
+    assert opening["links"][0]["event"] == "2023-icesco-baku-office-opening"
+    assert {p["id"]: p["part"] for p in opening["participants"]}["ilham-aliyev"] == "attendee"
+
+
+def test_the_launch_reported_again_repeats_the_stored_outcome_of_the_plan(shipped_copy):
+    text = (
         "ICESCO and Azerbaijan open Shusha year\n\nThe celebration of Shusha as Culture "
         "Capital of the Islamic World for 2024 kicked off on Saturday (11 May 2024) under the "
         "patronage of H.E. Ilham Aliyev, President of the Republic of Azerbaijan, with ICESCO."
@@ -386,8 +404,8 @@ def test_a_report_of_what_a_stored_plan_announced_fulfils_it(shipped_copy):
     proposal = proposal_for(text, shipped_copy, date(2024, 5, 12))
     launch = next(e for e in proposal["events"] if e["kind"] == "launch")
     assert launch["date"]["edtf"] == "2024-05-11"
-    assert launch["links"][0]["relation"] == "fulfils"
-    assert launch["links"][0]["event"] == "2024-05-shusha-culture-capital-launch"
+    assert launch["links"][0]["relation"] == "repeats"
+    assert launch["links"][0]["event"] == "2024-05-11-aliyev-almalik"
     aliyev = next(p for p in launch["participants"] if p["id"] == "ilham-aliyev")
     assert aliyev["part"] == "patron"
 
@@ -398,12 +416,12 @@ def test_a_report_that_dates_a_fuzzy_event_narrows_it(shipped_copy):
         "unanimously declared Shusha the culture capital of the Islamic world for 2024, the "
         "ministry said."
     )
-    proposal = proposal_for(text, shipped_copy, date(2023, 9, 26))
+    proposal = proposal_for(text, shipped_copy, date(2023, 9, 20))
     designation = next(e for e in proposal["events"] if e["kind"] == "designation")
     (link,) = designation["links"]
     assert link["relation"] == "narrows"
     assert link["event"] == "shusha-culture-capital-2024-designation"
-    assert link["narrowed"]["edtf"] == "[2022-11-20..2023-09-26]"
+    assert link["narrowed"]["edtf"] == "[2022-11-20..2023-09-20]"
 
 
 def test_a_stored_event_reported_again_is_a_repeat(shipped_copy):
@@ -489,8 +507,8 @@ def test_yes_writes_everything_in_one_transaction_that_one_undo_reverts(
     assert role["title"] == "Ambassador of Bangladesh to Morocco"
     assert role["organization"] == "bangladesh"
     assert role["first_cited"] == role["last_cited"] == "2024-05-28"
-    meeting = data.find("events", "2024-05-27-almalik-chowdhury-rabat")
-    assert meeting is not None and meeting["date"]["phrase"] == "on Monday, 27 May 2024"
+    meeting = data.find("events", "2024-05-21-almalik-chowdhury-rabat")
+    assert meeting is not None and meeting["date"]["phrase"] == "on Tuesday, 21 May 2024"
     assert meeting["sources"][0]["locator"].startswith("para. 1: meeting")
     assert len(data.tables["history"]) == 1
     undone = cli("--db", str(shipped_copy), "undo", "--yes")

@@ -351,8 +351,11 @@ class Labels:
 
 def status_label(event: Json, today: str) -> str:
     """The status as it reads today: a plan whose dates have all passed with no later report
-    says so, rather than passing for something still to come."""
+    says so, rather than passing for something still to come; a plan that a reported event
+    fulfils says it came true, and which event did."""
     status = str(event["status"])
+    if event.get("fulfilled_by") and status in PENDING_STATUSES:
+        return f"{status}, came true: {event['fulfilled_by']}"
     latest = (event.get("date") or {}).get("latest")
     if status in (*PENDING_STATUSES, "ongoing") and latest and latest < today:
         return f"{status} (date passed; no later report)"

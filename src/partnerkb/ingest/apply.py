@@ -185,6 +185,7 @@ class ProposalWriter:
             located_in=(located.get("id") or located.get("name")) if located else None,
             sources=self._cite(locator or f"named in the article as {entity['kind']}"),
             description=entity.get("description"),
+            aliases=[a for a in entity.get("aliases") or [] if isinstance(a, str)],
         )
         try:
             outcome = self.writer.add_entity(draft)
