@@ -37,6 +37,7 @@ never decides what a text means.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -122,8 +123,10 @@ class EdtfPoint:
         return text
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_point(text: str) -> EdtfPoint:
-    """One EDTF date (not an interval or set): its parts, span and label."""
+    """One EDTF date (not an interval or set): its parts, span and label. Cached: the points
+    are immutable, and a store or an import repeats the same dates many times."""
     match = _SINGLE.match(text)
     if not match:
         raise InvalidInput(f"not an EDTF date: {text!r}")
@@ -250,6 +253,7 @@ def status_on(date_dict: dict[str, Any], reference: date) -> str:
     return "planned"
 
 
+@functools.lru_cache(maxsize=8192)
 def edtf_bounds(edtf: str) -> tuple[date | None, date | None]:
     """Earliest and latest possible day of an EDTF string; raises InvalidInput when invalid."""
     text = edtf.strip()
@@ -538,6 +542,7 @@ _QUALIFIER_WORDS = {
     "circa": "~", "c.": "~", "ca.": "~", "ca": "~", "roughly": "~", "possibly": "?",
     "probably": "?", "perhaps": "?", "maybe": "?",
 }  # fmt: skip
+_QUALIFIERS_LONGEST_FIRST = sorted(_QUALIFIER_WORDS.items(), key=lambda kv: -len(kv[0]))
 _SUFFIX_QUALIFIERS = {label: q for q, label in QUALIFIER_LABELS.items()}
 _SUFFIX_QUALIFIERS.update({"approx": "~", "approximate": "~", "approx., uncertain": "%"})
 
@@ -594,6 +599,13 @@ def parse_date(
     Raises InvalidInput (one line naming what could not be read, a hint with the forms).
     """
     raw = " ".join(str(text).split())
+    if _SINGLE.match(raw):  # the common case, an EDTF or ISO day, month or year: read at once
+        try:
+            earliest, latest = edtf_bounds(raw)
+        except InvalidInput as exc:
+            raise InvalidInput(f"cannot read the date {raw!r}: {exc.message}",
+                               hint=ACCEPTED_HINT) from None  # fmt: skip
+        return FuzzyDate(raw, earliest, latest)
     reading = _Reading(raw, reference or date.today(), check_date_order(order), tense)
     if not raw:
         raise InvalidInput("empty date", hint=ACCEPTED_HINT)
@@ -665,6 +677,16 @@ def edtf_is_relative(text: str, reference: date | None = None) -> bool:
 # -- normalising ------------------------------------------------------------------------------
 
 
+@functools.cache
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text)
+
+
+def _fullmatch(pattern: str, text: str) -> re.Match[str] | None:
+    """re.fullmatch with the grammar's patterns compiled once (fewer look-ups than re's cache)."""
+    return _pattern(pattern).fullmatch(text)
+
+
 def _normalize(text: str) -> str:
     """Lower case, one kind of dash for ranges (en dash), single spaces, no final full stop."""
     lowered = text.lower()
@@ -697,12 +719,12 @@ def _read(s: str, r: _Reading) -> str:
 
 def _edtf_as_written(s: str, r: _Reading) -> str | None:
     """EDTF levels 0-1 as typed (intervals, sets, unspecified digits translated)."""
-    if not re.fullmatch(r"[\dx\[\]./?~%-]+", s) or not re.match(r"[\[./]*-?\d", s):
+    if not _fullmatch(r"[\dx\[\]./?~%-]+", s) or not re.match(r"[\[./]*-?\d", s):
         return None
     if "x" in s:
         return _unspecified(s, r)
     candidate = s
-    if re.fullmatch(r"\d{4}-\d{4}", s):  # 2022-2023 is a range of years, not EDTF
+    if _fullmatch(r"\d{4}-\d{4}", s):  # 2022-2023 is a range of years, not EDTF
         return None
     try:
         edtf_bounds(candidate)
@@ -719,7 +741,7 @@ def _edtf_as_written(s: str, r: _Reading) -> str | None:
 def _unspecified(s: str, r: _Reading) -> str:
     """EDTF unspecified digits, stored as the equivalent form: 201X is one year of the 2010s
     ([2010..2019]), 2024-05-XX a day of May 2024 (2024-05)."""
-    match = re.fullmatch(r"(\d{2}|\d{3}|\d{4})(x{0,2})(?:-(\d{2}|xx))?(?:-(\d{2}|xx))?", s)
+    match = _fullmatch(r"(\d{2}|\d{3}|\d{4})(x{0,2})(?:-(\d{2}|xx))?(?:-(\d{2}|xx))?", s)
     if not match or len(match[1]) + len(match[2]) != 4:
         raise r.fail("unspecified digits (X) in an unsupported place")
     digits, xs, month, day = match[1], match[2], match[3], match[4]
@@ -773,7 +795,7 @@ def _qualify(edtf: str, which: str, qualifier: str) -> str:
 
 def _rule_suffix(s: str, r: _Reading) -> str | None:
     """'May 2024 (approx.)', '1–3 May 2024 (approx. start; uncertain end)', 'May 2024?'."""
-    match = re.fullmatch(r"(.*?\S)\s*\(([^()]*)\)", s)
+    match = _fullmatch(r"(.*?\S)\s*\(([^()]*)\)", s)
     if match:
         parts = [p.strip() for p in match[2].split(";")]
         if not all(_suffix_part(p) is not None for p in parts):
@@ -786,7 +808,7 @@ def _rule_suffix(s: str, r: _Reading) -> str | None:
             else:
                 edtf = _qualify(edtf, which, qualifier)
         return edtf
-    mark = re.fullmatch(r"(.*[a-z].*?)\s*([?~%])", s)
+    mark = _fullmatch(r"(.*[a-z].*?)\s*([?~%])", s)
     if mark:
         return _qualify(_read(mark[1], r), "all", mark[2])
     return None
@@ -813,7 +835,7 @@ def _unknown_end(edtf: str, what: str, r: _Reading) -> str:
 
 def _rule_qualifier_words(s: str, r: _Reading) -> str | None:
     """'around May 2024', 'c. 2021', 'possibly May 2024': the whole date qualified."""
-    for words, qualifier in sorted(_QUALIFIER_WORDS.items(), key=lambda kv: -len(kv[0])):
+    for words, qualifier in _QUALIFIERS_LONGEST_FIRST:
         if s.startswith(words + " ") or (words.endswith(".") and s.startswith(words)):
             rest = s[len(words) :].strip()
             if rest:
@@ -824,7 +846,7 @@ def _rule_qualifier_words(s: str, r: _Reading) -> str | None:
 def _rule_bounds(s: str, r: _Reading) -> str | None:
     """before/after (strictly), by, on or before/after, no later than, not before, until,
     since/from, between ... and ..."""
-    between = re.fullmatch(r"between (.+?) and (.+)", s)
+    between = _fullmatch(r"between (.+?) and (.+)", s)
     if between:
         first, last = _one_date(between[1], r), _one_date(between[2], r)
         return f"[{first}..{last}]"
@@ -877,8 +899,8 @@ def _step(edtf: str, direction: int, r: _Reading) -> str:
 
 def _rule_prepositions(s: str, r: _Reading) -> str | None:
     """'in May 2024', 'on 30 January 2024', 'during 2023', 'at the end of 2023'."""
-    match = re.fullmatch(r"(?:in|on|during|at|sometime|some time) (.+)", s)
-    if not match or re.fullmatch(rf"in {_NUM} \w+", s):
+    match = _fullmatch(r"(?:in|on|during|at|sometime|some time) (.+)", s)
+    if not match or _fullmatch(rf"in {_NUM} \w+", s):
         return None
     rest = match[1]
     if s.startswith("on or "):
@@ -892,21 +914,21 @@ def _rule_relative(s: str, r: _Reading) -> str | None:
               "the day after tomorrow": 2}  # fmt: skip
     if s in simple:
         return (r.ref() + timedelta(days=simple[s])).isoformat()
-    named = re.fullmatch(r"(last|this|next|the coming|the past|the previous|the next|the current)"
+    named = _fullmatch(r"(last|this|next|the coming|the past|the previous|the next|the current)"
                          r" (week|month|year)", s)  # fmt: skip
     if named:
         step = {"last": -1, "the past": -1, "the previous": -1, "this": 0, "the current": 0,
                 "next": 1, "the coming": 1, "the next": 1}[named[1]]  # fmt: skip
         return _unit_edtf(_shift(r.ref(), named[2], step), named[2])
-    within = re.fullmatch(r"(later|earlier) (this|in the) (week|month|year)", s)
+    within = _fullmatch(r"(later|earlier) (this|in the) (week|month|year)", s)
     if within:
         ref = r.ref()
         first, last = _unit_span(ref, within[3])
         if within[1] == "later":
             return f"[{ref.isoformat()}..{last.isoformat()}]"
         return f"[{first.isoformat()}..{ref.isoformat()}]"
-    ahead = re.fullmatch(rf"in ({_NUM}) (day|week|month|year)s?(?: time)?", s)
-    ago = re.fullmatch(rf"({_NUM}) (day|week|month|year)s? (ago|from now|later|earlier)", s)
+    ahead = _fullmatch(rf"in ({_NUM}) (day|week|month|year)s?(?: time)?", s)
+    ago = _fullmatch(rf"({_NUM}) (day|week|month|year)s? (ago|from now|later|earlier)", s)
     if ahead or ago:
         match = ahead or ago
         assert match is not None
@@ -914,13 +936,13 @@ def _rule_relative(s: str, r: _Reading) -> str | None:
         if ago and ago[3] in ("ago", "earlier"):
             count = -count
         return _unit_edtf(_shift(r.ref(), match[2], count), match[2])
-    weekday = re.fullmatch(rf"(last |next |this |coming |past )?({_WD})", s)
+    weekday = _fullmatch(rf"(last |next |this |coming |past )?({_WD})", s)
     if weekday:
         return _weekday(weekday[1], weekday[2], r).isoformat()
-    season = re.fullmatch(r"(this|next|last) (spring|summer|autumn|fall|winter)", s)
+    season = _fullmatch(r"(this|next|last) (spring|summer|autumn|fall|winter)", s)
     if season:
         return _relative_season(season[1], _SEASON_NAMES[season[2]], r)
-    month = re.fullmatch(rf"(last |next |this )?({_MON})", s)
+    month = _fullmatch(rf"(last |next |this )?({_MON})", s)
     if month:
         return _relative_month(month[1], _month(month[2]), r)
     return None
@@ -1011,7 +1033,7 @@ def _year(text: str, r: _Reading) -> int:
 def _rule_parts(s: str, r: _Reading) -> str | None:
     """early/mid/late, beginning/middle/end of, halves and quarters of a year; early/mid/late
     May; relative ones (at the beginning of next year)."""
-    part = re.fullmatch(
+    part = _fullmatch(
         r"(?:the )?(early|mid|late|beginning of|start of|middle of|end of|the beginning of|"
         r"the start of|the middle of|the end of)[\s-]+(?:the )?(.+)",
         s,
@@ -1032,16 +1054,16 @@ def _rule_parts(s: str, r: _Reading) -> str | None:
         last = min(last, calendar.monthrange(point.year, point.month)[1])
         ym = f"{point.year:04d}-{point.month:02d}"
         return f"{ym}-{first:02d}~/{ym}-{last:02d}~"
-    half = re.fullmatch(r"(?:the )?(first|second|1st|2nd) half of (.+)", s)
-    quarter = re.fullmatch(r"(?:the )?(first|second|third|fourth|last|1st|2nd|3rd|4th) quarter "
-                           r"of (.+)", s) or re.fullmatch(r"q([1-4])\s+(.+)", s)  # fmt: skip
+    half = _fullmatch(r"(?:the )?(first|second|1st|2nd) half of (.+)", s)
+    quarter = _fullmatch(r"(?:the )?(first|second|third|fourth|last|1st|2nd|3rd|4th) quarter "
+                           r"of (.+)", s) or _fullmatch(r"q([1-4])\s+(.+)", s)  # fmt: skip
     if half or quarter:
         match = half or quarter
         assert match is not None
         n = int(match[1]) if match[1].isdigit() else _ORDINALS[match[1]]
         size = 6 if half else 3
         year = _one_date(match[2], r)
-        if not re.fullmatch(r"\d{4}", year):
+        if not _fullmatch(r"\d{4}", year):
             raise r.fail(f"a {'half' if half else 'quarter'} goes with a year")
         first = (n - 1) * size + 1
         return f"{year}-{first:02d}/{year}-{first + size - 1:02d}"
@@ -1049,7 +1071,7 @@ def _rule_parts(s: str, r: _Reading) -> str | None:
 
 
 def _rule_decade(s: str, r: _Reading) -> str | None:
-    match = re.fullmatch(r"(?:the )?(\d{3})0s", s)
+    match = _fullmatch(r"(?:the )?(\d{3})0s", s)
     if not match:
         return None
     start = int(match[1]) * 10
@@ -1079,10 +1101,10 @@ def _rule_ranges(s: str, r: _Reading) -> str | None:
         (rf"(\d{{4}}){_SEP}(\d{{4}})", lambda m: (m[1], m[2], None)),
     ]  # fmt: skip
     for pattern, ends in patterns:
-        match = re.fullmatch(pattern, text)
+        match = _fullmatch(pattern, text)
         if match:
             first, last, year = ends(match)
-            if year is None and not re.fullmatch(r"\d{4}", first):
+            if year is None and not _fullmatch(r"\d{4}", first):
                 year_text = f"{r.ref().year:04d}"  # no year given: the reference year
             else:
                 year_text = f"{_year(year, r):04d}" if year else ""
@@ -1109,7 +1131,7 @@ def _interval(first: str, last: str, s: str, r: _Reading) -> str:
 def _rule_weekday(s: str, r: _Reading) -> str | None:
     """'Tuesday 30 January 2024', 'Tuesday, 2024-01-02', 'Saturday (11 May 2024)': the weekday
     must be the date's."""
-    match = re.fullmatch(rf"({_WD})(?:,\s*|\s+|\s*(?=\())(?:\((.+)\)|(.+))", s)
+    match = _fullmatch(rf"({_WD})(?:,\s*|\s+|\s*(?=\())(?:\((.+)\)|(.+))", s)
     if not match:
         return None
     rest = match[2] or match[3]
@@ -1128,46 +1150,46 @@ def _rule_weekday(s: str, r: _Reading) -> str | None:
 def _rule_single(s: str, r: _Reading) -> str | None:
     """One day, month, year or season."""
     # ISO day with a time and perhaps a zone: the day as written
-    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})[t ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
+    iso = _fullmatch(r"(\d{4})-(\d{2})-(\d{2})[t ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?"
                        r"(?:z|[+-]\d{2}(?::?\d{2})?)?", s)  # fmt: skip
     if iso:
         hour, minute, second = int(iso[4]), int(iso[5]), int(iso[6] or 0)
         if hour > 24 or minute > 59 or second > 60 or (hour == 24 and minute + second > 0):
             raise r.fail("not a time of day")
         return _day_edtf(int(iso[1]), int(iso[2]), int(iso[3]), r)
-    ymd = re.fullmatch(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})", s)
+    ymd = _fullmatch(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})", s)
     if ymd:  # a four-digit year first: always year, month, day
         return _day_edtf(int(ymd[1]), int(ymd[3]), int(ymd[4]), r)
-    ym = re.fullmatch(r"(\d{4})(?:[/.](\d{1,2})|-(\d))", s)
+    ym = _fullmatch(r"(\d{4})(?:[/.](\d{1,2})|-(\d))", s)
     if ym:
         return _month_edtf(int(ym[1]), int(ym[2] or ym[3]), r)
-    numeric = re.fullmatch(r"(\d{1,2})([/.-])(\d{1,2})\2(\d+)", s)
+    numeric = _fullmatch(r"(\d{1,2})([/.-])(\d{1,2})\2(\d+)", s)
     if numeric:
         return _numeric(numeric, r)
-    my = re.fullmatch(r"(\d{1,2})[/.-](\d{4})", s)
+    my = _fullmatch(r"(\d{1,2})[/.-](\d{4})", s)
     if my:
         return _month_edtf(int(my[2]), int(my[1]), r)
-    dmy = re.fullmatch(rf"(?:the\s+)?({_DAY})(?:\s+of)?[\s-]+({_MON}),?[\s-]+({_YEAR})", s)
+    dmy = _fullmatch(rf"(?:the\s+)?({_DAY})(?:\s+of)?[\s-]+({_MON}),?[\s-]+({_YEAR})", s)
     if dmy:
         return _day_edtf(_year(dmy[3], r), _month(dmy[2]), _day_number(dmy[1]), r)
-    mdy = re.fullmatch(rf"({_MON})\s+({_DAY}),?\s+({_YEAR})", s)
+    mdy = _fullmatch(rf"({_MON})\s+({_DAY}),?\s+({_YEAR})", s)
     if mdy:
         return _day_edtf(_year(mdy[3], r), _month(mdy[1]), _day_number(mdy[2]), r)
-    ymd_words = re.fullmatch(rf"(\d{{4}}),?\s+({_MON})\s+({_DAY})", s)
+    ymd_words = _fullmatch(rf"(\d{{4}}),?\s+({_MON})\s+({_DAY})", s)
     if ymd_words:
         return _day_edtf(int(ymd_words[1]), _month(ymd_words[2]), _day_number(ymd_words[3]), r)
-    month_year = re.fullmatch(rf"({_MON}),?\s+(?:of\s+)?({_YEAR})", s)
+    month_year = _fullmatch(rf"({_MON}),?\s+(?:of\s+)?({_YEAR})", s)
     if month_year:
         return _month_edtf(_year(month_year[2], r), _month(month_year[1]), r)
-    if re.fullmatch(_YEAR, s):
+    if _fullmatch(_YEAR, s):
         return f"{_check_year(_year(s, r), r):04d}"
-    season = re.fullmatch(rf"(?:the\s+)?(spring|summer|autumn|fall|winter)(?:\s+of)?,?\s+({_YEAR})",
+    season = _fullmatch(rf"(?:the\s+)?(spring|summer|autumn|fall|winter)(?:\s+of)?,?\s+({_YEAR})",
                           s)  # fmt: skip
     if season:
         return f"{_check_year(_year(season[2], r), r):04d}-{_SEASON_NAMES[season[1]]}"
     # a day and a month without a year: in the reference year
-    dm = re.fullmatch(rf"(?:the\s+)?({_DAY})(?:\s+of)?\s+({_MON})", s)
-    md = re.fullmatch(rf"({_MON})\s+({_DAY})", s)
+    dm = _fullmatch(rf"(?:the\s+)?({_DAY})(?:\s+of)?\s+({_MON})", s)
+    md = _fullmatch(rf"({_MON})\s+({_DAY})", s)
     if dm or md:
         day, month = (dm[1], dm[2]) if dm else (md[2], md[1])  # type: ignore[index]
         if _day_number(day) > 31:
