@@ -599,6 +599,9 @@ def parse_date(
     Raises InvalidInput (one line naming what could not be read, a hint with the forms).
     """
     raw = " ".join(str(text).split())
+    order = check_date_order(order)
+    if tense not in (None, "past", "future"):
+        raise ValueError(f"tense must be 'past' or 'future', not {tense!r}")
     if _SINGLE.match(raw):  # the common case, an EDTF or ISO day, month or year: read at once
         try:
             earliest, latest = edtf_bounds(raw)
@@ -606,11 +609,9 @@ def parse_date(
             raise InvalidInput(f"cannot read the date {raw!r}: {exc.message}",
                                hint=ACCEPTED_HINT) from None  # fmt: skip
         return FuzzyDate(raw, earliest, latest)
-    reading = _Reading(raw, reference or date.today(), check_date_order(order), tense)
+    reading = _Reading(raw, reference or date.today(), order, tense)
     if not raw:
         raise InvalidInput("empty date", hint=ACCEPTED_HINT)
-    if tense not in (None, "past", "future"):
-        raise ValueError(f"tense must be 'past' or 'future', not {tense!r}")
     try:
         edtf = _read(_normalize(raw), reading)
     except (ValueError, OverflowError):  # arithmetic beyond the years 1 to 9999

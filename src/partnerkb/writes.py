@@ -540,7 +540,11 @@ class Writer:
         self.created: list[tuple[str, str, str]] = []
         # relative dates resolved against the day of typing (said once, on stderr, by the CLI)
         self.resolved_against_today: list[str] = []
-        self._edit_reference = Reference(options.as_of or options.today, "today")
+        self._edit_reference = (
+            Reference(options.as_of, "--as-of")
+            if options.as_of
+            else Reference(options.today, "today")
+        )
 
     @property
     def data(self) -> StoreData:

@@ -41,7 +41,6 @@ from ..store import StoreData, Transaction
 from ..textfold import fold
 from ..writes import (
     NewSource,
-    Reference,
     SourceRef,
     WriteOptions,
     Writer,
@@ -429,7 +428,7 @@ class _Planner:
                          entity_kinds={fold(k): v for k, v in options.entity_kinds.items()},
                          new_kind=options.new_kind, as_of=options.as_of, date_order=order),
         )  # fmt: skip
-        self.reference = Reference(options.as_of or options.today, "today")
+        self.reference = self.writer.typed_reference()
         self.whole: dict[str, tuple[str, str, Json]] = {}  # id -> (table, label, record)
         self.entities: dict[str, _DeclaredEntity] = {}
         self.sources: dict[str, tuple[str, Json]] = {}  # declared sources: id -> (label, fields)
