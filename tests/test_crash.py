@@ -166,17 +166,25 @@ def test_a_full_disk_is_exit_3_and_the_store_is_intact(shipped_copy, cli, monkey
     assert not [p for p in shipped_copy.parent.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_a_store_locked_by_a_stuck_process_times_out_with_exit_3(shipped_copy, cli):
+HOLDERS = {
+    # partnerkb's own lock names its holder in the lock file
+    "partnerkb": "import sys, time\nfrom pathlib import Path\nfrom partnerkb.store import Store\n"
+    "lock = Store(Path(sys.argv[1])).lock('add-meeting --date 2020')\nlock.acquire()\n"
+    "print('held', flush=True)\ntime.sleep(60)\n",
+    # any other flock holder (here filelock's) is only "another process"
+    "foreign": "import sys, time\nfrom filelock import FileLock\n"
+    "lock = FileLock(sys.argv[1] + '.lock')\nlock.acquire()\n"
+    "print('held', flush=True)\ntime.sleep(60)\n",
+}
+
+
+@pytest.mark.parametrize("kind", HOLDERS)
+def test_a_store_locked_by_a_stuck_process_times_out_with_exit_3_naming_the_holder(
+    shipped_copy, cli, kind
+):
     before = shipped_copy.read_bytes()
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\nfrom filelock import FileLock\n"
-            "lock = FileLock(sys.argv[1])\nlock.acquire()\n"
-            "print('held', flush=True)\ntime.sleep(60)\n",
-            f"{shipped_copy}.lock",
-        ],
+        [sys.executable, "-c", HOLDERS[kind], str(shipped_copy)],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -195,10 +203,18 @@ def test_a_store_locked_by_a_stuck_process_times_out_with_exit_3(shipped_copy, c
         holder.kill()
         holder.wait()
     assert result.exit_code == 3
-    assert "is locked by another partnerkb process (waited 0.3 s)" in result.stderr
+    assert "waited 0.3 s, nothing written" in result.stderr
+    if kind == "partnerkb":
+        assert f"is locked by pid {holder.pid} (user " in result.stderr
+        assert ": add-meeting --date 2020) since " in result.stderr
+    else:
+        assert "is locked by another process" in result.stderr
+    # a leftover lock file never blocks anyone: removing it is never the advice
+    assert "remove" not in result.stderr
     assert "PARTNERKB_LOCK_TIMEOUT" in result.stderr
     assert shipped_copy.read_bytes() == before
-    # once the stuck process is gone, writing works again
+    # once the stuck process is gone, writing works again, though its lock file is still there
+    assert Path(f"{shipped_copy}.lock").exists()
     again = cli("add-meeting", "--db", str(shipped_copy), "--date", "2020", *MEETING)
     assert again.exit_code == 0, again.stderr
 

@@ -16,11 +16,11 @@ import contextlib
 import errno
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import InvalidInput, StoreError
 from .model import SCHEMA_VERSION, TABLES, VALIDATORS, references
@@ -28,8 +28,6 @@ from .model import SCHEMA_VERSION, TABLES, VALIDATORS, references
 APP_NAME = "partnerkb"
 STORE_FILENAME = "partnerkb.json"
 ENV_DB = "PARTNERKB_DB"
-ENV_LOCK_TIMEOUT = "PARTNERKB_LOCK_TIMEOUT"
-DEFAULT_LOCK_TIMEOUT = 10.0
 ALL_TABLES = ("meta", *TABLES, "history")
 # From this size on, what a read parses is kept out of the cyclic garbage collector (see _loads).
 _LARGE_FILE = 4 * 1024 * 1024
@@ -162,18 +160,12 @@ def check_layout(raw: Any, path: Path) -> StoreData:
 
 def read_store(path: Path) -> StoreData:
     """Parse and check a store file; every failure is a one-line StoreError."""
-    try:
-        content = path.read_bytes()
-    except FileNotFoundError:
-        raise StoreError(
-            f"no store at {path}", hint=f"create one with: partnerkb init --db {path}"
-        ) from None
-    except IsADirectoryError:
-        raise StoreError(f"{path} is a directory, not a store file") from None
-    except PermissionError:
-        raise StoreError(f"cannot read the store {path}: permission denied") from None
-    except OSError as exc:
-        raise StoreError(f"cannot read the store {path}: {exc.strerror}") from None
+    return _read_store_at(path)[0]
+
+
+def _read_store_at(path: Path) -> tuple[StoreData, os.stat_result]:
+    """The store and the status of the very file read (to tell later whether it was replaced)."""
+    content, status = _read_bytes(path)
     try:
         raw = _loads(content)
     except ValueError as exc:
@@ -181,7 +173,51 @@ def read_store(path: Path) -> StoreData:
             f"{path} is not valid JSON ({exc}); refusing to use it",
             hint="restore it from a backup or from git; partnerkb never overwrites it",
         ) from None
-    return check_layout(raw, path)
+    except RecursionError:
+        raise StoreError(f"{path} is nested too deeply to be a store; refusing to use it") from None
+    return check_layout(raw, path), status
+
+
+def _read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
+    """A store file's bytes, refusing at once what is not a regular file (a FIFO would hang)."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        dangling = f" (a link to {os.readlink(path)}, which does not exist)" if (
+            path.is_symlink()) else ""  # fmt: skip
+        raise StoreError(
+            f"no store at {path}{dangling}", hint=f"create one with: partnerkb init --db {path}"
+        ) from None
+    except PermissionError:
+        raise StoreError(f"cannot read the store {path}: permission denied") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read the store {path}: {exc.strerror or exc}") from None
+    try:
+        status = os.fstat(fd)
+        not_a_file = special_file_kind(status.st_mode)
+        if not_a_file:
+            raise StoreError(f"{path} is {not_a_file}, not a store file; refusing to use it")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            content = handle.read()
+    except OSError as exc:
+        raise StoreError(f"cannot read the store {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    return content, status
+
+
+def special_file_kind(mode: int) -> str | None:
+    """'a directory', 'a FIFO'... for what is not a regular file; None for a regular file."""
+    import stat
+
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))  # fmt: skip
+    for test, name in kinds:
+        if test(mode):
+            return name
+    return None if stat.S_ISREG(mode) else "not a regular file"
 
 
 def _loads(content: bytes) -> Any:
@@ -272,59 +308,160 @@ def dumps(tables: Json) -> bytes:
     return orjson.dumps(tables, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    """Replace `path` with `content` at once: temp file in the same folder, fsync, rename."""
-    folder = path.parent
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise _write_error(path, exc) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(OSError):
-            os.chmod(tmp_name, _mode_of(path))
-        os.replace(tmp_name, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise _write_error(path, exc) from None
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+# ---------------------------------------------------------------------------------------------
+# Writing a file atomically
+# ---------------------------------------------------------------------------------------------
 
 
-_STALE_TEMP_SECONDS = 60.0
+def real_path(path: Path) -> Path:
+    """Where a write to `path` lands: the file at the end of its symbolic links (a store or an
+    export reached through a link is written in place of its target; the link stays)."""
+    return Path(os.path.realpath(path))
 
 
-def _remove_stale_temp_files(path: Path) -> None:
-    """Temporary files of writers that were killed mid-write (SIGKILL, power loss).
+@dataclass
+class PreparedFile:
+    """New content, written and synced to a temporary file beside its target, not yet in place.
 
-    Called with the lock held; a file older than a minute cannot belong to a live writer, since
-    writers create it under the same lock and rename it at once.
+    While it exists the temporary file is locked (flock) by its writer, so that cleaning the
+    leftovers of killed writers never removes one in use.
     """
-    import time
 
-    limit = time.time() - _STALE_TEMP_SECONDS
-    with contextlib.suppress(OSError):
-        for candidate in path.parent.glob(f".{path.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                if candidate.stat().st_mtime < limit:
-                    candidate.unlink()
+    target: Path
+    temp: str
+    fd: int
+
+    def commit(self) -> None:
+        """Put the content in place at once (rename) and make the rename durable."""
+        try:
+            os.replace(self.temp, self.target)
+        except OSError as exc:
+            self.discard()
+            raise _write_error(self.target, exc) from None
+        os.close(self.fd)
+        self.fd = -1
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(self.target.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def discard(self) -> None:
+        """Remove the temporary file (nothing was put in place)."""
+        if self.fd < 0:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.temp)
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+        self.fd = -1
 
 
-def _mode_of(path: Path) -> int:
+def prepare_file(target: Path, content: bytes, like: os.stat_result | None) -> PreparedFile:
+    """Write `content` to a locked temporary file beside `target`, with the mode and owner of
+    `like` (the file it will replace; None for a new file). StoreError if it cannot be written."""
     try:
-        return path.stat().st_mode & 0o777
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _write_error(target, exc) from None
+    prepared = PreparedFile(target, temp, fd)
+    try:
+        _lock_in_use(fd)
+        _keep_mode_and_owner(fd, like)
+        view = memoryview(content)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    except OSError as exc:
+        prepared.discard()
+        raise _write_error(target, exc) from None
+    return prepared
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    """Replace the file at `path` (through its links) with `content` at once: temporary file in
+    the same folder, fsync, rename; its mode and owner are kept. StoreError on failure, with
+    the old file intact."""
+    target = real_path(path)
+    try:
+        like: os.stat_result | None = os.stat(target)
     except OSError:
+        like = None
+    remove_stale_temp_files(target)
+    prepare_file(target, content, like).commit()
+
+
+def _keep_mode_and_owner(fd: int, like: os.stat_result | None) -> None:
+    if like is None:
         umask = os.umask(0)
         os.umask(umask)
-        return 0o666 & ~umask
+        os.fchmod(fd, 0o666 & ~umask)
+        return
+    if hasattr(os, "fchown") and hasattr(os, "geteuid"):
+        if os.geteuid() == 0 and (like.st_uid, like.st_gid) != (0, 0):
+            os.fchown(fd, like.st_uid, like.st_gid)
+        elif like.st_gid != os.getegid():
+            with contextlib.suppress(OSError):  # allowed when we belong to that group
+                os.fchown(fd, -1, like.st_gid)
+    os.fchmod(fd, like.st_mode & 0o777)
+
+
+def _lock_in_use(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: leftovers are found by age only
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+# A writer locks its temporary file right after creating it; one younger than this might be in
+# that instant, so it is left for the next write.
+_TEMP_GRACE_SECONDS = 2.0
+_STALE_TEMP_SECONDS_UNLOCKABLE = 3600.0  # where flock does not exist
+
+
+def remove_stale_temp_files(target: Path) -> None:
+    """Remove the temporary files that writers of `target` left when killed (SIGKILL, power
+    loss): those no live process holds locked. Never raises."""
+    import glob
+
+    with contextlib.suppress(OSError):
+        for candidate in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+            _remove_if_abandoned(candidate)
+
+
+def _remove_if_abandoned(candidate: Path) -> None:
+    import stat
+    import time
+
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(candidate, flags)
+    except OSError:
+        return
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or time.time() - status.st_mtime < _TEMP_GRACE_SECONDS:
+            return
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows
+            if time.time() - status.st_mtime < _STALE_TEMP_SECONDS_UNLOCKABLE:
+                return
+        else:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return  # a live writer holds it
+        now = os.stat(candidate, follow_symlinks=False)
+        if (now.st_dev, now.st_ino) == (status.st_dev, status.st_ino):
+            os.unlink(candidate)
+    except OSError:
+        return
+    finally:
+        os.close(fd)
 
 
 def _write_error(path: Path, exc: OSError) -> StoreError:
@@ -348,17 +485,29 @@ def _orjson_storage_class() -> type:
     from tinydb.storages import Storage
 
     class OrjsonStorage(Storage):
-        """TinyDB storage: orjson, deterministic output, atomic replace."""
+        """TinyDB storage: orjson, deterministic output, atomic replace.
 
-        def __init__(self, path: str, **_: Any) -> None:
+        Read-only unless `writable`: TinyDB reads, changes and writes back the whole file in
+        separate calls, so a write is safe only while the store's lock is held throughout (see
+        `locked_tinydb`).
+        """
+
+        def __init__(self, path: str, writable: bool = False, **_: Any) -> None:
             self.path = Path(path)
+            self.writable = writable
 
         def read(self) -> Json | None:
-            if not self.path.exists() or self.path.stat().st_size == 0:
+            if self.writable and not self.path.exists():
                 return None
             return read_store(self.path).tables
 
         def write(self, data: Json) -> None:
+            if not self.writable:
+                raise StoreError(
+                    f"{self.path} is opened read-only: writing without the store's lock could "
+                    "lose another process's write",
+                    hint="write with: with partnerkb.store.locked_tinydb(path) as db: ...",
+                )
             write_atomic(self.path, dumps(data))
 
         def close(self) -> None:
@@ -368,10 +517,30 @@ def _orjson_storage_class() -> type:
 
 
 def open_tinydb(path: str | os.PathLike[str]) -> Any:
-    """The store as a `tinydb.TinyDB` (for library users and scripts)."""
+    """The store as a read-only `tinydb.TinyDB` (for library users and scripts); its writes
+    raise StoreError. Write through `locked_tinydb`, or `Store.apply` (which also logs history)."""
     from tinydb import TinyDB
 
     return TinyDB(os.fspath(path), storage=_orjson_storage_class())
+
+
+@contextlib.contextmanager
+def locked_tinydb(path: str | os.PathLike[str], command: str = "tinydb") -> Iterator[Any]:
+    """The store as a writable `tinydb.TinyDB`, holding the store's lock (the one the CLI takes)
+    until the block ends. Its writes are atomic but bypass validation and history.
+
+    Raises StoreError if the lock is not free within $PARTNERKB_LOCK_TIMEOUT seconds.
+    """
+    from tinydb import TinyDB
+
+    store = Store(Path(path))
+    with store.locked(command):
+        store.read()  # refuse a corrupt, newer or special file before TinyDB touches it
+        db = TinyDB(os.fspath(store.target), storage=_orjson_storage_class(), writable=True)
+        try:
+            yield db
+        finally:
+            db.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,6 +554,7 @@ class Change:
     id: str
     before: Json | None
     after: Json | None
+    doc: str  # the record's document number: an undo puts it back under the same one
 
 
 class Transaction:
@@ -413,14 +583,18 @@ class Transaction:
         """Whether an id is taken in any table (ids are unique across the store)."""
         return self.data.get(record_id) is not None
 
-    def insert(self, table: str, record: Json) -> Json:
+    def insert(self, table: str, record: Json, *, doc: str | None = None) -> Json:
+        """Add a record, under document number `doc` if given and free, else the next one."""
         VALIDATORS[table](record)
         if self.data.get(record["id"]) is not None:
             raise InvalidInput(f"id {record['id']!r} already exists")
-        doc_id = self._next_doc_id(table)
-        self.data.tables[table][doc_id] = record
-        self.data._ids()[record["id"]] = (table, doc_id)
-        self.changes.append(Change(table, record["id"], None, record))
+        if doc is None or doc in self.data.tables[table]:
+            doc = self._next_doc_id(table)
+        elif table in self._last_doc:
+            self._last_doc[table] = max(self._last_doc[table], int(doc))
+        self.data.tables[table][doc] = record
+        self.data._ids()[record["id"]] = (table, doc)
+        self.changes.append(Change(table, record["id"], None, record, doc))
         return record
 
     def replace(self, table: str, record: Json) -> Json:
@@ -430,7 +604,7 @@ class Transaction:
             raise InvalidInput(f"no {table[:-1]} {record['id']!r} to update")
         before = self.data.tables[table][found[1]]
         self.data.tables[table][found[1]] = record
-        self.changes.append(Change(table, record["id"], before, record))
+        self.changes.append(Change(table, record["id"], before, record, found[1]))
         return record
 
     def delete(self, table: str, record_id: str) -> Json:
@@ -439,7 +613,7 @@ class Transaction:
             raise InvalidInput(f"no {table[:-1]} {record_id!r} to remove")
         before = self.data.tables[table].pop(found[1])
         del self.data._ids()[record_id]
-        self.changes.append(Change(table, record_id, before, None))
+        self.changes.append(Change(table, record_id, before, None, found[1]))
         return before
 
     def check_references(self) -> None:
@@ -472,18 +646,23 @@ class Transaction:
                             )
 
     def history_entry(self, command: str) -> tuple[str, Json]:
-        """The document number and record of this command's history entry."""
+        """The document number and record of this command's history entry: when, by whom
+        (user, process id, login session), the command line, and each change."""
+        from .locking import caller
+
         doc_id = self._next_doc_id("history")
         return doc_id, {
             "id": f"h-{int(doc_id):06d}",
             "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "command": command,
+            "by": caller(),
             **self.history_fields,
             "changes": [
                 # an insert is undone by deleting the id: its record need not be kept twice
                 {
                     "table": c.table,
                     "id": c.id,
+                    "doc": c.doc,
                     "before": c.before,
                     "inserted": c.before is None,
                     "removed": c.after is None,
@@ -491,6 +670,14 @@ class Transaction:
                 for c in self.changes
             ],
         }
+
+
+T = TypeVar("T")
+
+# A write prepares its file outside the lock, then checks under it that the store is still the
+# version it read; if another write came in between, it starts again on the new version. After
+# this many tries it holds the lock throughout, so a busy store still lets every writer through.
+_OPTIMISTIC_TRIES = 3
 
 
 class Store:
@@ -505,52 +692,113 @@ class Store:
         self.location = location
         self.seed = seed
         self.created = False  # whether the last transaction created the file from the seed
+        self.history_id: str | None = None  # the history entry the last write added
+        self.last_transaction: Transaction | None = None
+        self.lock_seconds: float | None = None  # how long the last write held the lock
+        self._entry_id: str | None = None
 
     @property
     def path(self) -> Path:
         return self.location.path
 
+    @property
+    def target(self) -> Path:
+        """The file written: the store path with its symbolic links followed."""
+        return real_path(self.path)
+
     def read(self) -> StoreData:
         return read_store(self.path)
 
-    def lock(self) -> Any:
-        from filelock import FileLock
+    def lock(self, command: str = "") -> Any:
+        """The store's lock (on `<target>.lock`), with $PARTNERKB_LOCK_TIMEOUT; not taken yet."""
+        from .locking import lock_timeout, store_lock
 
-        text = os.environ.get(ENV_LOCK_TIMEOUT, "").strip()
-        try:
-            timeout = float(text) if text else DEFAULT_LOCK_TIMEOUT
-        except ValueError:
-            raise InvalidInput(
-                f"{ENV_LOCK_TIMEOUT} must be a number of seconds, not {text!r}"
-            ) from None
-        return FileLock(f"{self.path}.lock", timeout=timeout)
+        return store_lock(Path(f"{self.target}.lock"), lock_timeout(), command)
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        from filelock import Timeout
+    def locked(self, command: str = "") -> Iterator[None]:
+        """Hold the store's lock for the block; StoreError naming the holder on time-out."""
+        import time
 
-        lock = self.lock()
-        try:
-            lock.acquire()
-        except Timeout:
-            raise StoreError(
-                f"the store {self.path} is locked by another partnerkb process "
-                f"(waited {lock.timeout:g} s)",
-                hint=f"if no partnerkb is running, remove {self.path}.lock; "
-                f"or wait longer with {ENV_LOCK_TIMEOUT}",
-            ) from None
-        except OSError as exc:
-            raise StoreError(
-                f"cannot lock the store {self.path}: {exc.strerror or exc}; it is unchanged"
-            ) from None
+        lock = self.lock(command)
+        lock.acquire()
         try:
             yield
         finally:
+            if lock.acquired_at is not None:
+                self.lock_seconds = time.monotonic() - lock.acquired_at
             lock.release()
+
+    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False) -> T:
+        """Run `work` on a fresh transaction and write its changes as one history entry.
+
+        The store is read, `work` runs and the new file is written to a temporary file without
+        the lock; under the lock the store is checked to be the version read and the file
+        renamed in place. If another write came in between, `work` runs again on the new
+        version (so it must only change the transaction). A dry run writes nothing and leaves
+        the transaction in `last_transaction`. Raises what `work` raises, InvalidInput for
+        broken references, StoreError for a store that cannot be read, locked or written.
+        """
+        self._before_write(dry_run)
+        if dry_run:
+            tx, _, _ = self._start()
+            result = work(tx)
+            if tx.changes:
+                tx.check_references()
+            self.last_transaction = tx
+            return result
+        for _ in range(_OPTIMISTIC_TRIES):
+            tx, seen, seeded = self._start()
+            result = work(tx)
+            self.last_transaction = tx
+            if not tx.changes:
+                return result
+            prepared = self._prepare(tx, command)
+            try:
+                with self.locked(command):
+                    if self._identity() == seen and self.target == prepared.target:
+                        self._commit(prepared, tx, seeded)
+                        return result
+            finally:
+                prepared.discard()
+        with self.locked(command):  # a busy store: this writer's turn, whole
+            tx, seen, seeded = self._start()
+            result = work(tx)
+            self.last_transaction = tx
+            if tx.changes:
+                prepared = self._prepare(tx, command)
+                try:
+                    self._commit(prepared, tx, seeded)
+                finally:
+                    prepared.discard()
+            return result
 
     @contextlib.contextmanager
     def transaction(self, command: str, *, dry_run: bool = False) -> Iterator[Transaction]:
-        """Lock, read fresh, let the caller change, check references, log and write once."""
+        """Lock, read fresh, let the caller change, check references, log and write once.
+
+        The lock is held for the whole block (the block cannot be run again): commands use
+        `apply`, which holds it only to put the new file in place.
+        """
+        self._before_write(dry_run)
+        # a dry run writes nothing, so it takes no lock (and leaves no lock file, e.g. beside
+        # the shipped data): it reads one consistent version, as writes replace the file whole
+        with contextlib.nullcontext() if dry_run else self.locked(command):
+            tx, _, seeded = self._start()
+            self.last_transaction = tx
+            yield tx
+            if not tx.changes:
+                return
+            tx.check_references()
+            if dry_run:
+                return
+            prepared = self._prepare(tx, command, checked=True)
+            try:
+                self._commit(prepared, tx, seeded)
+            finally:
+                prepared.discard()
+
+    def _before_write(self, dry_run: bool) -> None:
         if self.location.is_shipped and not dry_run:
             raise StoreError("the shipped knowledge base is read-only")
         if not dry_run:
@@ -560,47 +808,100 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise _write_error(self.path, exc) from None
-        if self.seed is None and not self.path.exists():
+        if self.seed is None and not os.path.lexists(self.path):
             self.read()  # "no store at ...": clearer than failing to lock beside it
-        # a dry run writes nothing, so it takes no lock (and leaves no lock file, e.g. beside
-        # the shipped data): it reads one consistent version, as writes replace the file whole
-        with contextlib.nullcontext() if dry_run else self.locked():
-            seeded = self.seed is not None and not self.path.exists()
-            tx = Transaction(read_store(self.seed) if seeded and self.seed else self.read())
-            yield tx
-            if not tx.changes:
-                return
+
+    def _start(self) -> tuple[Transaction, tuple[int, ...] | None, bool]:
+        """A transaction on the current version, that version's identity, whether seeded."""
+        if self.seed is not None and not os.path.lexists(self.path):
+            return Transaction(read_store(self.seed)), None, True
+        data, status = _read_store_at(self.path)
+        return Transaction(data), _identity_of(status), False
+
+    def _identity(self) -> tuple[int, ...] | None:
+        try:
+            return _identity_of(os.stat(self.path))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read the store {self.path}: {exc.strerror or exc}") from None
+
+    def _prepare(self, tx: Transaction, command: str, *, checked: bool = False) -> PreparedFile:
+        if not checked:
             tx.check_references()
-            if dry_run:
-                return
-            doc_id, entry = tx.history_entry(command)
-            tx.data.tables["history"][doc_id] = entry
-            _remove_stale_temp_files(self.path)
-            write_atomic(self.path, dumps(tx.data.to_json()))
-            self.created = seeded
+        doc_id, entry = tx.history_entry(command)
+        tx.data.tables["history"][doc_id] = entry
+        content = dumps(tx.data.to_json())
+        target = self.target
+        try:
+            like: os.stat_result | None = os.stat(target)
+        except OSError:
+            like = None
+        self._entry_id = entry["id"]
+        return prepare_file(target, content, like)
+
+    def _commit(self, prepared: PreparedFile, tx: Transaction, seeded: bool) -> None:
+        if seeded and os.path.lexists(self.path):
+            raise StoreError(f"a store appeared at {self.path} meanwhile; nothing written")
+        remove_stale_temp_files(prepared.target)
+        prepared.commit()
+        self.created = seeded
+        self.history_id = self._entry_id
 
     def _check_writable(self) -> None:
-        """A store whose file mode forbids writing is left alone, even by root (who could)."""
+        """Refuse at once a store this caller may not replace: a special file, a file whose
+        mode forbids writing (even to root, who could), a file the caller has no write
+        permission on (though the folder may allow replacing it), or one owned by another user
+        (replacing it would make it the caller's)."""
         try:
-            mode = self.path.stat().st_mode
+            status = os.stat(self.path)
         except OSError:
             return  # missing or unreadable: reading it says so
-        if not mode & 0o222:
+        not_a_file = special_file_kind(status.st_mode)
+        if not_a_file:
+            raise StoreError(f"{self.path} is {not_a_file}, not a store file; refusing to use it")
+        if not status.st_mode & 0o222:
             raise StoreError(
                 f"the store {self.path} is read-only (its file mode forbids writing); "
                 "it is unchanged",
                 hint=f"make it writable with: chmod u+w {self.path}",
             )
+        if not os.access(self.path, os.W_OK):
+            raise StoreError(
+                f"cannot write the store {self.path}: permission denied (the file is not "
+                "writable by you); it is unchanged"
+            )
+        if hasattr(os, "geteuid") and os.geteuid() not in (0, status.st_uid):
+            owner = _user_name(status.st_uid)
+            raise StoreError(
+                f"the store {self.path} belongs to {owner}: writing replaces the file whole, "
+                "which would make it yours; it is unchanged",
+                hint=f"write as {owner}, or give it to yourself first (cp, then use the copy)",
+            )
 
     def create(self, data: StoreData) -> None:
         """Write a new store file; refuses to replace an existing one."""
-        if self.path.exists():
+        if os.path.lexists(self.path):
             raise StoreError(f"a store already exists at {self.path}; refusing to overwrite it")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _write_error(self.path, exc) from None
-        with self.locked():
-            if self.path.exists():
+        with self.locked("init"):
+            if os.path.lexists(self.path):
                 raise StoreError(f"a store already exists at {self.path}; refusing to overwrite it")
             write_atomic(self.path, dumps(data.to_json()))
+
+
+def _identity_of(status: os.stat_result) -> tuple[int, ...]:
+    """What tells one version of the store file from the next: each write is a new file."""
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return f"user {pwd.getpwuid(uid).pw_name}"
+    except (ImportError, KeyError):
+        return f"user {uid}"

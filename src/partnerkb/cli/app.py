@@ -187,7 +187,7 @@ def _version(value: bool) -> None:
 def _global_options(
     ctx: typer.Context,
     db: Path | None = typer.Option(
-        None, "--db", metavar="PATH", help=DB_HELP, show_default=False, dir_okay=False
+        None, "--db", metavar="PATH", help=DB_HELP, show_default=False
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."

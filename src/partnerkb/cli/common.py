@@ -56,7 +56,7 @@ FormatOption = Annotated[
 ]
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", metavar="PATH", help=DB_HELP, show_default=False, dir_okay=False),
+    typer.Option("--db", metavar="PATH", help=DB_HELP, show_default=False),
 ]
 
 
@@ -344,3 +344,14 @@ def announce_created(store: Store) -> None:
             f"created your own store at {store.path} (a copy of the shipped knowledge base); "
             "partnerkb uses it from now on"
         )
+
+
+def announce_history(store: Store) -> None:
+    """The history id of what a write just wrote: `partnerkb undo ID` reverts exactly that."""
+    if not store.history_id:
+        return
+    tx = store.last_transaction
+    if tx is not None and tx.history_fields.get("undoes"):
+        info(f"history: {store.history_id}")
+    else:
+        info(f"history: {store.history_id} (partnerkb undo {store.history_id} reverts it)")

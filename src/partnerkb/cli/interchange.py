@@ -21,6 +21,7 @@ from .common import (
     TagFilterOption,
     UntilOption,
     announce_created,
+    announce_history,
     as_of_day,
     choice,
     command_line,
@@ -374,9 +375,10 @@ def import_command(
         raise InvalidInput(f"{_name(file)} holds no rows to import")
     store = prepare_store(store_location(ctx, db), dry_run=dry_run)
     try:
-        with store.transaction(command_line(ctx), dry_run=dry_run) as tx:
-            report = import_rows(tx, rows, options)
+        report = store.apply(command_line(ctx), lambda tx: import_rows(tx, rows, options),
+                             dry_run=dry_run)  # fmt: skip
         announce_created(store)
+        announce_history(store)
     except ImportFailed as exc:
         hints: set[str] = set()
         for error in exc.errors[:MAX_LISTED]:

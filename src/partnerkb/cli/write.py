@@ -25,6 +25,7 @@ from .common import (
     DbOption,
     FormatOption,
     announce_created,
+    announce_history,
     as_of_day,
     command_line,
     date_order,
@@ -257,15 +258,20 @@ def _run(
     from ..writes import Writer, prepare_store, today_note
 
     store = prepare_store(store_location(ctx, db), dry_run=dry_run)
-    with store.transaction(command_line(ctx), dry_run=dry_run) as tx:
-        writer = Writer(tx, options)
-        outcomes = work(writer)
+    writers: list[Writer] = []
+
+    def run(tx: Transaction) -> list[Outcome]:
+        writers.append(Writer(tx, options))  # the last one is the run that was written
+        return work(writers[-1])
+
+    outcomes = store.apply(command_line(ctx), run, dry_run=dry_run)
     announce_created(store)
-    note = today_note(writer.resolved_against_today, options.today)
+    note = today_note(writers[-1].resolved_against_today, options.today) if writers else None
     if note:
         info(note)
-    if dry_run:
-        _preview(tx)
+    announce_history(store)
+    if dry_run and store.last_transaction is not None:
+        _preview(store.last_transaction)
     return outcomes
 
 
@@ -1314,28 +1320,56 @@ def _open_data(ctx: typer.Context, db: Path | None) -> Any:
 
 def undo_command(
     ctx: typer.Context,
+    entry_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[HISTORY-ID]",
+            help="The command to revert (h-000012, as each write says on stderr and history "
+            "lists). Default: the last command not yet undone, whoever wrote it.",
+            show_default=False,
+        ),
+    ] = None,
     yes: YesOption = False,
     dry_run: DryRunOption = False,
     db: DbOption = None,
 ) -> None:
-    """Revert the whole last command (a batch or a merge included), after showing what it will
-    revert. Asks first on a terminal; --yes in scripts. Run it again to go further back.
+    """Revert one whole command (a batch or a merge included), after showing what it reverts
+    and who wrote it. Removed records come back exactly as they were.
+
+    Each write says its history id on stderr; `undo HISTORY-ID` reverts that command, refused
+    while a later command changed the same records. A bare `undo` reverts the store's last
+    command: with several people or scripts writing, that may not be yours, so on a terminal
+    it asks even with --yes when it is not. Asks first on a terminal; --yes in scripts.
     Prints the id of the history entry undone.
 
     \b
     Examples:
+      partnerkb undo h-000012 --yes
       partnerkb undo
-      partnerkb undo --yes
     """
-    from ..writes import WriteOptions, describe_changes, last_undoable
+    from ..writes import (
+        WriteOptions,
+        describe_changes,
+        history_entry,
+        is_callers,
+        last_undoable,
+        written_by,
+    )
 
     data = _open_data(ctx, db)
-    entry = last_undoable(data)
-    info(f"undo {entry['id']} ({entry['at']}): {entry['command']}")
+    entry = history_entry(data, entry_id) if entry_id else last_undoable(data)
+    info(f"undo {entry['id']}, written {entry['at']} by {written_by(entry)}: {entry['command']}")
     for line in describe_changes(entry, undo=True):
         info(f"  will {line}")
     if not dry_run:
-        _confirm("Undo it?", yes, "undo", f"not undone: {entry['id']} stays")
+        declined = f"not undone: {entry['id']} stays"
+        if entry_id is None and not is_callers(entry) and interactive():
+            # --yes was for your own commands: someone else's is asked about on a terminal
+            _confirm("This is not your command. Undo it anyway?", False, "undo", declined)
+        else:
+            _confirm("Undo it?", yes, "undo", declined)
     options = WriteOptions(today=_today())
-    outcomes = _run(ctx, db, dry_run, options, lambda w: [w.undo(expected=entry["id"])])
+    shown = entry["id"]
+    outcomes = _run(ctx, db, dry_run, options,
+                    lambda w: [w.undo(entry_id and shown, expected=shown)])  # fmt: skip
     _report(outcomes, dry_run)
