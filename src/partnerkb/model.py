@@ -159,6 +159,22 @@ def _text_list(record: Mapping[str, Any], field: str, limit_key: str) -> None:
         _check_length(where, value, limit_key)
 
 
+def has_letter_or_digit(text: str) -> bool:
+    """Whether a text holds a letter or a digit of any script (a name must: punctuation or
+    invisible characters alone name nothing, and give no id)."""
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
+def _names(record: Mapping[str, Any]) -> None:
+    """An entity's name and aliases each hold a letter or digit."""
+    for value in [record.get("name"), *(record.get("aliases") or [])]:
+        if isinstance(value, str) and not has_letter_or_digit(value):
+            raise InvalidInput(
+                f"name {value!r} has no letter or digit; a name must have one",
+                hint="give the entity's name in words",
+            )
+
+
 def _id(record: Mapping[str, Any]) -> None:
     value = record.get("id")
     if not isinstance(value, str) or not SLUG_RE.match(value):
@@ -240,6 +256,7 @@ def validate_entity(record: Mapping[str, Any]) -> None:
     _kind(record)
     _text(record, "name")
     _text_list(record, "aliases", "alias")
+    _names(record)
     _text_list(record, "tags", "tag")
     _text(record, "description", required=False)
     for n, role in enumerate(record.get("roles") or [], 1):

@@ -378,7 +378,7 @@ def import_command(
         report = store.apply(command_line(ctx), lambda tx: import_rows(tx, rows, options),
                              dry_run=dry_run)  # fmt: skip
         announce_created(store)
-        announce_history(store)
+        ctx.call_on_close(lambda: announce_history(store))  # after the import's own report
     except ImportFailed as exc:
         hints: set[str] = set()
         for error in exc.errors[:MAX_LISTED]:

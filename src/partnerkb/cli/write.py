@@ -269,7 +269,7 @@ def _run(
     note = today_note(writers[-1].resolved_against_today, options.today) if writers else None
     if note:
         info(note)
-    announce_history(store)
+    ctx.call_on_close(lambda: announce_history(store))  # after the command's own report
     if dry_run and store.last_transaction is not None:
         _preview(store.last_transaction)
     return outcomes

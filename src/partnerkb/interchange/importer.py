@@ -289,7 +289,9 @@ def _read_csv(content: bytes, delimiter: str | None = None) -> Source:
     note = None
     if delimiter is None:
         delimiter, note = detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote that is never closed, or text right after a closing quote, is an error
+    # instead of a cell that silently swallows the rows after it
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -309,14 +311,32 @@ def _read_csv(content: bytes, delimiter: str | None = None) -> Source:
     number = 1
     while True:
         number += 1
+        first_line = reader.line_num + 1
         try:
             cells = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:
-            source.errors.append(RowError(f"row {number}", f"not valid CSV ({exc})"))
+            if "unexpected end of data" in str(exc):  # everything after was read into one cell
+                raise InvalidInput(
+                    f"row {number} (line {first_line}): a quote opened there is never closed; "
+                    "refusing the file rather than read the lines after it as one cell",
+                    hint='double a quote inside a quoted cell (""), or remove the stray one',
+                ) from None
+            source.errors.append(
+                RowError(f"row {number}", f"line {first_line}: not valid CSV ({exc})")
+            )
             continue
         if not any(c.strip() for c in cells):
+            continue
+        swallowed = _swallowed_rows(cells, len(header), delimiter)
+        if swallowed:
+            source.errors.append(RowError(
+                f"row {number}",
+                f"line {first_line}: a quoted cell runs over {swallowed} lines that look like "
+                "rows of their own (an unmatched quote?)",
+                'double a quote inside a quoted cell (""), or remove the stray one',
+            ))  # fmt: skip
             continue
         if len(cells) > len(header):
             source.errors.append(
@@ -331,6 +351,19 @@ def _read_csv(content: bytes, delimiter: str | None = None) -> Source:
                   for i, name in enumerate(header)}  # fmt: skip
         source.rows.append(Row(f"row {number}", values, flat=True))
     return source
+
+
+def _swallowed_rows(cells: list[str], columns: int, delimiter: str = ",") -> int:
+    """How many lines inside this row's cells have as many delimiters as a row (0 if none):
+    a multi-line note is fine, a cell holding what looks like further rows is not."""
+    if columns < 2:
+        return 0
+    count = 0
+    for cell in cells:
+        if "\n" in cell:
+            count += sum(1 for line in cell.split("\n")[1:]
+                         if line.count(delimiter) >= columns - 1)  # fmt: skip
+    return count
 
 
 # ---------------------------------------------------------------------------------------------
