@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from partnerkb.dates import FuzzyDate
 from partnerkb.interchange.exporters import export, select
 from partnerkb.interchange.importer import ImportOptions, import_rows, read_source
+from partnerkb.model import has_letter_or_digit
 from partnerkb.queries import KnowledgeBase
 from partnerkb.store import Store, StoreData, read_store
 
@@ -151,6 +152,8 @@ TEXT = st.text(
     min_size=1,
     max_size=30,
 ).filter(lambda s: s.strip() != "")
+# an entity's name and aliases name something: a letter or digit among them
+NAME = TEXT.filter(has_letter_or_digit)
 EDTFS = st.sampled_from([
     "2024", "2024-05", "2024-01-30", "2021-01~", "2024-05?", "2023-21", "2023-01~/2023-04~",
     "2024-11-11/2024-11-22", "../2024-05", "2024-05/..", "[..2022-11-20]", "[2024-01-31..]",
@@ -171,7 +174,7 @@ def stores(draw) -> StoreData:
     for n in range(1, count + 1):
         data.tables["entities"][str(n)] = {
             "id": f"e-{n}", "kind": draw(st.sampled_from(["person", "organization", "place"])),
-            "name": draw(TEXT), "aliases": draw(st.lists(TEXT, max_size=3)),
+            "name": draw(NAME), "aliases": draw(st.lists(NAME, max_size=3)),
             "description": draw(st.one_of(st.none(), TEXT)), "tags": [], "external_ids": {},
             "roles": [], "related": [], "sources": [cite],
         }  # fmt: skip

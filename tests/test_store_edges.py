@@ -302,3 +302,43 @@ def test_locked_tinydb_writes_holding_the_same_lock_as_the_cli(shipped_copy, cli
     assert read_store(shipped_copy).find("sources", "src-1")
     assert add_meeting(cli, shipped_copy, "2020-01-01").exit_code == 0
     assert json.loads(shipped_copy.read_bytes())["sources"]
+
+
+# -- export --output: files are replaced, special files never --------------------------------
+
+
+def test_export_writes_into_a_device_without_replacing_it_force_or_not(cli, shipped_copy):
+    for extra in ([], ["--force"]):
+        result = cli("export", "--db", str(shipped_copy), "--format", "jsonl", "--output",
+                     os.devnull, *extra)  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        assert Path(os.devnull).is_char_device()
+
+
+def test_export_writes_into_a_fifo_and_it_stays_a_fifo(cli, shipped_copy, tmp_path):
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)
+    result = cli("export", "--db", str(shipped_copy), "--format", "jsonl", "--output", str(fifo),
+                 "--force")  # fmt: skip
+    out, _ = reader.communicate(timeout=60)
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert out.count(b"\n") > 10 and json.loads(out.splitlines()[0])
+
+
+def test_export_force_through_a_link_replaces_its_target_and_keeps_the_link(
+    cli, shipped_copy, tmp_path
+):
+    target = tmp_path / "real.jsonl"
+    target.write_text("old\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(target)
+    refused = cli("export", "--db", str(shipped_copy), "--format", "jsonl", "--output", str(link))
+    assert refused.exit_code == 2
+    assert "a link to" in refused.stderr and "--force" in refused.stderr
+    result = cli("export", "--db", str(shipped_copy), "--format", "jsonl", "--output", str(link),
+                 "--force")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink()
+    assert target.read_text() != "old\n" and json.loads(target.read_text().splitlines()[0])

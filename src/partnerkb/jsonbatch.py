@@ -38,6 +38,8 @@ def read_json_items(content: bytes) -> list[tuple[int, Any]]:
                     items.append((number, json.loads(line)))
                 except json.JSONDecodeError:
                     break  # an object over several lines: read as a document below
+                except (RecursionError, ValueError) as exc:
+                    raise _beyond_limits(number, exc) from None
         else:
             return items
     return _json_document(text)
@@ -65,6 +67,8 @@ def _json_document(text: str) -> list[tuple[int, Any]]:
             raise InvalidInput(
                 f"line {exc.lineno}: malformed JSON: {exc.msg} (column {exc.colno})"
             ) from None
+        except (RecursionError, ValueError) as exc:
+            raise _beyond_limits(line_at(pos), exc) from None
 
     items: list[tuple[int, Any]] = []
     pos = skip(0)
@@ -88,3 +92,11 @@ def _json_document(text: str) -> list[tuple[int, Any]]:
     if skip(pos + 1) < len(text):
         raise InvalidInput(f"line {line_at(skip(pos + 1))}: malformed JSON: text after the array")
     return items
+
+
+def _beyond_limits(line: int, exc: Exception) -> InvalidInput:
+    """Valid JSON that no record can hold: nested thousands deep, or a number of thousands of
+    digits (Python refuses to convert those)."""
+    if isinstance(exc, RecursionError):
+        return InvalidInput(f"line {line}: the JSON is nested too deeply to be a record")
+    return InvalidInput(f"line {line}: a number in the JSON is too long ({exc})".split(";")[0])

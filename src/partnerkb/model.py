@@ -91,6 +91,8 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Characters that can drive a terminal or reorder text (C0/C1 controls, ESC, bidi overrides):
 # refused in what is stored, and shown as visible escapes by the renderer.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Halves of UTF-16 pairs: JSON's "\ud800" escape and undecodable bytes in arguments give them
+SURROGATES = re.compile(r"[\ud800-\udfff]")
 URL_SCHEMES = ("http://", "https://", "ftp://")
 
 
@@ -148,6 +150,11 @@ def _check_length(where: str, value: str, limit_key: str) -> None:
         raise InvalidInput(f"{where} is too long ({len(value)} characters, at most {limit})")
     if CONTROL_CHARS.search(value):
         raise InvalidInput(f"{where} contains control characters")
+    if SURROGATES.search(value):
+        raise InvalidInput(
+            f"{where} contains a lone surrogate (\\ud800-\\udfff): not a character, and not "
+            "storable as UTF-8"
+        )
 
 
 def _text_list(record: Mapping[str, Any], field: str, limit_key: str) -> None:

@@ -220,6 +220,35 @@ def special_file_kind(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else "not a regular file"
 
 
+def find_damage(path: Path) -> StoreError | None:
+    """The first record of the store at `path` that is not as partnerkb writes it — edited by
+    hand, say — as a StoreError naming it (exit 3); None if every record is sound (or the file
+    cannot be read, which reading it says). Reads check only the layout, for speed: commands call
+    this when a record made them fail, to name the record instead of failing obscurely."""
+    try:
+        data = read_store(path)
+    except StoreError:
+        return None
+    for table in TABLES:
+        for doc_id, record in data.tables[table].items():
+            try:
+                if not isinstance(record, dict):
+                    raise InvalidInput(f"it is {type(record).__name__}, not an object")
+                VALIDATORS[table](record)
+            except (InvalidInput, TypeError, ValueError, KeyError, AttributeError) as exc:
+                reason = exc.message if isinstance(exc, InvalidInput) else f"{exc!r}"
+                name = record.get("id") if isinstance(record, dict) else None
+                reason = reason.removeprefix(f"{name}: ") if isinstance(name, str) else reason
+                return StoreError(
+                    f"{path}: {table} record #{doc_id}"
+                    + (f" ({name!r})" if isinstance(name, str) else "")
+                    + f" is damaged: {reason}; refusing to go on",
+                    hint="correct that record by hand or restore the store from a backup; "
+                    "partnerkb never overwrites it",
+                )
+    return None
+
+
 def _loads(content: bytes) -> Any:
     """Parse a store file's bytes with orjson (nearly twice as fast as the standard json).
 
@@ -831,7 +860,10 @@ class Store:
             tx.check_references()
         doc_id, entry = tx.history_entry(command)
         tx.data.tables["history"][doc_id] = entry
-        content = dumps(tx.data.to_json())
+        try:
+            content = dumps(tx.data.to_json())
+        except TypeError as exc:  # a lone surrogate that no validator saw: refuse, not crash
+            raise InvalidInput(f"cannot store this input: {exc}; nothing written") from None
         target = self.target
         try:
             like: os.stat_result | None = os.stat(target)

@@ -13,7 +13,7 @@ import typer.main
 from typer.core import TyperGroup
 
 from ..errors import Declined, ExitCode, InvalidInput, PartnerkbError
-from .common import DB_HELP, root_obj
+from .common import DB_HELP, STORES_USED, root_obj
 
 
 class PartnerkbGroup(TyperGroup):
@@ -81,8 +81,16 @@ class PartnerkbGroup(TyperGroup):
         sys.exit(code)
 
     def _run(self, *args: Any, **kwargs: Any) -> int:
+        STORES_USED.clear()
         try:
-            result = super().main(*args, **kwargs)
+            _refuse_undecodable(kwargs.get("args", args[0] if args else None))
+            try:
+                result = super().main(*args, **kwargs)
+            except _RECORD_FAILURES as exc:  # a record not as partnerkb writes it?
+                damage = _damaged_store()
+                if damage is None:
+                    raise
+                raise damage from exc
         except Declined as exc:  # not an error: the answer asked for was given
             from ..render import safe_text
 
@@ -131,6 +139,37 @@ def _internal_error(exc: BaseException) -> None:
         "this is a bug in partnerkb; please report it with the command you ran and this "
         "message (PARTNERKB_DEBUG=1 shows the traceback)",
     )
+
+
+# What reading a record that was damaged by hand raises (a field of the wrong type, missing...)
+_RECORD_FAILURES = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError)
+
+
+def _damaged_store() -> PartnerkbError | None:
+    """The damaged record of a store the command used, as an error naming it (exit 3)."""
+    from ..store import find_damage
+
+    for path in dict.fromkeys(STORES_USED):
+        damage = find_damage(path)
+        if damage is not None:
+            return damage
+    return None
+
+
+def _refuse_undecodable(args: Any) -> None:
+    """Arguments are text: bytes that are not UTF-8 (Python keeps them as lone surrogates) are
+    refused at once, before they can reach the store or an export."""
+    words = sys.argv[1:] if args is None else args
+    for word in words:
+        if isinstance(word, str) and any("\ud800" <= c <= "\udfff" for c in word):
+            try:  # undecodable bytes of the command line: shown as the bytes they were
+                raw = word.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                raw = word.encode("utf-8", "backslashreplace")
+            shown = raw.decode("utf-8", "backslashreplace")
+            raise InvalidInput(
+                f"argument {shown!r} is not valid UTF-8 text", hint="give text in UTF-8"
+            )
 
 
 def _report(message: str, hint: str | None) -> None:

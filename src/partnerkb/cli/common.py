@@ -175,12 +175,18 @@ PlannedOption = Annotated[
 HappenedOption = Annotated[bool, typer.Option("--happened", help="Only events that happened.")]
 
 
+# The stores this command opened: if it fails on a record, the exit point looks for damage there.
+STORES_USED: list[Path] = []
+
+
 def store_location(ctx: typer.Context, db: Path | None) -> StoreLocation:
     """The command's --db, else the global --db, else $PARTNERKB_DB, user store, shipped store."""
     chosen = db or (ctx.find_root().obj or {}).get("db")
     from ..store import locate_store
 
-    return locate_store(chosen)
+    location = locate_store(chosen)
+    STORES_USED.append(location.path)
+    return location
 
 
 def open_store(ctx: typer.Context, db: Path | None) -> Store:

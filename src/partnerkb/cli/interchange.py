@@ -53,7 +53,8 @@ def register(app: typer.Typer) -> None:
 
 
 def write_output(data: bytes, output: Path | None, force: bool, *, binary: bool = False) -> None:
-    """To stdout, or to `output` atomically, never replacing a file without --force."""
+    """To stdout, or to `output`: a file is replaced atomically and only with --force (through a
+    link, the link's target); a FIFO or a device is written into, never replaced."""
     if output is None:
         if binary and sys.stdout.isatty():
             raise InvalidInput(
@@ -64,25 +65,52 @@ def write_output(data: bytes, output: Path | None, force: bool, *, binary: bool 
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    from ..store import write_atomic
+    import os
+    import stat
 
-    if (output.exists() or output.is_symlink()) and not force:
-        raise InvalidInput(
-            f"{output} already exists; refusing to overwrite it", hint="add --force to replace it"
-        )
-    if output.is_dir():
-        raise InvalidInput(f"{output} is a directory", hint="give a file name with --output")
+    from ..store import special_file_kind, write_atomic
+
     try:
-        write_atomic(output, data)
+        status: os.stat_result | None = os.stat(output)  # through links: what it names
+    except FileNotFoundError:
+        status = None
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
+    if status is not None and stat.S_ISDIR(status.st_mode):
+        raise InvalidInput(f"{output} is a directory", hint="give a file name with --output")
+    if status is not None and stat.S_ISSOCK(status.st_mode):
+        raise InvalidInput(f"{output} is a socket; export writes files, FIFOs and devices")
+    if status is not None and special_file_kind(status.st_mode):
+        # a FIFO or a device: write into it, as `> file` would; it is never replaced
+        _write_into(output, data)
+        return
+    if status is not None and not force:
+        linked = f" (a link to {os.path.realpath(output)})" if output.is_symlink() else ""
+        raise InvalidInput(
+            f"{output}{linked} already exists; refusing to overwrite it",
+            hint="add --force to replace it",
+        )
+    try:
+        write_atomic(output, data)  # a link stays a link: its target gets the new content
     except StoreError as exc:
         raise InvalidInput(exc.message.replace("; the store is unchanged", "")) from None
 
 
+def _write_into(output: Path, data: bytes) -> None:
+    """Write into a FIFO or a device in place (it stays what it is; a FIFO waits for a reader)."""
+    try:
+        with open(output, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
 def _refuse_store_as_output(output: Path, store: Path) -> None:
     """--force replaces files, never a knowledge base: the store read, its lock, the shipped one."""
-    from ..store import shipped_store_path
+    from ..store import real_path, shipped_store_path
 
-    for protected in (store, Path(f"{store}.lock"), shipped_store_path()):
+    target = real_path(store)
+    for protected in (store, Path(f"{store}.lock"), Path(f"{target}.lock"), shipped_store_path()):
         try:
             same = output.resolve() == protected.resolve() or (
                 output.exists() and protected.exists() and output.samefile(protected)

@@ -78,13 +78,14 @@ def _fold_octets(data: bytes) -> bytes:
     return b"\r\n ".join(chunks)
 
 
-def all_day_span(date_dict: Json) -> tuple[date, date]:
-    """First day and the day after the last (RFC 5545's exclusive DTEND) of an all-day event.
+def all_day_span(date_dict: Json) -> tuple[date, date | None]:
+    """First day and the day after the last (RFC 5545's exclusive DTEND) of an all-day event,
+    None for that day when the last is 31 December 9999 (the calendar has no year 10000).
     An open end shrinks to the one day known: the description says the rest."""
     earliest, latest = date_dict.get("earliest"), date_dict.get("latest")
     first = date.fromisoformat(str(earliest or latest))
     last = date.fromisoformat(str(latest or earliest))
-    return first, last + timedelta(days=1)
+    return first, (last + timedelta(days=1) if last < date.max else None)
 
 
 def _ics_date(day: date) -> str:
@@ -112,8 +113,9 @@ def export_ics(selection: Selection) -> bytes:
         span = spans.get(span_key)
         if span is None:
             first, after_last = all_day_span(date_dict)
-            span = spans[span_key] = (f"DTSTART;VALUE=DATE:{_ics_date(first)}\r\n"
-                                      f"DTEND;VALUE=DATE:{_ics_date(after_last)}")  # fmt: skip
+            end = (f"DTEND;VALUE=DATE:{_ics_date(after_last)}" if after_last else
+                   f"DURATION:P{(date.max - first).days + 1}D")  # fmt: skip
+            span = spans[span_key] = f"DTSTART;VALUE=DATE:{_ics_date(first)}\r\n{end}"
         when = labels.date(date_dict)[0]
         # a month, a season, a year or a window is when something happens, not a day it fills:
         # the title says which, and it is free time (TRANSP:TRANSPARENT) rather than busy
