@@ -105,14 +105,20 @@ class KnowledgeBase:
         return self._names
 
     def resolve(
-        self, text: str, tables: Sequence[str] | None = None, *, partial: bool = False
+        self,
+        text: str,
+        tables: Sequence[str] | None = None,
+        *,
+        partial: bool = False,
+        suggest: bool = True,
     ) -> tuple[str, Json]:
         """The one record an id, name or alias designates (case- and accent-insensitively).
 
         With `partial`, a name given in part ("Samadov", "Benarafa") designates the one entity
         whose name or alias holds all its words; reads use it, writes do not (a new "Ali" must
         not silently become an existing "Ali Hasanov").
-        Raises NotFound with the closest names as a hint, or Ambiguous listing the candidates.
+        Raises NotFound with the closest names as a hint (unless not `suggest`: a batch that
+        creates what is missing does not pay for them), or Ambiguous listing the candidates.
         """
         wanted = tables or ("entities", "events", "sources", "partnerships")
         found = self.data.get(text)
@@ -136,7 +142,7 @@ class KnowledgeBase:
                 candidates=ids,
                 hint="use an id",
             )
-        suggestions = self.suggest(text, wanted)
+        suggestions = self.suggest(text, wanted) if suggest else []
         hint = f"did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else None
         if hint is None and text.strip():
             import shlex

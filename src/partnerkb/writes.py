@@ -523,6 +523,56 @@ MISSING_HINTS = {
 # ---------------------------------------------------------------------------------------------
 
 
+class EventIndex:
+    """Events by (entity, kind, year) for finding those that overlap a date: each event is filed
+    under every year it spans; one spanning more than `WIDE_YEARS` years, or with an open end,
+    is filed once per entity and kind among the wide ones, which every look-up checks."""
+
+    WIDE_YEARS = 30
+
+    def __init__(self) -> None:
+        # (entity, kind, year or None for wide) -> [(earliest, latest, event id)]
+        self._slots: dict[tuple[str, str, int | None], list[tuple[str, str, str]]] = {}
+        self._years: dict[tuple[str, str], set[int | None]] = {}  # the slots of (entity, kind)
+
+    @staticmethod
+    def _span(when: Json) -> tuple[str, str, range | None]:
+        """An open end compares as "" (before any day) or "~" (after any day)."""
+        earliest, latest = when.get("earliest") or "", when.get("latest") or "~"
+        if not earliest or latest == "~":
+            return earliest, latest, None
+        first, last = int(earliest[:4]), int(latest[:4])
+        if last - first > EventIndex.WIDE_YEARS:
+            return earliest, latest, None
+        return earliest, latest, range(first, last + 1)
+
+    def add(self, event: Json, entities: set[str]) -> None:
+        """File `event` under each of `entities`."""
+        earliest, latest, years = self._span(event.get("date") or {})
+        entry = (earliest, latest, event["id"])
+        kind = event["kind"]
+        for entity in entities:
+            filed = self._years.setdefault((entity, kind), set())
+            for year in years if years is not None else (None,):
+                self._slots.setdefault((entity, kind, year), []).append(entry)
+                filed.add(year)
+
+    def overlapping(self, entities: set[str], kind: str, when: Json) -> set[str]:
+        """Ids of the events of `kind` filed under any of `entities` whose dates overlap."""
+        earliest, latest, years = self._span(when)
+        found: set[str] = set()
+        for entity in entities:
+            if years is None:  # an open or very long span: every year of this entity and kind
+                filed = self._years.get((entity, kind), set())
+                slots = [self._slots[(entity, kind, year)] for year in filed]
+            else:
+                slots = [self._slots.get((entity, kind, year), []) for year in years]
+                slots.append(self._slots.get((entity, kind, None), []))
+            for slot in slots:
+                found.update(i for start, end, i in slot if start <= latest and end >= earliest)
+        return found
+
+
 class Writer:
     """Builds and applies one command's changes inside a transaction."""
 
@@ -535,7 +585,7 @@ class Writer:
         self._source_keys: dict[Any, str] | None = None
         self._compact: dict[str, list[str]] | None = None
         self._places: dict[str, set[str]] = {}
-        self._events_by_entity: dict[str, list[tuple[str, str, str, str]]] | None = None
+        self._events_by_entity: EventIndex | None = None
         self._kinds: dict[str, set[str]] = {}
         self.created: list[tuple[str, str, str]] = []
         # relative dates resolved against the day of typing (said once, on stderr, by the CLI)
@@ -641,7 +691,8 @@ class Writer:
                 return hit[1]
             kb = self.entity_kb() if table in ("entities", "sources") else self.full_kb()
             try:
-                return kb.resolve(text.strip(), (table,))[1]
+                suggest = not (table == "entities" and self.options.create_missing)
+                return kb.resolve(text.strip(), (table,), suggest=suggest)[1]
             except NotFound as exc:
                 same = self._compact_matches(text, table)
                 if len(same) == 1:
@@ -1012,25 +1063,19 @@ class Writer:
             event.get("organizations") or []
         )
 
-    def _event_index(self) -> dict[str, list[tuple[str, str, str, str]]]:
-        """Entity -> (kind, earliest, latest, id) of the events it is in: a batch of a thousand
-        meetings checks each against its participants' events only, by plain tuple compares."""
+    def _event_index(self) -> EventIndex:
+        """The events of each entity by kind and year: a batch of 100k meetings, all with ICESCO,
+        checks each against ICESCO's meetings of the same years only, so it stays linear."""
         if self._events_by_entity is None:
-            index: dict[str, list[tuple[str, str, str, str]]] = {}
+            index = EventIndex()
             for event in self.data.tables["events"].values():
-                self._add_to_index(index, event)
+                index.add(event, self._involved(event))
             self._events_by_entity = index
         return self._events_by_entity
 
-    def _add_to_index(self, index: dict[str, list[tuple[str, str, str, str]]], event: Json) -> None:
-        when = event.get("date") or {}
-        entry = (event["kind"], when.get("earliest") or "", when.get("latest") or "~", event["id"])
-        for entity in self._involved(event):
-            index.setdefault(entity, []).append(entry)
-
     def _index_event(self, event: Json) -> None:
         if self._events_by_entity is not None:
-            self._add_to_index(self._events_by_entity, event)
+            self._events_by_entity.add(event, self._involved(event))
 
     def find_duplicate(self, record: Json) -> Json | None:
         """A stored event of the same kind, overlapping date, same or unknown place, that shares
@@ -1038,17 +1083,8 @@ class Writer:
         mine = self._involved(record)
         if not mine:
             return None
-        index = self._event_index()
         kind = record["kind"]
-        # an open end compares as "" (before any day) or "~" (after any day)
-        earliest = record["date"].get("earliest") or ""
-        latest = record["date"].get("latest") or "~"
-        candidates = {
-            event_id
-            for entity in mine
-            for k, start, end, event_id in index.get(entity, ())
-            if k == kind and start <= latest and end >= earliest
-        }
+        candidates = self._event_index().overlapping(mine, kind, record["date"])
         candidates.discard(record.get("fulfils") or "")  # the plan it fulfils is not a copy
         for event_id in sorted(candidates):
             event = self.data.find("events", event_id)
