@@ -706,7 +706,7 @@ T = TypeVar("T")
 # A write prepares its file outside the lock, then checks under it that the store is still the
 # version it read; if another write came in between, it starts again on the new version. After
 # this many tries it holds the lock throughout, so a busy store still lets every writer through.
-_OPTIMISTIC_TRIES = 3
+_OPTIMISTIC_TRIES = 8
 
 
 class Store:
