@@ -144,6 +144,10 @@ class WriteOptions:
     default_entity_kind: str | None = None
     allow_duplicate: bool = False
     new_kind: bool = False
+    # --create-missing refuses a name that looks like a stored one (the write commands; a bulk
+    # import records its names as its mapping gives them), unless --new names it (folded)
+    refuse_near_names: bool = False
+    new_names: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -580,6 +584,7 @@ class Writer:
         self.tx = tx
         self.options = options
         self._entity_kb: KnowledgeBase | None = None
+        self._stored_names: list[tuple[str, str]] | None = None  # (id, folded name or alias)
         self._full_kb: KnowledgeBase | None = None
         self._created_names: dict[str, str] = {}  # folded name -> id, made by this command
         self._source_keys: dict[Any, str] | None = None
@@ -723,6 +728,7 @@ class Writer:
         except NotFound as exc:
             if not self.options.create_missing:
                 raise _or_create_missing(exc) from None
+            self._refuse_near_duplicate(name, slot)
         kind = (
             self.options.entity_kinds.get(fold(name))
             or slot_kind
@@ -749,6 +755,29 @@ class Writer:
         }
         self._insert_entity(record)
         return str(record["id"])
+
+    def _refuse_near_duplicate(self, name: str, slot: str) -> None:
+        """A new name that looks like a stored name or alias (the one a look-up would offer as
+        "did you mean": a typo, a part of it, another spelling) is not created unless --new
+        names it: 'Rabbat' next to Rabat, 'Samadov' next to Nazim Samadov."""
+        if not self.options.refuse_near_names or fold(name) in self.options.new_names:
+            return
+        if self._stored_names is None:
+            self._stored_names = [
+                (record["id"], fold(str(other)))
+                for record in self.data.tables["entities"].values()
+                for other in (record.get("name") or "", *(record.get("aliases") or []))
+            ]
+        close = near_names(self._stored_names, name)
+        if close:
+            import shlex
+
+            listed = ", ".join(f"{self.entity_kb().name_of(i)!r} ({i})" for i in close)
+            raise InvalidInput(
+                f"{slot}: {name!r} looks like {listed}; it was not created",
+                hint=f"give the stored one (its id), or add --new {shlex.quote(name)} to record "
+                "it as a new entity",
+            )
 
     def _insert_entity(self, record: Json) -> None:
         self.tx.insert("entities", record)
@@ -2038,6 +2067,34 @@ def _not_found_hint(exc: NotFound, text: str) -> str | None:
     if exc.hint and not exc.hint.startswith("try:"):
         return exc.hint
     return search_hint(text)
+
+
+def near_names(stored: list[tuple[str, str]], name: str) -> list[str]:
+    """Ids among `stored` (id, folded name or alias) that `name` is close to: each word within
+    the typo distance search forgives, or the whole within it written as one word, or all its
+    words among a stored name's ('Samadov' in 'Nazim Samadov'). At most five."""
+    from rapidfuzz.distance import OSA
+
+    from .search import allowed_typos
+
+    wanted = fold(name)
+    words, compact = wanted.split(), wanted.replace(" ", "")
+    if not words:
+        return []
+    found: list[str] = []
+    for record_id, folded in stored:
+        theirs = folded.split()
+        if record_id in found or not theirs:
+            continue
+        if (
+            set(words) <= set(theirs)
+            or OSA.distance(compact, folded.replace(" ", "")) <= allowed_typos(compact)
+            or (len(words) == len(theirs) and all(
+                OSA.distance(a, b) <= allowed_typos(a) for a, b in zip(words, theirs, strict=True)
+            ))
+        ):  # fmt: skip
+            found.append(record_id)
+    return found[:5]
 
 
 def _or_create_missing(exc: NotFound) -> NotFound:

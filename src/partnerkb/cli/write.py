@@ -66,6 +66,12 @@ def _today() -> date:
     return date.today()
 
 
+def _new_names(names: list[str] | None) -> frozenset[str]:
+    from ..textfold import fold
+
+    return frozenset(fold(name) for name in names or [])
+
+
 def _write_options(as_of: str | None, order: str | None, **others: Any) -> WriteOptions:
     """The options of a write that reads dates: --as-of and --date-order checked first (before
     any prompt or store), with the others given."""
@@ -149,7 +155,18 @@ CreateMissingOption = Annotated[
     bool,
     typer.Option(
         "--create-missing",
-        help="Record participants, places and organizations that are not in the store yet.",
+        help="Record participants, places and organizations that are not in the store yet "
+        "(a name that looks like a stored one is refused unless --new NAME).",
+    ),
+]
+NewNameOption = Annotated[
+    Multi,
+    typer.Option(
+        "--new",
+        metavar="NAME",
+        help="With --create-missing: record NAME as new even though it looks like a stored "
+        "name (a typo, a part of it); repeatable.",
+        show_default=False,
     ),
 ]
 AllowDuplicateOption = Annotated[
@@ -477,6 +494,7 @@ def add_meeting_command(
     ] = None,
     allow_duplicate: AllowDuplicateOption = False,
     create_missing: CreateMissingOption = False,
+    new: NewNameOption = None,
     kind: Annotated[
         Multi,
         typer.Option(
@@ -626,6 +644,7 @@ def add_event_command(
     ] = None,
     allow_duplicate: AllowDuplicateOption = False,
     create_missing: CreateMissingOption = False,
+    new: NewNameOption = None,
     entity_kind: Annotated[
         Multi,
         typer.Option(
@@ -688,6 +707,8 @@ def _add_event(
         given["as_of"],
         given["order"],
         create_missing=given["create_missing"],
+        refuse_near_names=True,
+        new_names=_new_names(given["new"]),
         entity_kinds=by_name,
         default_entity_kind=default_entity_kind,
         allow_duplicate=given["allow_duplicate"],
@@ -930,6 +951,7 @@ def add_entity_command(
     locator: LocatorOption = None,
     allow_duplicate: AllowDuplicateOption = False,
     create_missing: CreateMissingOption = False,
+    new: NewNameOption = None,
     new_kind: NewKindOption = False,
     as_of: AsOfOption = None,
     order: DateOrderOption = None,
@@ -951,7 +973,9 @@ def add_entity_command(
     from ..writes import EntityDraft, RoleDraft, parse_assignment
 
     options = _write_options(as_of, order, create_missing=create_missing,
-                             allow_duplicate=allow_duplicate, new_kind=new_kind)  # fmt: skip
+                             refuse_near_names=True, new_names=_new_names(new),
+                             allow_duplicate=allow_duplicate,
+                             new_kind=new_kind)  # fmt: skip
     if name is None or kind is None:
         if not interactive():
             missing = "NAME" if name is None else "--kind"
@@ -1019,6 +1043,7 @@ def add_role_command(
     source_language: SourceLanguageOption = None,
     locator: LocatorOption = None,
     create_missing: CreateMissingOption = False,
+    new: NewNameOption = None,
     as_of: AsOfOption = None,
     order: DateOrderOption = None,
     dry_run: DryRunOption = False,
@@ -1036,7 +1061,8 @@ def add_role_command(
     """
     from ..writes import RoleDraft
 
-    options = _write_options(as_of, order, create_missing=create_missing)
+    options = _write_options(as_of, order, create_missing=create_missing,
+                             refuse_near_names=True, new_names=_new_names(new))  # fmt: skip
     if not title:
         if not interactive():
             raise InvalidInput("--title is required", hint='e.g. --title "Minister of Culture"')
