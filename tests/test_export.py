@@ -18,7 +18,8 @@ from partnerkb.store import Store, read_store, shipped_store_path
 
 FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid", "gexf",
            "graphml", "html", "xlsx", "sqlite")  # fmt: skip
-SHIPPED_EVENTS = 15
+# the shipped knowledge base grows as reports are ingested (issue 12): counted, not pinned
+SHIPPED_EVENTS = len(read_store(shipped_store_path()).tables["events"])
 
 
 def export(cli, *args: str, db: Path | None = None):
