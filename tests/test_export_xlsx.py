@@ -7,7 +7,10 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from partnerkb.store import Store, read_store
+from partnerkb.store import Store, read_store, shipped_store_path
+
+# the shipped knowledge base grows as reports are ingested (issue 12): counted, not pinned
+SHIPPED_EVENTS = len(read_store(shipped_store_path()).tables["events"])
 
 EVENT = "2024-01-30-samadov-almalik-rabat"
 
@@ -29,7 +32,7 @@ def test_the_workbook_has_events_entities_and_sources_sheets(cli):
     book = workbook(cli)
     assert book.sheetnames == ["events", "entities", "sources"]
     events = rows_of(book["events"])
-    assert len(events) == 15
+    assert len(events) == SHIPPED_EVENTS
     assert "nazim-samadov" in rows_of(book["entities"])
     assert len(rows_of(book["sources"])) >= 2
 
@@ -48,7 +51,7 @@ def test_only_a_day_is_a_date_cell_other_dates_stay_text_beside_a_sortable_day(c
 
 def test_codes_stay_text_and_formulas_stay_text(cli, shipped_copy):
     event = dict(read_store(shipped_copy).find("events", EVENT) or {})
-    event["title"] = "=HYPERLINK(\"http://x\",\"y\")"
+    event["title"] = '=HYPERLINK("http://x","y")'
     event["summary"] = "first line\nsecond\tline"
     with Store(shipped_copy).transaction("test") as tx:
         tx.replace("events", event)

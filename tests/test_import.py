@@ -19,7 +19,10 @@ from partnerkb.interchange.exporters import export, select
 from partnerkb.interchange.importer import ImportOptions, import_rows, read_source
 from partnerkb.model import has_letter_or_digit
 from partnerkb.queries import KnowledgeBase
-from partnerkb.store import Store, StoreData, read_store
+from partnerkb.store import Store, StoreData, read_store, shipped_store_path
+
+# the shipped knowledge base grows as reports are ingested (issue 12): counted, not pinned
+SHIPPED_EVENTS = len(read_store(shipped_store_path()).tables["events"])
 
 TABLES = ("sources", "entities", "events", "partnerships")
 
@@ -395,7 +398,8 @@ def test_the_csv_export_imported_back_changes_nothing(cli, shipped_copy, tmp_pat
     before = shipped_copy.read_bytes()
     result = run(cli, shipped_copy, str(exported))
     assert result.exit_code == 0, result.stderr
-    assert "added nothing; updated nothing; skipped 15 (15 unchanged)" in result.stderr
+    n = SHIPPED_EVENTS
+    assert f"added nothing; updated nothing; skipped {n} ({n} unchanged)" in result.stderr
     assert shipped_copy.read_bytes() == before
 
 
@@ -434,4 +438,4 @@ def test_stdin_without_format_is_recognised_by_its_content(cli, shipped_copy):
     text = cli("--db", str(shipped_copy), "export", "--format", "csv").stdout
     result = run(cli, shipped_copy, "-", input=text)
     assert result.exit_code == 0, result.stderr
-    assert "15 unchanged" in result.stderr
+    assert f"{SHIPPED_EVENTS} unchanged" in result.stderr
