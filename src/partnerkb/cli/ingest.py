@@ -18,7 +18,15 @@ from typing import Annotated, Any
 import typer
 
 from ..errors import InvalidInput, PartnerkbError
-from .common import DbOption, announce_created, command_line, info, store_location
+from .common import (
+    DateOrderOption,
+    DbOption,
+    announce_created,
+    command_line,
+    date_order,
+    info,
+    store_location,
+)
 
 Json = dict[str, Any]
 
@@ -34,14 +42,15 @@ def _interactive() -> bool:
         return False
 
 
-def _day(option: str, text: str | None) -> date | None:
-    """A publication day: any way a day is written, refused if it is not one day."""
+def _day(option: str, text: str | None, order: str | None = None) -> date | None:
+    """A publication day: any way a day is written (all-numeric ones in `order`), refused if it
+    is not one day."""
     if text is None:
         return None
     from ..dates import parse_date
 
     try:
-        parsed = parse_date(text)
+        parsed = parse_date(text, order=order)
     except InvalidInput as exc:
         raise InvalidInput(f"{option}: {exc.message}", hint=exc.hint) from None
     if parsed.earliest is None or parsed.earliest != parsed.latest:
@@ -138,6 +147,7 @@ def ingest_command(
             "- for stdin.",
         ),
     ] = None,
+    order: DateOrderOption = None,
     db: DbOption = None,
 ) -> None:
     """Propose the source, people, posts and events an article reports, for you to review.
@@ -161,8 +171,9 @@ def ingest_command(
     """
     if fmt is not None and fmt.lower() not in ("text", "json"):
         raise typer.BadParameter(f"{fmt!r} is not one of text, json", param_hint="--format")
-    published_day = _day("--published", published)
-    as_of_day = _day("--as-of", as_of)
+    day_order = date_order(order)
+    published_day = _day("--published", published, day_order)
+    as_of_day = _day("--as-of", as_of, day_order)
     from ..ingest.apply import check_proposal
 
     if from_json is not None:
