@@ -343,3 +343,25 @@ def test_export_to_dash_writes_stdout_and_no_file(cli, shipped_copy, tmp_path, m
     assert result.exit_code == 0, result.stderr
     assert not (tmp_path / "-").exists()
     assert all(json.loads(line) for line in result.stdout.splitlines())
+
+
+def test_every_reading_command_takes_the_date_order_its_hint_names(cli):
+    """An all-numeric --as-of, --at or --since is refused as ambiguous, and read once
+    --date-order says how (the hint names the option, so every command that reads dates has it)."""
+    ambiguous = [
+        ["upcoming", "--as-of", "01/02/2024"],
+        ["plans", "--as-of", "01/02/2024"],
+        ["partners", "icesco", "--as-of", "01/02/2024"],
+        ["roles", "--at", "20/11/2022"],
+        ["stats", "--since", "01/02/2022"],
+        ["check", "--as-of", "01/02/2024"],
+    ]
+    for args in ambiguous:
+        refused = cli(*args)
+        assert refused.exit_code == 2, args
+        assert "--date-order" in refused.stderr, args
+        read = cli(*args, "--date-order", "dmy", "--format", "json")
+        assert read.exit_code in (0, 1), (args, read.stderr)
+        assert "ambiguous" not in read.stderr, args
+    as_of = cli("plans", "--as-of", "01/02/2024", "--date-order", "dmy", "--format", "json")
+    assert "2024-02-01" in as_of.stdout

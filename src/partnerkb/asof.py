@@ -19,8 +19,11 @@ from .errors import InvalidInput
 Json = dict[str, Any]
 
 
-def reference_day(text: str | None, today: date | None = None) -> date:
-    """The day an answer is given as of: `text` as one calendar day, else today.
+def reference_day(
+    text: str | None, today: date | None = None, *, order: str | None = None
+) -> date:
+    """The day an answer is given as of: `text` as one calendar day, else today; an
+    all-numeric `text` is read in `order` ("dmy" or "mdy"), refused as ambiguous without one.
 
     Accepts what `dates.parse_date` reads ("2024-02-01", "1 Feb 2024", "yesterday");
     raises InvalidInput for a date that is not one day ("May 2024": which day of it?).
@@ -30,7 +33,12 @@ def reference_day(text: str | None, today: date | None = None) -> date:
         return current
     from .dates import parse_date
 
-    parsed = parse_date(text, current)
+    try:
+        parsed = parse_date(text, current, order=order)
+    except InvalidInput as exc:
+        if exc.message.startswith("--as-of"):
+            raise
+        raise InvalidInput(f"--as-of: {exc.message}", hint=exc.hint) from None
     if parsed.earliest is None or parsed.earliest != parsed.latest:
         raise InvalidInput(
             f"--as-of needs one day, not {parsed.display!r}",

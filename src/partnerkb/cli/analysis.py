@@ -15,7 +15,14 @@ import typer
 
 from ..errors import InvalidInput
 from ..render import Column, Section, choose_format, emit, emit_report
-from .common import DbOption, FormatOption, open_kb, parse_since_until
+from .common import (
+    DateOrderOption,
+    DbOption,
+    FormatOption,
+    date_order,
+    open_kb,
+    parse_since_until,
+)
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it, not at start-up
     from ..asof import RecordAsOf
@@ -81,12 +88,13 @@ def _outcome_date(row: Json) -> str | None:
 
 
 def _reference(
-    ctx: typer.Context, as_of: str | None, db: Path | None
+    ctx: typer.Context, as_of: str | None, db: Path | None, order: str | None = None
 ) -> tuple[KnowledgeBase, RecordAsOf, date]:
-    """The knowledge base, the record as of the reference day, and that day."""
+    """The knowledge base, the record as of the reference day, and that day; an all-numeric
+    --as-of is read in `order` (--date-order, else $PARTNERKB_DATE_ORDER)."""
     from ..asof import RecordAsOf, reference_day
 
-    day = reference_day(as_of)
+    day = reference_day(as_of, order=date_order(order))
     kb = open_kb(ctx, db)
     return kb, RecordAsOf.of(day, kb.records("sources")), day
 
@@ -146,6 +154,7 @@ def upcoming_command(
         ),
     ] = "1y",
     as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     entity: EntitiesOption = None,
     fmt: FormatOption = None,
     db: DbOption = None,
@@ -167,7 +176,7 @@ def upcoming_command(
     from ..plans import PlanBook
 
     span = parse_span(within, "--within")
-    kb, record, day = _reference(ctx, as_of, db)
+    kb, record, day = _reference(ctx, as_of, db, order)
     agenda = PlanBook(kb, record).agenda(span, _entity_ids(kb, entity))
     from ..asof import day_label
 
@@ -228,6 +237,7 @@ def plans_command(
     ] = False,
     cancelled: Annotated[bool, typer.Option("--cancelled", help="Only cancelled plans.")] = False,
     as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     entity: EntitiesOption = None,
     fmt: FormatOption = None,
     db: DbOption = None,
@@ -247,7 +257,7 @@ def plans_command(
     """
     from ..plans import PlanBook, plan_counts, select_plans
 
-    kb, record, day = _reference(ctx, as_of, db)
+    kb, record, day = _reference(ctx, as_of, db, order)
     states = [
         state
         for state, wanted in (("open", only_open), ("overdue", overdue), ("cancelled", cancelled))
@@ -322,6 +332,7 @@ def partners_command(
         ),
     ] = None,
     as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
@@ -343,7 +354,7 @@ def partners_command(
     from ..partners import partners
 
     span = parse_span(stale, "--stale") if stale is not None else None
-    kb, record, day = _reference(ctx, as_of, db)
+    kb, record, day = _reference(ctx, as_of, db, order)
     entity_id = kb.resolve(entity, ("entities",), partial=True)[1]["id"]
     rows = partners(kb, entity_id, record, span.before(day) if span else None)
     name = kb.name_of(entity_id)
@@ -421,6 +432,7 @@ def roles_command(
             "--person", metavar="NAME", help="Only this person's posts.", show_default=False
         ),
     ] = None,
+    order: DateOrderOption = None,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
@@ -442,7 +454,7 @@ def roles_command(
     span = None
     if at is not None:
         try:
-            span = parse_since_until(at, at)
+            span = parse_since_until(at, at, date_order(order))
         except InvalidInput as exc:
             message = exc.message.replace("--since", "--at").replace("--until", "--at")
             raise InvalidInput(message, hint=exc.hint) from None
@@ -511,6 +523,7 @@ def stats_command(
         int, typer.Option("--top", min=1, help="How many of the most frequent participants.")
     ] = 10,
     as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
@@ -531,8 +544,8 @@ def stats_command(
     grouping = by.lower()
     if grouping not in GROUPINGS:
         raise typer.BadParameter(f"{by!r} is not one of {', '.join(GROUPINGS)}", param_hint="--by")
-    start, end = parse_since_until(since, until)
-    kb, record, day = _reference(ctx, as_of, db)
+    start, end = parse_since_until(since, until, date_order(order))
+    kb, record, day = _reference(ctx, as_of, db, order)
     answer = event_stats(kb, grouping, record, start, end, top)
     emit_report(
         [
@@ -588,6 +601,7 @@ def check_command(
         bool, typer.Option("--strict", help="Add the style checks: summaries, locators.")
     ] = False,
     as_of: AsOfOption = None,
+    order: DateOrderOption = None,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
@@ -624,7 +638,7 @@ def check_command(
 
     from ..checks import run_checks
 
-    kb, record, day = _reference(ctx, as_of, db)
+    kb, record, day = _reference(ctx, as_of, db, order)
     findings = run_checks(kb, record, names or (), strict)
     output = choose_format(fmt)
     rows = [{**f.to_dict(), "as_of": day.isoformat()} for f in findings]
