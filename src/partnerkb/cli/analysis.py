@@ -326,8 +326,8 @@ def partners_command(
         typer.Option(
             "--stale",
             metavar="SPAN",
-            help="Only partners met before, but not for longer than this span (180d, 6m, 1y), "
-            "longest first.",
+            help="Only the partners not met for longer than this span (180d, 6m, 1y) before "
+            "the reference day, the longest neglected first.",
             show_default=False,
         ),
     ] = None,
