@@ -51,6 +51,7 @@ class Browser:
             [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--no-default-browser-check", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+             "--disable-dev-shm-usage",
              "--force-device-scale-factor=1", f"--window-size={width},{height}",
              "--remote-debugging-port=0", f"--user-data-dir={self.profile}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,

@@ -114,31 +114,38 @@ SOURCE_COLUMNS: list[tuple[str, Callable[[Json], Cell]]] = [
 
 def _sheet(book: Any, name: str, columns: list[tuple[str, Callable[[Json], Cell]]],
            records: Iterable[Json]) -> None:  # fmt: skip
+    """One sheet, written row by row (openpyxl's write-only mode: a third of the time)."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     sheet = book.create_sheet(name)
-    sheet.append([header for header, _ in columns])
-    for record in records:
-        row = []
-        for _, value_of in columns:
-            value = value_of(record)
-            row.append(value if isinstance(value, date) else _text(value))
-        sheet.append(row)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, date):
-                cell.number_format = DATE_FORMAT
-            else:
-                # text, never a formula (openpyxl takes a string starting with "=" for one)
-                cell.data_type = "s"
-                cell.number_format = TEXT_FORMAT
     sheet.freeze_panes = "A2"
-    if sheet.max_row > 1:
-        sheet.auto_filter.ref = sheet.dimensions
     for n, (header, _) in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(n)].width = {
             "title": 50, "summary": 60, "participants": 40, "name": 30, "description": 50,
             "outlet": 25, "url": 40, "roles": 40}.get(header, 16)  # fmt: skip
+    sheet.append([header for header, _ in columns])
+    rows = 1
+    for record in records:
+        row = []
+        for _, value_of in columns:
+            value = value_of(record)
+            if isinstance(value, date):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = DATE_FORMAT
+            elif value is None or value == "":
+                row.append(None)  # an empty cell is no cell
+                continue
+            else:
+                cell = WriteOnlyCell(sheet, value=_text(value))
+                # text, never a formula (openpyxl takes a string starting with "=" for one)
+                cell.data_type = "s"
+                cell.number_format = TEXT_FORMAT
+            row.append(cell)
+        sheet.append(row)
+        rows += 1
+    if rows > 1:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{rows}"
 
 
 @exporter("xlsx", "an Excel workbook: sheets events, entities and sources; date cells only for "
@@ -146,8 +153,7 @@ def _sheet(book: Any, name: str, columns: list[tuple[str, Callable[[Json], Cell]
 def export_xlsx(selection: Selection) -> bytes:
     from openpyxl import Workbook
 
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
     _sheet(book, "events", EVENT_COLUMNS, selection.events)
     _sheet(book, "entities", ENTITY_COLUMNS, selection.whole["entities"])
     _sheet(book, "sources", SOURCE_COLUMNS, selection.whole["sources"])
