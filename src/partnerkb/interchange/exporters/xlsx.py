@@ -127,7 +127,7 @@ def _sheet(book: Any, name: str, columns: list[tuple[str, Callable[[Json], Cell]
     sheet.append([header for header, _ in columns])
     rows = 1
     for record in records:
-        row = []
+        row: list[Any] = []
         for _, value_of in columns:
             value = value_of(record)
             if isinstance(value, date):
