@@ -9,6 +9,7 @@ formula: openpyxl would otherwise read a cell starting with "=" as one.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -177,5 +178,10 @@ def _stable_zip(data: bytes, moment: datetime) -> bytes:
         for info in source.infolist():
             member = zipfile.ZipInfo(info.filename, date_time=stamp)
             member.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(member, source.read(info.filename))
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps `modified` with now
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + f"{moment:%Y-%m-%dT%H:%M:%SZ}".encode() + rb"\g<2>",
+                              data)  # fmt: skip
+            target.writestr(member, data)
     return out.getvalue()
