@@ -618,7 +618,7 @@ def test_on_a_terminal_each_proposal_is_accepted_edited_or_skipped(
 ):
     import partnerkb.cli.ingest as ingest_cli
 
-    monkeypatch.setattr(ingest_cli, "_interactive", lambda: True)
+    monkeypatch.setattr(ingest_cli, "interactive", lambda: True)
     path = write(tmp_path, "a.txt", PLANS)
     answers = []
     dry = cli(
@@ -685,7 +685,7 @@ def test_on_a_terminal_each_proposal_is_accepted_edited_or_skipped(
 def test_quitting_the_review_writes_nothing(cli, tmp_path, shipped_copy, monkeypatch):
     import partnerkb.cli.ingest as ingest_cli
 
-    monkeypatch.setattr(ingest_cli, "_interactive", lambda: True)
+    monkeypatch.setattr(ingest_cli, "interactive", lambda: True)
     path = write(tmp_path, "a.txt", MEETING)
     before = sha(shipped_copy)
     result = cli(

@@ -361,3 +361,11 @@ def announce_history(store: Store) -> None:
         info(f"history: {store.history_id}")
     else:
         info(f"history: {store.history_id} (partnerkb undo {store.history_id} reverts it)")
+
+
+def interactive() -> bool:
+    """Prompts only when a person is at the terminal: stdin and stdout both TTYs."""
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -25,6 +25,7 @@ from .common import (
     command_line,
     date_order,
     info,
+    interactive,
     store_location,
 )
 
@@ -33,13 +34,6 @@ Json = dict[str, Any]
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_command)
-
-
-def _interactive() -> bool:
-    try:
-        return sys.stdin.isatty() and sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _day(option: str, text: str | None, order: str | None = None) -> date | None:
@@ -200,7 +194,7 @@ def ingest_command(
         info("dry run: nothing was written")
         return
     if not yes:
-        if not _interactive():
+        if not interactive():
             raise InvalidInput(
                 "nothing was written: no terminal to review the proposal on",
                 hint="add --yes to accept it all, or --dry-run to see it",
@@ -261,7 +255,7 @@ def _propose(
 
 
 def _print_proposal(proposal: Json, fmt: str | None) -> None:
-    chosen = (fmt or ("text" if _interactive() else "json")).lower()
+    chosen = (fmt or ("text" if interactive() else "json")).lower()
     if chosen == "json":
         sys.stdout.write(json.dumps(proposal, ensure_ascii=False, indent=2) + "\n")
         return

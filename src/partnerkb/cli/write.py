@@ -30,6 +30,7 @@ from .common import (
     command_line,
     date_order,
     info,
+    interactive,
     store_location,
 )
 
@@ -52,14 +53,6 @@ def register(app: typer.Typer) -> None:
     app.command("merge")(merge_command)
     app.command("history")(history_command)
     app.command("undo")(undo_command)
-
-
-def interactive() -> bool:
-    """Prompts only when a person is at the terminal: stdin and stdout both TTYs."""
-    try:
-        return sys.stdin.isatty() and sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def _today() -> date:
