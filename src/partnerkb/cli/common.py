@@ -225,16 +225,17 @@ def env_date_order() -> str | None:
     return check_date_order(os.environ.get("PARTNERKB_DATE_ORDER"), "$PARTNERKB_DATE_ORDER")
 
 
-def as_of_day(text: str | None, order: str | None) -> date | None:
-    """--as-of: one day in any form of the date grammar ("yesterday" against today)."""
+def as_of_day(text: str | None, order: str | None, option: str = "--as-of") -> date | None:
+    """One day given to `option` (--as-of, --published) in any form of the date grammar
+    ("yesterday" against today); a month or a range is refused naming the option."""
     if text is None:
         return None
     from ..dates import parse_day
 
     try:
-        return parse_day(text, order=order, what="--as-of")
+        return parse_day(text, order=order, what=option)
     except InvalidInput as exc:
-        message = exc.message if exc.message.startswith("--as-of") else f"--as-of: {exc.message}"
+        message = exc.message if exc.message.startswith(option) else f"{option}: {exc.message}"
         raise InvalidInput(message, hint=exc.hint) from None
 
 

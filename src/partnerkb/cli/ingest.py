@@ -22,6 +22,7 @@ from .common import (
     DateOrderOption,
     DbOption,
     announce_created,
+    as_of_day,
     command_line,
     date_order,
     info,
@@ -34,25 +35,6 @@ Json = dict[str, Any]
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_command)
-
-
-def _day(option: str, text: str | None, order: str | None = None) -> date | None:
-    """A publication day: any way a day is written (all-numeric ones in `order`), refused if it
-    is not one day."""
-    if text is None:
-        return None
-    from ..dates import parse_date
-
-    try:
-        parsed = parse_date(text, order=order)
-    except InvalidInput as exc:
-        raise InvalidInput(f"{option}: {exc.message}", hint=exc.hint) from None
-    if parsed.earliest is None or parsed.earliest != parsed.latest:
-        raise InvalidInput(
-            f"{option}: {text!r} is not one day",
-            hint="give the day the article was published, e.g. 2024-05-11",
-        )
-    return parsed.earliest
 
 
 def ingest_command(
@@ -166,8 +148,8 @@ def ingest_command(
     if fmt is not None and fmt.lower() not in ("text", "json"):
         raise typer.BadParameter(f"{fmt!r} is not one of text, json", param_hint="--format")
     day_order = date_order(order)
-    published_day = _day("--published", published, day_order)
-    as_of_day = _day("--as-of", as_of, day_order)
+    published_day = as_of_day(published, day_order, "--published")
+    reference_day = as_of_day(as_of, day_order)
     from ..ingest.apply import check_proposal
 
     if from_json is not None:
@@ -185,7 +167,7 @@ def ingest_command(
                 "--outlet is required: who published the article", hint='e.g. --outlet "News.az"'
             )
         proposal = _propose(
-            ctx, db, article, published_day, outlet, title, url, language, as_of_day
+            ctx, db, article, published_day, outlet, title, url, language, reference_day
         )
     for note in proposal.get("notes") or []:
         info(f"note: {note}")
@@ -205,7 +187,7 @@ def ingest_command(
         if proposal is None:
             info("nothing was written")
             return
-    _write(ctx, db, proposal, as_of_day or published_day or _published_of(proposal))
+    _write(ctx, db, proposal, reference_day or published_day or _published_of(proposal))
 
 
 def _published_of(proposal: Json) -> date | None:
