@@ -23,9 +23,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
-from .dates import edtf_display, overlaps, parse_date, status_on
-from .errors import Ambiguous, InvalidInput, NoMatch, NotFound, PartnerkbError, StoreError
-from .model import (
+from ..dates import edtf_display, overlaps, parse_date, status_on
+from ..errors import Ambiguous, InvalidInput, NoMatch, NotFound, PartnerkbError, StoreError
+from ..model import (
     ENTITY_KINDS,
     EVENT_KINDS,
     MAX_LENGTHS,
@@ -34,9 +34,9 @@ from .model import (
     references,
     slugify,
 )
-from .queries import TYPE_OF_TABLE as SINGULAR
-from .queries import KnowledgeBase
-from .store import (
+from ..queries import TYPE_OF_TABLE as SINGULAR
+from ..queries import KnowledgeBase
+from ..store import (
     Store,
     StoreData,
     StoreLocation,
@@ -45,7 +45,7 @@ from .store import (
     shipped_store_path,
     user_store_path,
 )
-from .textfold import fold, fold_compact
+from ..textfold import fold, fold_compact
 
 Json = dict[str, Any]
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -1950,7 +1950,7 @@ def last_change_of(data: StoreData, record_id: str) -> Json | None:
 
 def is_callers(entry: Json) -> bool:
     """Whether a command was written by this user from this login session."""
-    from .locking import caller
+    from ..locking import caller
 
     by = entry.get("by")
     if not isinstance(by, dict):
@@ -2075,7 +2075,7 @@ def near_names(stored: list[tuple[str, str]], name: str) -> list[str]:
     words among a stored name's ('Samadov' in 'Nazim Samadov'). At most five."""
     from rapidfuzz.distance import OSA
 
-    from .search import allowed_typos
+    from ..search import allowed_typos
 
     wanted = fold(name)
     words, compact = wanted.split(), wanted.replace(" ", "")
