@@ -95,3 +95,21 @@ def test_the_core_type_checks():
         [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_write_logic_is_one_module_per_duty():
+    """writes/ is split by responsibility: no module grows back into a catch-all, each says what
+    it holds, and `Writer` only composes the parts (its own body is its docstring)."""
+    import ast
+
+    from partnerkb.writes import Writer
+
+    folder = ROOT / "src" / "partnerkb" / "writes"
+    modules = sorted(folder.glob("*.py"))
+    assert len(modules) >= 10
+    for path in modules:
+        text = path.read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 600, f"{path.name} holds more than one duty"
+        assert ast.get_docstring(ast.parse(text)), f"{path.name} does not say what it holds"
+    assert set(vars(Writer)) <= {"__module__", "__doc__", "__qualname__", "__firstlineno__",
+                                 "__static_attributes__"}  # fmt: skip

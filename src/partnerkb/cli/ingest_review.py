@@ -239,10 +239,10 @@ def _edit_event(event: Json, published: date | None) -> None:
     from ..writes import checked_text, parse_participant
 
     def kind(text: str) -> str:
-        from ..writes import _WORD
+        from ..writes import KIND_WORD
 
         value = text.strip().lower()
-        if not _WORD.fullmatch(value):
+        if not KIND_WORD.fullmatch(value):
             raise InvalidInput("a kind is a lowercase word: meeting, visit, award...")
         return value
 

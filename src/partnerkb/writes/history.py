@@ -1,0 +1,224 @@
+"""The history of writes, and `undo`.
+
+Reading the history (`history_entries`, `history_rows`, `describe_changes`, who wrote an
+entry), finding what can be undone (`last_undoable`, `history_entry`) and what a later
+command built on (`later_dependents`), and reverting one command (`Undoing.undo`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidInput, NoMatch, NotFound, StoreError
+from ..model import TABLES, references
+from ..queries import TYPE_OF_TABLE as SINGULAR
+from ..store import StoreData
+from .base import WriterBase
+from .drafts import Outcome
+from .wording import counted
+
+Json = dict[str, Any]
+
+
+class Undoing(WriterBase):
+    """Reverting one command, its records byte-identical to what they were before."""
+
+    def undo(self, entry_id: str | None = None, *, expected: str | None = None) -> Outcome:
+        """Revert every change of one command: `entry_id` (h-000012), else the last command
+        not yet undone (which must still be `expected`, the one shown to the user).
+
+        Removed records come back under their own document numbers, so the records are
+        byte-identical to what they were before the command. Refused (InvalidInput) while a
+        later command changed the same records or refers to a record the undo would remove.
+        """
+        if entry_id is None:
+            entry = last_undoable(self.data)
+            if expected and entry["id"] != expected:
+                raise StoreError(
+                    f"the store changed since {expected} was shown (the last command is now "
+                    f"{entry['id']}); nothing undone",
+                    hint=f"run partnerkb undo again, or name it: partnerkb undo {expected}",
+                )
+        else:
+            entry = history_entry(self.data, entry_id)
+        blocking = later_dependents(self.data, entry)
+        if blocking:
+            first = blocking[0]
+            raise InvalidInput(
+                f"{entry['id']} cannot be undone: {counted(len(blocking), 'later command')} "
+                f"changed the same records, first {first['id']} ({first['command']})",
+                hint=f"undo {blocking[-1]['id']} first (the latest), then the others",
+            )
+        for change in reversed(entry["changes"]):
+            table, record_id = change["table"], change["id"]
+            found = self.data.get(record_id)
+            if change.get("inserted"):
+                if found is not None:
+                    self.tx.delete(table, record_id)
+            elif change.get("removed"):
+                if found is None:
+                    self.tx.insert(table, change["before"], doc=change.get("doc"))
+            else:
+                self.tx.replace(table, change["before"])
+        self._refuse_broken_references(entry)
+        self.tx.history_fields = {"undoes": entry["id"]}
+        return Outcome(entry["id"], "history", "undone")
+
+    def _refuse_broken_references(self, entry: Json) -> None:
+        """A record added by the command may be cited by a later one: name that command."""
+        gone = {c["id"] for c in entry["changes"] if c.get("inserted")} - set(self.data._ids())
+        if not gone:
+            return
+        for table in TABLES:
+            for record in self.data.tables[table].values():
+                for field_name, ref in references(table, record):
+                    if ref in gone and record["id"] not in gone:
+                        later = last_change_of(self.data, record["id"])
+                        by = f" (written by {later['id']}: {later['command']})" if later else ""
+                        raise InvalidInput(
+                            f"{entry['id']} cannot be undone: {record['id']}{by} refers to "
+                            f"{ref} through {field_name}",
+                            hint=f"undo {later['id']} first" if later else None,
+                        )
+
+
+def history_entries(data: StoreData) -> list[Json]:
+    """The history, oldest first."""
+    return [data.tables["history"][k] for k in sorted(data.tables["history"], key=int)]
+
+
+def last_undoable(data: StoreData) -> Json:
+    """The last command that is neither an undo nor undone already."""
+    entries = history_entries(data)
+    undone = {e["undoes"] for e in entries if e.get("undoes")}
+    for entry in reversed(entries):
+        if not entry.get("undoes") and entry["id"] not in undone:
+            return entry
+    raise NoMatch("nothing to undo: the history has no command left to revert")
+
+
+def history_entry(data: StoreData, entry_id: str) -> Json:
+    """The command `entry_id` (h-000012), if it can be undone: NotFound if there is none,
+    InvalidInput if it is an undo itself or already undone."""
+    entries = history_entries(data)
+    wanted = entry_id.strip().lower()
+    if wanted.isdigit():
+        wanted = f"h-{int(wanted):06d}"
+    found = next((e for e in entries if e.get("id") == wanted), None)
+    if found is None:
+        raise NotFound(f"no history entry {entry_id!r}", hint="see the ids with: partnerkb history")
+    if found.get("undoes"):
+        raise InvalidInput(
+            f"{found['id']} is itself an undo (of {found['undoes']}); redo that command instead"
+        )
+    undone_by = next((e["id"] for e in entries if e.get("undoes") == found["id"]), None)
+    if undone_by:
+        raise InvalidInput(f"{found['id']} is already undone (by {undone_by})")
+    return found
+
+
+def later_dependents(data: StoreData, entry: Json) -> list[Json]:
+    """Commands after `entry`, not undone, that changed one of the records it changed (undoing
+    `entry` first would silently drop their changes), oldest first."""
+    entries = history_entries(data)
+    undone = {e["undoes"] for e in entries if e.get("undoes")}
+    ids = {c["id"] for c in entry.get("changes") or []}
+    position = next(n for n, e in enumerate(entries) if e is entry)
+    return [
+        later for later in entries[position + 1 :]
+        if not later.get("undoes") and later["id"] not in undone
+        and any(c["id"] in ids for c in later.get("changes") or [])
+    ]  # fmt: skip
+
+
+def last_change_of(data: StoreData, record_id: str) -> Json | None:
+    """The latest command, not undone, that changed `record_id`."""
+    entries = history_entries(data)
+    undone = {e["undoes"] for e in entries if e.get("undoes")}
+    for entry in reversed(entries):
+        if entry.get("undoes") or entry["id"] in undone:
+            continue
+        if any(c["id"] == record_id for c in entry.get("changes") or []):
+            return entry
+    return None
+
+
+def is_callers(entry: Json) -> bool:
+    """Whether a command was written by this user from this login session."""
+    from ..locking import caller
+
+    by = entry.get("by")
+    if not isinstance(by, dict):
+        return False
+    me = caller()
+    return bool(by.get("user") == me["user"] and by.get("session") == me["session"])
+
+
+def written_by(entry: Json) -> str:
+    """'you (this session)', 'user ada (pid 4242)', or 'an unknown user' for old entries."""
+    by = entry.get("by")
+    if not isinstance(by, dict):
+        return "an unknown user (written before partnerkb recorded who writes)"
+    if is_callers(entry):
+        return f"you (this session, pid {by.get('pid')})"
+    return f"user {by.get('user')} (pid {by.get('pid')}, another session)"
+
+
+def describe_changes(entry: Json, *, undo: bool = False, limit: int = 6) -> list[str]:
+    """'added event X', or for an undo what reverting it does: 'remove event X'."""
+    verbs = {"inserted": ("added", "remove"), "removed": ("removed", "restore"),
+             "changed": ("changed", "restore the previous")}  # fmt: skip
+    lines: list[str] = []
+    changes = entry.get("changes") or []
+    if len(changes) > limit:
+        counts: dict[tuple[str, str], int] = {}
+        for change in changes:
+            key = (_change_kind(change), change["table"])
+            counts[key] = counts.get(key, 0) + 1
+        for (kind, table), count in counts.items():
+            verb = verbs[kind][1 if undo else 0]
+            noun = table if count > 1 else SINGULAR[table]
+            lines.append(f"{verb} {count} {noun}")
+        return lines
+    for change in changes:
+        verb = verbs[_change_kind(change)][1 if undo else 0]
+        lines.append(f"{verb} {SINGULAR.get(change['table'], change['table'])} {change['id']}")
+    return lines
+
+
+def _change_kind(change: Json) -> str:
+    if change.get("inserted"):
+        return "inserted"
+    if change.get("removed"):
+        return "removed"
+    return "changed"
+
+
+def history_rows(data: StoreData, record_id: str | None = None) -> list[Json]:
+    """History entries, newest first, optionally only those touching a record (or one entry)."""
+    entries = history_entries(data)
+    undone_by = {e["undoes"]: e["id"] for e in entries if e.get("undoes")}
+    if record_id:
+        entries = [
+            e for e in entries
+            if e["id"] == record_id or any(c["id"] == record_id for c in e.get("changes") or [])
+        ]  # fmt: skip
+    rows = []
+    for entry in reversed(entries):
+        status = ""
+        if entry.get("undoes"):
+            status = f"undoes {entry['undoes']}"
+        elif entry["id"] in undone_by:
+            status = f"undone by {undone_by[entry['id']]}"
+        rows.append(
+            {
+                **entry,
+                "type": "history",
+                "display": {"changes": "; ".join(describe_changes(entry)), "status": status},
+            }
+        )
+    if not rows:
+        if record_id:
+            raise NoMatch(f"no history for {record_id!r}")
+        raise NoMatch("the history is empty: nothing has been written to this store yet")
+    return rows

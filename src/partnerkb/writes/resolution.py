@@ -1,0 +1,235 @@
+"""Resolving what a user names to the records it designates.
+
+An id, name or alias to an entity, source or event (`resolve`, and `_any` for any table),
+with a 'did you mean' hint when nothing matches; with --create-missing a new entity for an
+unknown name (`entity_id`), refused when it looks like a stored one (`near_names`) unless
+--new names it; kinds checked against the known ones (`check_kind`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import Ambiguous, InvalidInput, NotFound
+from ..model import ENTITY_KINDS, EVENT_KINDS, slugify
+from ..queries import TYPE_OF_TABLE as SINGULAR
+from ..queries import KnowledgeBase
+from ..store import StoreData, Transaction
+from ..textfold import fold, fold_compact
+from .base import WriterBase
+from .drafts import EventDraft, WriteOptions
+from .inputs import checked_text, dedupe, free_id
+from .wording import about, not_found_hint, or_create_missing
+
+Json = dict[str, Any]
+
+
+KIND_WORD = re.compile(r"[a-z][a-z0-9-]*")  # a kind: a lowercase word
+
+
+class Resolution(WriterBase):
+    """Names to records, and new entities for names not stored (--create-missing)."""
+
+    def __init__(self, tx: Transaction, options: WriteOptions) -> None:
+        super().__init__(tx, options)
+        self._entity_kb: KnowledgeBase | None = None
+        self._stored_names: list[tuple[str, str]] | None = None  # (id, folded name or alias)
+        self._full_kb: KnowledgeBase | None = None
+        self._created_names: dict[str, str] = {}  # folded name -> id, made by this command
+        self._compact: dict[str, list[str]] | None = None
+        self._kinds: dict[str, set[str]] = {}
+
+    def entity_kb(self) -> KnowledgeBase:
+        """Names of entities and sources only: resolving a participant on a store of 100k
+        events must not fold 100k event titles."""
+        if self._entity_kb is None:
+            tables = self.data.tables
+            view = StoreData({"meta": tables["meta"], "entities": tables["entities"],
+                              "sources": tables["sources"], "events": {}, "partnerships": {},
+                              "history": {}})  # fmt: skip
+            self._entity_kb = KnowledgeBase(view)
+        return self._entity_kb
+
+    def full_kb(self) -> KnowledgeBase:
+        if self._full_kb is None:
+            self._full_kb = KnowledgeBase(self.data)
+        return self._full_kb
+
+    def resolve(self, text: str, table: str, slot: str) -> Json:
+        """The record of `table` an id, name or alias designates; errors name the slot."""
+        with about(slot):
+            found = self.data.get(text.strip())
+            if found and found[0] == table:
+                return found[1]
+            if table == "entities" and fold(text) in self._created_names:
+                hit = self.data.get(self._created_names[fold(text)])
+                assert hit is not None
+                return hit[1]
+            kb = self.entity_kb() if table in ("entities", "sources") else self.full_kb()
+            try:
+                suggest = not (table == "entities" and self.options.create_missing)
+                return kb.resolve(text.strip(), (table,), suggest=suggest)[1]
+            except NotFound as exc:
+                same = self._compact_matches(text, table)
+                if len(same) == 1:
+                    return same[0]
+                raise NotFound(
+                    f"no {SINGULAR[table]} {text.strip()!r}", hint=not_found_hint(exc, text)
+                ) from None
+
+    def _compact_matches(self, text: str, table: str) -> list[Json]:
+        """Records whose name or alias differs only by spaces and dashes: 'Al-Malik' is
+        'AlMalik'."""
+        if table != "entities":
+            return []
+        if self._compact is None:
+            self._compact = {}
+            for record in self.data.tables["entities"].values():
+                for name in {record["name"], *(record.get("aliases") or [])}:
+                    self._compact.setdefault(fold_compact(name), []).append(record["id"])
+        ids = dedupe(self._compact.get(fold_compact(text), []))
+        return [found[1] for i in ids if (found := self.data.get(i))]
+
+    def _any(self, text: str, slot: str = "ID") -> tuple[str, Json]:
+        """The record of any table an id or name designates; errors name the argument."""
+        found = self.data.get(text.strip())
+        if found:
+            return found
+        with about(slot):
+            if not text.strip():
+                raise InvalidInput("an id or a name is required")
+            try:
+                return self.full_kb().resolve(text.strip())
+            except NotFound as exc:
+                raise NotFound(exc.message, hint=not_found_hint(exc, text)) from None
+
+    def entity_id(self, text: str, slot: str, slot_kind: str | None, cites: list[Json]) -> str:
+        """An existing entity's id, or (with --create-missing) a new entity's."""
+        name = checked_text(slot, text, "name", required=True)
+        assert name is not None
+        try:
+            return str(self.resolve(name, "entities", slot)["id"])
+        except NotFound as exc:
+            if not self.options.create_missing:
+                raise or_create_missing(exc) from None
+            self._refuse_near_duplicate(name, slot)
+        kind = (
+            self.options.entity_kinds.get(fold(name))
+            or slot_kind
+            or self.options.default_entity_kind
+        )
+        if not kind:
+            raise InvalidInput(
+                f"{slot}: {name!r} is not in the store and its kind is not known",
+                hint=f'say what it is: --kind person, or --kind "{name}=organization"',
+            )
+        with about(slot):
+            kind = self.check_kind(kind, "entities")
+        record: Json = {
+            "id": free_id(self.tx, slugify(name)),
+            "kind": kind,
+            "name": name,
+            "aliases": [],
+            "description": None,
+            "tags": [],
+            "external_ids": {},
+            "roles": [],
+            "related": [],
+            "sources": cites,
+        }
+        self._insert_entity(record)
+        return str(record["id"])
+
+    def _refuse_near_duplicate(self, name: str, slot: str) -> None:
+        """A new name that looks like a stored name or alias (the one a look-up would offer as
+        "did you mean": a typo, a part of it, another spelling) is not created unless --new
+        names it: 'Rabbat' next to Rabat, 'Samadov' next to Nazim Samadov."""
+        if not self.options.refuse_near_names or fold(name) in self.options.new_names:
+            return
+        if self._stored_names is None:
+            self._stored_names = [
+                (record["id"], fold(str(other)))
+                for record in self.data.tables["entities"].values()
+                for other in (record.get("name") or "", *(record.get("aliases") or []))
+            ]
+        close = near_names(self._stored_names, name)
+        if close:
+            import shlex
+
+            listed = ", ".join(f"{self.entity_kb().name_of(i)!r} ({i})" for i in close)
+            raise InvalidInput(
+                f"{slot}: {name!r} looks like {listed}; it was not created",
+                hint=f"give the stored one (its id), or add --new {shlex.quote(name)} to record "
+                "it as a new entity",
+            )
+
+    def _insert_entity(self, record: Json) -> None:
+        self.tx.insert("entities", record)
+        for name in [record["name"], *record.get("aliases", []), record["id"]]:
+            self._created_names.setdefault(fold(name), record["id"])
+        self.created.append(("entities", record["id"], f"{record['kind']} {record['name']}"))
+
+    def check_kind(self, kind: str, table: str) -> str:
+        """A kind the store knows (or any lowercase word with --new-kind)."""
+        value = (checked_text("kind", kind, "kind", required=True) or "").lower()
+        if not KIND_WORD.fullmatch(value):
+            raise InvalidInput(
+                f"kind {kind!r} is not a lowercase word", hint="e.g. meeting, visit, person"
+            )
+        builtin = EVENT_KINDS if table == "events" else ENTITY_KINDS
+        if value in builtin or self.options.new_kind:
+            return value
+        if table not in self._kinds:
+            self._kinds[table] = {r.get("kind", "") for r in self.data.tables[table].values()}
+        if value in self._kinds[table]:
+            return value
+        known = sorted(set(builtin) | self._kinds[table])
+        raise InvalidInput(
+            f"kind {value!r} is not a known {SINGULAR[table]} kind",
+            hint=f"known kinds: {', '.join(known)}; add --new-kind to introduce {value!r}",
+        )
+
+
+def near_names(stored: list[tuple[str, str]], name: str) -> list[str]:
+    """Ids among `stored` (id, folded name or alias) that `name` is close to: each word within
+    the typo distance search forgives, or the whole within it written as one word, or all its
+    words among a stored name's ('Samadov' in 'Nazim Samadov'). At most five."""
+    from rapidfuzz.distance import OSA
+
+    from ..search import allowed_typos
+
+    wanted = fold(name)
+    words, compact = wanted.split(), wanted.replace(" ", "")
+    if not words:
+        return []
+    found: list[str] = []
+    for record_id, folded in stored:
+        theirs = folded.split()
+        if record_id in found or not theirs:
+            continue
+        if (
+            set(words) <= set(theirs)
+            or OSA.distance(compact, folded.replace(" ", "")) <= allowed_typos(compact)
+            or (len(words) == len(theirs) and all(
+                OSA.distance(a, b) <= allowed_typos(a) for a, b in zip(words, theirs, strict=True)
+            ))
+        ):  # fmt: skip
+            found.append(record_id)
+    return found[:5]
+
+
+def unresolved_participants(data: StoreData, draft: EventDraft, options: WriteOptions) -> list[str]:
+    """Participants that are not in the store and whose kind is not known yet (to ask for)."""
+    kb = KnowledgeBase(data)
+    names = []
+    for participant in draft.participants:
+        if fold(participant.name) in options.entity_kinds or options.default_entity_kind:
+            continue
+        try:
+            kb.resolve(participant.name, ("entities",))
+        except NotFound:
+            names.append(participant.name)
+        except Ambiguous:
+            pass
+    return dedupe(names)

@@ -1,0 +1,123 @@
+"""Sources and citations: every fact carries its source.
+
+A record's citations (`citations`), the source a user describes, found among the stored ones
+(same url, or same outlet, title and day) or created (`source_for`), and `add-source`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import InvalidInput
+from ..model import slugify
+from ..store import Transaction
+from ..textfold import fold
+from .drafts import MISSING_HINTS, Duplicate, NewSource, Outcome, SourceRef, WriteOptions
+from .inputs import checked_text, free_id
+from .resolution import Resolution
+
+Json = dict[str, Any]
+
+
+_STOPWORDS = {"a", "an", "the", "of", "to", "and", "in", "on", "for", "with", "at", "by", "s"}
+
+
+class Citations(Resolution):
+    """The sources a record cites, found or created."""
+
+    def __init__(self, tx: Transaction, options: WriteOptions) -> None:
+        super().__init__(tx, options)
+        self._source_keys: dict[Any, str] | None = None
+
+    def citations(self, refs: Sequence[SourceRef]) -> list[Json]:
+        """The citations of a record: every fact carries its source."""
+        if not refs:
+            raise InvalidInput(f"source is required: {MISSING_HINTS['source']}")
+        cites: list[Json] = []
+        for ref in refs:
+            locator = checked_text("locator", ref.locator, "locator")
+            if ref.new is not None:
+                source_id = self.source_for(ref.new)[0]
+            else:
+                text = checked_text("source", ref.existing, "id", required=True)
+                assert text is not None
+                source_id = str(self.resolve(text, "sources", "source")["id"])
+            cite = {"source": source_id, "locator": locator}
+            if cite not in cites:
+                cites.append(cite)
+        return cites
+
+    def _source_index(self) -> dict[Any, str]:
+        if self._source_keys is None:
+            self._source_keys = {}
+            for source in self.data.tables["sources"].values():
+                self._index_source(source)
+        return self._source_keys
+
+    def _index_source(self, source: Json) -> None:
+        keys = self._source_keys
+        assert keys is not None
+        if source.get("url"):
+            keys.setdefault(("url", source["url"].strip()), source["id"])
+        if not source.get("title"):  # a copy without a headline is told apart by its url only
+            return
+        key = ("text", fold(source["outlet"]), fold(source["title"]), source.get("published"))
+        keys.setdefault(key, source["id"])
+
+    def source_for(self, new: NewSource, record_id: str | None = None) -> tuple[str, bool]:
+        """The id of the source described (an equal stored one, else a new one); True if new."""
+        outlet = checked_text("source outlet", new.outlet, "name")
+        title = checked_text("source title", new.title, "title")
+        url = checked_text("source url", new.url, "url")
+        published = self.read_day("source date", new.published)
+        if not outlet or not title:
+            if url and ("url", url) in self._source_index():
+                return self._source_index()[("url", url)], False
+            missing = "outlet" if not outlet else "title"
+            raise InvalidInput(
+                f"source {missing} is required to describe a new source",
+                hint="give --source-outlet and --source-title, or cite a stored source with "
+                "--source ID",
+            )
+        index = self._source_index()
+        for key in ((("url", url),) if url else ()) + (
+            ("text", fold(outlet), fold(title), published),
+        ):
+            if key in index:
+                return index[key], False
+        if record_id:
+            wanted = checked_text("id", record_id, "id", required=True)
+            assert wanted is not None
+            if self.tx.exists(wanted):
+                raise InvalidInput(f"id {wanted!r} is taken", hint=f"see: partnerkb show {wanted}")
+            source_id = wanted
+        else:
+            words = [w for w in slugify(title).split("-") if w not in _STOPWORDS][:4]
+            outlet_slug = slugify(outlet, 24).replace("-", "")
+            base = "-".join(p for p in (outlet_slug, published or "", *words) if p)
+            source_id = free_id(self.tx, base)
+        record = {
+            "id": source_id,
+            "outlet": outlet,
+            "title": title,
+            "published": published,
+            "url": url,
+            "language": checked_text("source language", new.language, "tag"),
+            "note": checked_text("source note", new.note, "note"),
+        }
+        self.tx.insert("sources", record)
+        self._index_source(record)
+        self.created.append(("sources", source_id, f"source {outlet}, “{title}”"))
+        return source_id, True
+
+    def add_source(self, new: NewSource, record_id: str | None = None) -> Outcome:
+        source_id, is_new = self.source_for(new, record_id)
+        if not is_new:
+            raise Duplicate(
+                f"this source is already stored as {source_id} (same url, or same outlet, "
+                "title and date)",
+                existing=source_id,
+                hint=f"cite it with --source {source_id}",
+            )
+        return Outcome(source_id, "sources", "added")

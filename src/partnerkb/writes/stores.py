@@ -1,0 +1,59 @@
+"""Where writes go: the store a write command changes, and a new store (`init`).
+
+The shipped knowledge base is never written: the first write without --db or $PARTNERKB_DB
+creates the user's store from it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import StoreError
+from ..store import Store, StoreData, StoreLocation, read_store, shipped_store_path, user_store_path
+
+
+def prepare_store(location: StoreLocation, *, dry_run: bool = False) -> Store:
+    """The store a write goes to.
+
+    With no --db and no $PARTNERKB_DB, writes go to the user's store in the platform's data
+    directory; the first one that succeeds creates it from the shipped knowledge base (see
+    `Store.created`). The shipped file is never written.
+    """
+    if not location.is_shipped:
+        if not dry_run and _same_file(location.path, shipped_store_path()):
+            raise StoreError(
+                f"{location.path} is the knowledge base shipped with partnerkb; it is never "
+                "modified",
+                hint="write to your own copy: partnerkb init --with-shipped --db PATH",
+            )
+        return Store(location)
+    if dry_run:
+        return Store(location)
+    return Store(StoreLocation(user_store_path(), "user"), seed=location.path)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
+def init_store(path: Path, *, with_shipped: bool, name: str = "") -> Store:
+    """A new store at `path`, empty or a copy of the shipped knowledge base; never overwrites."""
+    if path.exists() or path.is_symlink():
+        raise StoreError(
+            f"a store already exists at {path}; refusing to overwrite it",
+            hint="choose another path with --db, or remove the file yourself",
+        )
+    data = StoreData.empty(name)
+    if with_shipped:
+        shipped = read_store(shipped_store_path())
+        # the copy is a new store: made now, under the name given (else the shipped one's)
+        shipped.meta["created"] = data.meta["created"]
+        if name.strip():
+            shipped.meta["name"] = name.strip()
+        data = shipped
+    store = Store(StoreLocation(path, "option"))
+    store.create(data)
+    return store
