@@ -800,7 +800,7 @@ def test_a_real_terminal_is_asked_for_missing_fields(shipped_copy):
         ("Date", "2024-02-02"),
         ("Participants", "Nazim Samadov:guest; AlMalik:host"),
         ("Place", "Rabat"),
-        ("Source id", NEWSAZ),
+        ("Source: a stored", NEWSAZ),
     ]
     screen = b""
     seen = 0  # what has been answered already: each prompt is looked for after it

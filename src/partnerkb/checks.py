@@ -337,8 +337,9 @@ def check_summaries(survey: Survey) -> Iterator[Finding]:
 
 
 def check_locators(survey: Survey) -> Iterator[Finding]:
-    """(strict) Every citation says where in the source the fact is."""
+    """(strict) Every citation of a published source says where in it the fact is."""
     kb = survey.kb
+    own = {s["id"] for s in kb.data.tables["sources"].values() if s.get("kind") == "own-record"}
     for table, record in _records(kb, "entities", "events", "partnerships"):
         cites: list[Json] = list(record.get("sources") or ())
         for nested in ("roles", "related", "status_history", "provenance", "links", "holders"):
@@ -346,7 +347,9 @@ def check_locators(survey: Survey) -> Iterator[Finding]:
                 cites.extend(item.get("sources") or ())
                 for attested in item.get("attested") or ():  # a role's attested days
                     cites.extend(attested.get("sources") or ())
-        bare = sorted({c["source"] for c in cites if not (c.get("locator") or "").strip()})
+        # the analyst's own record has no paragraphs to point at
+        bare = sorted({c["source"] for c in cites if not (c.get("locator") or "").strip()
+                       and c["source"] not in own})  # fmt: skip
         if bare:
             yield Finding(
                 "locators",

@@ -32,6 +32,9 @@ PENDING_STATUSES = ("planned", "requested", "postponed")
 # states it, we inferred it from what the source states, or it comes from outside the record's
 # sources (and then cites a source of its own).
 BASES = ("stated", "inferred", "outside")
+# What a source is: a published report (the default, kind absent) or the analyst's own record
+# of what they know first-hand (`--source self`, partnerkb.ownrecord)
+SOURCE_KINDS = ("report", "own-record")
 # How one event relates to another (`links`); `fulfils` / `fulfilled_by` stay fields of their own.
 LINK_TYPES = ("part_of", "follows", "at_close_of", "answers", "related")
 # Parts in an event that do not mean being there: an organizer, an exhibition's partner, what an
@@ -230,6 +233,10 @@ def _citations(record: Mapping[str, Any], where: str, *, required: bool = True) 
 
 def validate_source(record: Mapping[str, Any]) -> None:
     _id(record)
+    if record.get("kind") is not None and record["kind"] not in SOURCE_KINDS:
+        raise InvalidInput(
+            f"{record['id']}: kind {record['kind']!r} is not one of {', '.join(SOURCE_KINDS)}"
+        )
     _text(record, "outlet")
     # a copy without a headline has none (`title` null); `label` is then our own description
     _text(record, "title", required="title" not in record or record.get("title") is not None)

@@ -401,7 +401,12 @@ def _year_label(date_dict: Json | None) -> str:
 def source_label(source: Json) -> str:
     """How a source is named in a citation: its outlet (and who republished it), its headline
     in quotes — only a headline the source has; a copy without one says so and is never given
-    a title of ours — and its publication day. A machine-translated copy says so."""
+    a title of ours — and its publication day. A machine-translated copy says so. The
+    analyst's own record reads 'own record of ada, entered on 2026-11-30'."""
+    if source.get("kind") == "own-record":
+        from .ownrecord import own_record_label
+
+        return own_record_label(source)
     label = f"{source['outlet']}"
     if source.get("republished_by"):
         label += f", republished by {source['republished_by']}"
@@ -550,10 +555,10 @@ def timeline(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
 
 def list_entities(
     kb: KnowledgeBase, kinds: Iterable[str] = (), tags: Iterable[str] = (),
-    related_to: str | None = None, source: str | None = None,
+    related_to: str | None = None, sources: Sequence[str] = (),
 ) -> list[Json]:  # fmt: skip
     """Entities by kind and tag, or those that shared an event with `related_to`, or those
-    recorded from `source` (a source id)."""
+    recorded from one of `sources` (source ids)."""
     kind_set, tag_set = set(kinds), {fold(t) for t in tags}
     allowed: set[str] | None = None
     if related_to:
@@ -569,7 +574,7 @@ def list_entities(
             continue
         if allowed is not None and entity["id"] not in allowed:
             continue
-        if source is not None and not cites("entities", entity, (source,)):
+        if sources and not cites("entities", entity, sources):
             continue
         rows.append(entity_row(kb, entity))
     rows.sort(key=lambda r: (r["kind"], fold(r["name"]), r["id"]))
@@ -579,12 +584,12 @@ def list_entities(
 
 
 def list_sources(
-    kb: KnowledgeBase, entity: str | None = None, source: str | None = None
+    kb: KnowledgeBase, entity: str | None = None, only: Sequence[str] = ()
 ) -> list[Json]:
-    """Sources by publication day: all, those cited about `entity`, or the one `source`."""
+    """Sources by publication day: all, those cited about `entity`, or those of `only` (ids)."""
     sources = kb.records("sources")
-    if source is not None:
-        sources = [s for s in sources if s["id"] == source]
+    if only:
+        sources = [s for s in sources if s["id"] in set(only)]
     if entity:
         cited = {c["source"] for c in _citations_about(kb, entity)}
         sources = [s for s in sources if s["id"] in cited]

@@ -311,14 +311,22 @@ def event_filter(
     )
 
 
-def source_id(kb: KnowledgeBase, source: str | None) -> str | None:
-    """The id of the source --source names (id or title), or None when not given."""
+def source_ids(kb: KnowledgeBase, source: str | None) -> tuple[str, ...]:
+    """The ids of what --source names: a source (id or title), or with 'self' every own
+    record of yours (one a day: `partnerkb.ownrecord`); () when not given."""
     if source is None:
-        return None
-    from ..errors import NotFound
+        return ()
+    from ..errors import NoMatch, NotFound
+    from ..ownrecord import is_self, own_records, refuse_shadows
 
+    if is_self(source):
+        refuse_shadows(kb)
+        mine = own_records(kb.data)
+        if not mine:
+            raise NoMatch("--source self: this store holds no own record of yours yet")
+        return tuple(mine)
     try:
-        return str(kb.resolve(source, ("sources",))[1]["id"])
+        return (str(kb.resolve(source, ("sources",))[1]["id"]),)
     except NotFound as exc:
         raise NotFound(f"--source: no source {source!r}", hint=exc.hint) from None
 

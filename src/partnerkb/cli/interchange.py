@@ -291,7 +291,8 @@ def import_command(
         str | None,
         typer.Option(
             "--source",
-            help="The source (id or title) that rows without a source column cite.",
+            help="The source (id or title) that rows without a source column cite; self for "
+            "your own record (own record of <user>, entered today).",
             show_default=False,
         ),
     ] = None,

@@ -46,7 +46,7 @@ from .common import (
     open_kb,
     page_setting,
     parse_since_until,
-    source_id,
+    source_ids,
 )
 
 Json = dict[str, Any]
@@ -148,7 +148,8 @@ SOURCE_COLUMNS = [
     Column("id", _get("id"), style="dim"),
     Column("published", _get("published"), style="cyan"),
     Column("outlet", _get("outlet")),
-    Column("title", _get("title"), table_value=lambda row: row.get("title") or "(no headline)"),
+    Column("title", _get("title"), table_value=lambda row: row.get("title") or (
+        "(own record)" if row.get("kind") == "own-record" else "(no headline)")),
     Column("url", _get("url")),
 ]
 HIT_COLUMNS = [
@@ -260,7 +261,7 @@ def timeline_command(
     if source is not None:
         from dataclasses import replace
 
-        spec = replace(spec, sources=(str(source_id(kb, source)),))
+        spec = replace(spec, sources=source_ids(kb, source))
     page_setting(no_pager)
     rows = limit_rows(timeline(kb, spec), limit, reverse)
     output = choose_format(fmt)
@@ -324,12 +325,12 @@ def list_command(
         noun = "event kind" if table == "events" else "entity kind"
         kind = list(check_choices(kind, known_kinds(kb, (table,)), "--kind", noun, f"{noun}s"))
     entity_id = kb.resolve(entity, ("entities",), partial=True)[1]["id"] if entity else None
-    cited = source_id(kb, source)
+    cited = source_ids(kb, source)
     output = choose_format(fmt)
     if what is ListWhat.events:
         spec = EventFilter(entities=(entity_id,) if entity_id else (),
                            kinds=tuple(kind or []), tags=tuple(tag or []),
-                           sources=(cited,) if cited else ())  # fmt: skip
+                           sources=cited)  # fmt: skip
         rows = limit_rows(timeline(kb, spec), limit, reverse)
         emit(rows, EVENT_COLUMNS, output, title="Events")
     elif what is ListWhat.sources:
@@ -429,7 +430,19 @@ def _show_source(source: Json, output: str) -> None:
         row = {**source, "type": "source", "display": {"label": source_label(source)}}
         _print_json(row, indent=2 if output == "json" else None)
         return
-    fields: list[tuple[str, Any]] = [
+    if source.get("kind") == "own-record":  # the analyst's own knowledge: no publication
+        fields: list[tuple[str, Any]] = [
+            ("id", source["id"]),
+            ("kind", "own record (what the analyst knew first-hand; --source self)"),
+            ("entered on", source.get("published")),
+            ("note", source.get("note")),
+        ]
+        if output == "table":
+            sections_view(source_label(source), fields, [], sys.stdout)
+        else:
+            sections_delimited(fields, [], output, sys.stdout)
+        return
+    fields = [
         ("id", source["id"]),
         ("outlet", source.get("outlet")),
         ("republished by", source.get("republished_by")),
@@ -628,7 +641,7 @@ def search_command(
         since=start,
         until=end,
         statuses=PENDING_STATUSES if planned else (),
-        sources=(str(source_id(kb, source)),) if source is not None else (),
+        sources=source_ids(kb, source),
     )
     result = search(kb, query, spec, limit=limit, fingerprint=fingerprint)
     page_setting(no_pager)

@@ -93,7 +93,8 @@ SourceOption = Annotated[
         "--source",
         "-s",
         metavar="ID",
-        help="A stored source (id or title) the facts come from; repeatable.",
+        help="A stored source (id or title) the facts come from, or self: your own record "
+        "(own record of <user>, entered today; made on first use); repeatable.",
         show_default=False,
     ),
 ]
@@ -225,8 +226,8 @@ def _answer_check(ctx: typer.Context, db: Path | None, options: WriteOptions) ->
 def _prompt_source(refs: list[SourceRef], locator: str | None, check: AnswerCheck) -> None:
     from ..writes import NewSource, SourceRef
 
-    existing = _ask("Source id (leave empty to describe a new source)", check.source,
-                    default="")  # fmt: skip
+    existing = _ask("Source: a stored source's id or title, 'self' for your own record, or "
+                    "empty to describe a new source", check.source, default="")  # fmt: skip
     if existing:
         refs.append(SourceRef(existing=existing, locator=locator))
         return
@@ -1166,8 +1167,8 @@ def edit_command(
             "--source",
             "-s",
             metavar="ID",
-            help="The stored source (id or title) that reports a change of status; required "
-            "with --set status=..., repeatable.",
+            help="The stored source (id or title) that reports a change of status, or self "
+            "(your own record); required with --set status=..., repeatable.",
             show_default=False,
         ),
     ] = None,

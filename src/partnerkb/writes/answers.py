@@ -8,6 +8,7 @@ from typing import cast
 
 from ..dates import parse_date
 from ..errors import InvalidInput, NotFound
+from ..ownrecord import is_self
 from ..store import StoreData, Transaction
 from .drafts import MISSING_HINTS, Participant, WriteOptions, parse_participant
 from .inputs import checked_text
@@ -70,10 +71,14 @@ class AnswerCheck:
         return name
 
     def source(self, text: str) -> str | None:
-        """A stored source's id or title; None when empty (a new source is described)."""
+        """A stored source's id or title, or 'self' (the caller's own record); None when
+        empty (a new source is described)."""
         value = checked_text("source", text, "id")
         if value is not None and self.has_store:
-            self._writer.resolve(value, "sources", "source")
+            if is_self(value):
+                self._writer.refuse_self_shadows()
+            else:
+                self._writer.resolve(value, "sources", "source")
         return value
 
     def kind(self, text: str, table: str) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from ..model import slugify
+from ..ownrecord import is_self
 from ..store import Transaction
 from ..textfold import fold
 from .drafts import MISSING_HINTS, Duplicate, NewSource, Outcome, SourceRef, WriteOptions
@@ -42,11 +43,35 @@ class Citations(Resolution):
             else:
                 text = checked_text("source", ref.existing, "id", required=True)
                 assert text is not None
-                source_id = str(self.resolve(text, "sources", "source")["id"])
+                if is_self(text):
+                    source_id = self.own_record()
+                else:
+                    source_id = str(self.resolve(text, "sources", "source")["id"])
             cite = {"source": source_id, "locator": locator}
             if cite not in cites:
                 cites.append(cite)
         return cites
+
+    def own_record(self) -> str:
+        """The id of the caller's own record of today (`--source self`, see `ownrecord`),
+        made inside this transaction by the first write of the day that cites it."""
+        from ..ownrecord import analyst, find_own_record, new_own_record
+
+        self.refuse_self_shadows()
+        user, day = analyst(), self.options.today
+        found, base = find_own_record(self.data, user, day)
+        if found is not None:
+            return str(found["id"])
+        record = new_own_record(free_id(self.tx, base), user, day)
+        self.tx.insert("sources", record)
+        self.created.append(("sources", record["id"], f"source {record['label']}"))
+        return str(record["id"])
+
+    def refuse_self_shadows(self) -> None:
+        """A stored source that 'self' names too is not passed over in silence: refused."""
+        from ..ownrecord import refuse_shadows
+
+        refuse_shadows(self.entity_kb())
 
     def _source_index(self) -> dict[Any, str]:
         if self._source_keys is None:
@@ -89,6 +114,10 @@ class Citations(Resolution):
         if record_id:
             wanted = checked_text("id", record_id, "id", required=True)
             assert wanted is not None
+            if is_self(wanted):
+                raise InvalidInput(
+                    "id 'self' is how --source names your own record", hint="choose another --id"
+                )
             if self.tx.exists(wanted):
                 raise InvalidInput(f"id {wanted!r} is taken", hint=f"see: partnerkb show {wanted}")
             source_id = wanted

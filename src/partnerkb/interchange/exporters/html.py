@@ -107,8 +107,10 @@ def page_data(selection: Selection) -> Json:
             continue
         url = str(found.get("url") or "")
         published = found.get("published")
-        sources.append([ref, text(found.get("outlet")), text(found.get("title")),
-                        labels.date({"edtf": published})[0] if published else "",
+        day = labels.date({"edtf": published})[0] if published else ""
+        if day and found.get("kind") == "own-record":  # the analyst's own knowledge
+            day = f"entered on {day}"
+        sources.append([ref, text(found.get("outlet")), text(found.get("title")), day,
                         url if _WEB_URL.fullmatch(url) else ""])  # fmt: skip
     return {"title": text(selection.title), "stamp": selection.stamp, "events": events,
             "entities": entities, "sources": sources}  # fmt: skip

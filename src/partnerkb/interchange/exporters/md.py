@@ -82,6 +82,9 @@ class _Footnotes:
         if source is None:
             return md_text(source_id)
         parts = [md_text(source["outlet"])]
+        if source.get("kind") == "own-record":  # the analyst's own knowledge: no headline
+            day = source.get("published")
+            return parts[0] + (f", entered on {edtf_display(day)}" if day else "")
         if source.get("republished_by"):
             parts.append(f"republished by {md_text(source['republished_by'])}")
         # a headline is quoted; a copy without one says so (our label is never a title)
