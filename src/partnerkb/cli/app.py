@@ -13,7 +13,7 @@ import typer.main
 from typer.core import TyperGroup
 
 from ..errors import Declined, ExitCode, InvalidInput, PartnerkbError
-from .common import DB_HELP, STORES_USED, root_obj
+from .common import DB_HELP, STORES_USED, env_flag, root_obj, set_session
 
 
 class PartnerkbGroup(TyperGroup):
@@ -82,6 +82,8 @@ class PartnerkbGroup(TyperGroup):
 
     def _run(self, *args: Any, **kwargs: Any) -> int:
         STORES_USED.clear()
+        # the global options set these again; until they are read, the environment's settings
+        set_session(quiet=env_flag("PARTNERKB_QUIET"), no_input=env_flag("PARTNERKB_NO_INPUT"))
         try:
             _refuse_undecodable(kwargs.get("args", args[0] if args else None))
             try:
@@ -176,7 +178,9 @@ def _report(message: str, hint: str | None) -> None:
     """One line of error (and one of hint); text quoted from the store or the user is shown,
     never interpreted by the terminal."""
     from ..render import safe_text
+    from .progress_bar import pause_bars
 
+    pause_bars()
     sys.stderr.write(f"error: {safe_text(' '.join(message.split()))}\n")
     if hint:
         sys.stderr.write(f"hint: {safe_text(' '.join(hint.split()))}\n")
@@ -202,7 +206,8 @@ app = typer.Typer(
         "  partnerkb search Shusha\n"
         '  partnerkb show "Nazim Samadov"\n'
         "  partnerkb add-meeting --help\n"
-        "  partnerkb timeline --format jsonl | jq .title\n\n"
+        "  partnerkb timeline --format jsonl | jq .title\n"
+        "  partnerkb --quiet --no-input import kb.jsonl   # a script: errors only, no question\n\n"
         "Exit codes: 0 ok, 1 nothing matched, 2 bad usage or input, 3 store problem, "
         "4 declined at a confirmation, 70 internal error (a bug), 74 output not writable, "
         "130 interrupted."
@@ -234,8 +239,22 @@ def _global_options(
     no_pager: bool = typer.Option(
         False, "--no-pager", help="Never page long tables (on a terminal: $PAGER, else less -FRX)."
     ),
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        "-q",
+        help="No messages on stderr but errors, no progress bars (also $PARTNERKB_QUIET=1).",
+    ),
+    no_input: bool = typer.Option(
+        False,
+        "--no-input",
+        help="Never ask anything: what would be asked is an error, exit code 2 (also "
+        "$PARTNERKB_NO_INPUT=1; always so when stdin or stdout is not a terminal).",
+    ),
 ) -> None:
     root_obj(ctx)["db"] = db
+    set_session(quiet=quiet or env_flag("PARTNERKB_QUIET"),
+                no_input=no_input or env_flag("PARTNERKB_NO_INPUT"))  # fmt: skip
     if no_pager:
         from ..render import set_paging
 

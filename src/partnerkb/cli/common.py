@@ -201,11 +201,42 @@ def open_kb(ctx: typer.Context, db: Path | None) -> KnowledgeBase:
     return KnowledgeBase(open_store(ctx, db).read())
 
 
-def info(message: str) -> None:
-    """A message for the person at the terminal: always stderr, never mixed with data; the
-    text it quotes (names, titles, commands from the history) cannot drive the terminal."""
-    from ..render import safe_text
+# How this run talks to the person at the terminal: set once per run from the global options
+# --quiet and --no-input (or $PARTNERKB_QUIET, $PARTNERKB_NO_INPUT).
+_SESSION = {"quiet": False, "no_input": False}
 
+
+def set_session(*, quiet: bool, no_input: bool) -> None:
+    """--quiet: informational messages (and progress bars) are not written; errors are.
+    --no-input: nothing is ever asked; what would be asked is an error (exit code 2)."""
+    _SESSION["quiet"] = quiet
+    _SESSION["no_input"] = no_input
+
+
+def env_flag(name: str) -> bool:
+    """An on/off environment setting: set to anything but "", "0", "false", "no" or "off"."""
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+def quiet() -> bool:
+    return _SESSION["quiet"]
+
+
+def info(message: str) -> None:
+    """A message for the person at the terminal: what was done, notes, counts. Always stderr,
+    never mixed with data; the text it quotes (names, titles, commands from the history) cannot
+    drive the terminal. --quiet silences it; errors go through `say`."""
+    if not _SESSION["quiet"]:
+        say(message)
+
+
+def say(message: str) -> None:
+    """A line on stderr that --quiet does not silence: an error, or what a question being asked
+    is about. It never runs into a progress bar being drawn."""
+    from ..render import safe_text
+    from .progress_bar import pause_bars
+
+    pause_bars()
     sys.stderr.write(safe_text(message) + "\n")
 
 
@@ -373,8 +404,16 @@ def announce_history(store: Store) -> None:
 
 
 def interactive() -> bool:
-    """Prompts only when a person is at the terminal: stdin and stdout both TTYs."""
+    """Prompts only when a person is at the terminal (stdin and stdout both TTYs) and
+    --no-input was not given."""
+    if _SESSION["no_input"]:
+        return False
     try:
         return sys.stdin.isatty() and sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def no_terminal_reason() -> str:
+    """Why nothing can be asked now, for the error that names what is missing instead."""
+    return "--no-input was given" if _SESSION["no_input"] else "there is no terminal to ask"

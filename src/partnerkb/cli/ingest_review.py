@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import typer
 
 from ..errors import InvalidInput, PartnerkbError
-from .common import info
+from .common import say
 
 Json = dict[str, Any]
 T = TypeVar("T")
@@ -126,7 +126,7 @@ def _ask(question: str, check: Callable[[str], T], default: str = "") -> T:
         try:
             return check(answer)
         except PartnerkbError as exc:
-            info(f"error: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+            say(f"error: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
 
 
 def _choice(question: str) -> str:
@@ -146,7 +146,7 @@ def review(proposal: Json, published: date | None) -> Json | None:
     """The proposal as the person accepted it (entries skipped marked so), or None."""
     result = copy.deepcopy(proposal)
     source = result["source"]
-    info(
+    say(
         _safe(
             f"Source: {source.get('outlet')}, “{source.get('title')}”, "
             f"{source.get('published') or 'day unknown'}"
@@ -161,7 +161,7 @@ def review(proposal: Json, published: date | None) -> Json | None:
                 and not entity.get("new_aliases")
             ):
                 continue  # nothing to write about it: it is only referred to
-            info(describe_entity(n, entity))
+            say(describe_entity(n, entity))
             choice = _choice("entity")
             if choice == "s":
                 entity["skip"] = True
@@ -170,7 +170,7 @@ def review(proposal: Json, published: date | None) -> Json | None:
                 _edit_entity(entity)
             accepted += 1
         for n, event in enumerate(result.get("events") or [], 1):
-            info(describe_event(n, event))
+            say(describe_event(n, event))
             choice = _choice("event")
             if choice == "s":
                 event["skip"] = True

@@ -30,11 +30,13 @@ from .common import (
     event_filter,
     info,
     open_kb,
+    say,
     store_location,
 )
 
 if TYPE_CHECKING:
     from ..interchange.importer import ImportReport
+    from ..store import Transaction
 
 EXPORT_FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid",
                   "gexf", "graphml", "html", "xlsx", "sqlite")  # fmt: skip
@@ -197,18 +199,29 @@ def export_command(
         output = None
     if output is not None:
         _refuse_store_as_output(output, store_location(ctx, db).path)
-    kb = open_kb(ctx, db)
-    filtered = bool(entity or kind or tag or since or until or planned or happened)
-    spec = (
-        event_filter(kb, entity, kind, tag, since, until, planned, happened, date_order(order))
-        if filtered
-        else None
-    )
-    selection = select(kb, spec)
-    # nothing matched: the file is still a valid one of its kind (an empty calendar, a header
-    # row...), so that a script redirecting stdout gets something its tools read; exit 1
-    data = export(selection, fmt)
-    write_output(data, output, force, binary=EXPORTERS[fmt].binary)
+    from ..progress import stage
+    from .progress_bar import progress_bar
+
+    binary = EXPORTERS[fmt].binary
+    with progress_bar() as progress:
+        stage(progress, "reading the store")
+        kb = open_kb(ctx, db)
+        filtered = bool(entity or kind or tag or since or until or planned or happened)
+        spec = (
+            event_filter(kb, entity, kind, tag, since, until, planned, happened, date_order(order))
+            if filtered
+            else None
+        )
+        selection = select(kb, spec)
+        # nothing matched: the file is still a valid one of its kind (an empty calendar, a
+        # header row...), so that a script redirecting stdout gets something its tools read;
+        # exit 1
+        data = export(selection, fmt, progress)
+        if output is not None:
+            stage(progress, "writing the file")
+            write_output(data, output, force, binary=binary)
+    if output is None:  # the bar is off the terminal before the data is written to it
+        write_output(data, output, force, binary=binary)
     if filtered and not selection.events:
         raise NoMatch(f"no event matches these filters; wrote an empty {fmt} export")
     if output is not None:
@@ -403,20 +416,30 @@ def import_command(
     if not rows.rows and not rows.errors:
         raise InvalidInput(f"{_name(file)} holds no rows to import")
     store = prepare_store(store_location(ctx, db), dry_run=dry_run)
+    from ..progress import stage
+    from .progress_bar import progress_bar
+
     try:
-        report = store.apply(command_line(ctx), lambda tx: import_rows(tx, rows, options),
-                             dry_run=dry_run)  # fmt: skip
+        with progress_bar() as progress:
+
+            def work(tx: Transaction) -> ImportReport:
+                report = import_rows(tx, rows, options, progress)
+                stage(progress, "checking references" if dry_run else "writing the store")
+                return report
+
+            stage(progress, "reading the store")
+            report = store.apply(command_line(ctx), work, dry_run=dry_run)
         announce_created(store)
         ctx.call_on_close(lambda: announce_history(store))  # after the import's own report
     except ImportFailed as exc:
         hints: set[str] = set()
         for error in exc.errors[:MAX_LISTED]:
-            info(f"error: {error}")
+            say(f"error: {error}")
             if error.hint and error.hint not in hints:  # once: a hundred rows may share one
                 hints.add(error.hint)
-                info(f"hint: {error.hint}")
+                say(f"hint: {error.hint}")
         if len(exc.errors) > MAX_LISTED:
-            info(f"… and {len(exc.errors) - MAX_LISTED} more")
+            say(f"… and {len(exc.errors) - MAX_LISTED} more")
         raise
     _report_import(report, dry_run)
 

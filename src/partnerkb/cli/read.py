@@ -46,6 +46,7 @@ from .common import (
     open_kb,
     page_setting,
     parse_since_until,
+    say,
     source_ids,
 )
 
@@ -368,7 +369,7 @@ def show_command(
         table, record = kb.resolve(id_or_name, partial=True)
     except Ambiguous as exc:
         rows = [_brief(kb, candidate) for candidate in exc.candidates]
-        info(f"error: {id_or_name!r} names {len(rows)} records; show one by its id")
+        say(f"error: {id_or_name!r} names {len(rows)} records; show one by its id")
         emit(rows, BRIEF_COLUMNS, output, title=f"Records named {id_or_name!r}")
         raise typer.Exit(2) from None
     if table == "entities":
@@ -626,7 +627,7 @@ def search_command(
       partnerkb search Shusha --source icesco-2022-11-21-shusha-medal
     """
     from ..search import SearchFilter, group_rows, hit_row, search, store_fingerprint
-    from .common import info, store_location
+    from .common import store_location
 
     # taken before the store is read, so that an index never outlives a change to the store
     fingerprint = store_fingerprint(store_location(ctx, db).path)

@@ -1,7 +1,8 @@
 """The process's standard streams as partnerkb writes them: a failure to write the output is one
 project error (`OutputError`, exit code 74), never a traceback, and text that the output's
 encoding cannot hold (`PYTHONIOENCODING=cp1252`, a Latin-1 terminal) is written escaped
-(`\\u015e`), never a crash."""
+(`\\u015e`), never a crash. A progress bar on stderr is taken off the screen before the data is
+written."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from typing import Any
 
 from ..errors import OutputError
+from .progress_bar import DRAWN, pause_bars
 
 
 def _failed(exc: OSError) -> OutputError:
@@ -25,6 +27,8 @@ class _Guarded:
         self._stream = stream
 
     def write(self, data: Any) -> Any:
+        if DRAWN:  # the data never runs into a progress bar on the same terminal
+            pause_bars()
         try:
             return self._stream.write(data)
         except BrokenPipeError:

@@ -31,6 +31,8 @@ from .common import (
     date_order,
     info,
     interactive,
+    no_terminal_reason,
+    say,
     store_location,
 )
 
@@ -208,7 +210,7 @@ def _ask(question: str, check: Callable[[str], T], *, default: str | None = None
             return check(answer)
         except PartnerkbError as exc:
             hint = f" ({exc.hint})" if exc.hint else ""
-            info(f"error: {exc.message}{hint}")
+            say(f"error: {exc.message}{hint}")
 
 
 def _answer_check(ctx: typer.Context, db: Path | None, options: WriteOptions) -> AnswerCheck:
@@ -767,8 +769,19 @@ def _add_event(
         if missing:  # fail before the store is even read
             raise InvalidInput(f"{prefix}{missing[0]} is required", hint=MISSING_HINTS[missing[0]])
 
-    outcomes = _run(ctx, given["db"], given["dry_run"], options,
-                    lambda writer: [writer.add_event(d) for d in drafts])  # fmt: skip
+    from ..progress import stage, tracked
+    from .progress_bar import progress_bar
+
+    with progress_bar() as progress:
+
+        def record(writer: Writer) -> list[Outcome]:
+            outcomes = [writer.add_event(d)
+                        for d in tracked(drafts, progress, "recording events")]  # fmt: skip
+            stage(progress, "checking references" if given["dry_run"] else "writing the store")
+            return outcomes
+
+        stage(progress, "reading the store")
+        outcomes = _run(ctx, given["db"], given["dry_run"], options, record)
     noun = "meeting" if default_kind == "meeting" else "event"
     _report(outcomes, given["dry_run"], noun)
 
@@ -780,7 +793,7 @@ def _ask_missing(draft: EventDraft, locator: str | None, check: AnswerCheck) -> 
     missing = missing_fields(draft)
     if not missing:
         return
-    info(
+    say(
         "Some details are missing; answer below (Ctrl-C stops; nothing is written before the end)."
     )
     if "date" in missing:
@@ -1209,7 +1222,7 @@ def _confirm(question: str, yes: bool, command: str, declined: str) -> None:
         return
     if not interactive():
         raise InvalidInput(
-            f"{command} asks for confirmation, and there is no terminal to ask",
+            f"{command} asks for confirmation, and {no_terminal_reason()}",
             hint="add --yes to confirm",
         )
     if not typer.confirm(question, err=True):

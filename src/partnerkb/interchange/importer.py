@@ -27,7 +27,6 @@ from __future__ import annotations
 import copy
 import csv
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -36,6 +35,7 @@ from ..dates import FuzzyDate
 from ..errors import InvalidInput, NotFound, PartnerkbError
 from ..jsonbatch import read_json_items
 from ..model import VALIDATORS, references, slugify
+from ..progress import NO_PROGRESS, Progress, stage, tracked
 from ..queries import TYPE_OF_TABLE
 from ..store import StoreData, Transaction
 from ..textfold import fold
@@ -371,8 +371,14 @@ def _swallowed_rows(cells: list[str], columns: int, delimiter: str = ",") -> int
 # ---------------------------------------------------------------------------------------------
 
 
-def import_rows(tx: Transaction, source: Source, options: ImportOptions) -> ImportReport:
-    """Plan every row on a scratch copy of the store, then write the records into `tx`."""
+def import_rows(
+    tx: Transaction, source: Source, options: ImportOptions, progress: Progress = NO_PROGRESS
+) -> ImportReport:
+    """Plan every row on a scratch copy of the store, then write the records into `tx`.
+
+    `progress` hears the stages: "checking rows" (one item a row; again for the valid rows
+    with --skip-invalid), "preparing records", "writing records" (one item a record).
+    Raises ImportFailed listing every invalid row (unless `options.skip_invalid`)."""
     mapping = None
     if any(row.flat for row in source.rows):
         mapping = mapping_for(source.header, options.map_pairs, options.key, options.mapping)
@@ -381,7 +387,7 @@ def import_rows(tx: Transaction, source: Source, options: ImportOptions) -> Impo
     while True:
         scratch = Transaction(_shallow_copy(tx.data))
         planner = _Planner(scratch, options, mapping)
-        errors = planner.plan(rows)
+        errors = planner.plan(rows, progress)
         if not errors:
             break
         invalid.extend(errors)
@@ -397,7 +403,7 @@ def import_rows(tx: Transaction, source: Source, options: ImportOptions) -> Impo
                           ignored_columns=mapping.ignored if mapping else [])  # fmt: skip
     report.created = [label for _, _, label in planner.writer.created]
     report.resolved_against_today = planner.writer.resolved_against_today
-    _replay(scratch, tx, report)
+    _replay(scratch, tx, report, progress)
     return report
 
 
@@ -412,9 +418,12 @@ def _shallow_copy(data: StoreData) -> StoreData:
     return StoreData({table: dict(records) for table, records in data.tables.items()})
 
 
-def _replay(scratch: Transaction, tx: Transaction, report: ImportReport) -> None:
+def _replay(
+    scratch: Transaction, tx: Transaction, report: ImportReport, progress: Progress
+) -> None:
     """Write into `tx` each record the scratch run changed, once, as it ended up."""
-    for record_id in dict.fromkeys(c.id for c in scratch.changes):
+    changed = list(dict.fromkeys(c.id for c in scratch.changes))
+    for record_id in tracked(changed, progress, "writing records"):
         found = scratch.data.get(record_id)
         if found is None:
             continue
@@ -472,9 +481,9 @@ class _Planner:
     def data(self) -> StoreData:
         return self.tx.data
 
-    def plan(self, rows: Iterable[Row]) -> list[RowError]:
+    def plan(self, rows: list[Row], progress: Progress = NO_PROGRESS) -> list[RowError]:
         errors: list[RowError] = []
-        for row in rows:
+        for row in tracked(rows, progress, "checking rows"):
             try:
                 with about(row.label):
                     if row.flat:
@@ -484,6 +493,7 @@ class _Planner:
             except PartnerkbError as exc:
                 errors.append(RowError(row.label, exc.message.split(": ", 1)[1], exc.hint))
         if not errors:
+            stage(progress, "preparing records")
             errors = self.flush()
         return errors
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ...dates import edtf_display
 from ...errors import InvalidInput
 from ...model import TABLES, references
+from ...progress import NO_PROGRESS, Progress, stage, tracked
 from ...queries import (
     TYPE_OF_TABLE,
     EventFilter,
@@ -23,6 +24,7 @@ from ...queries import (
 )
 
 Json = dict[str, Any]
+T = TypeVar("T")
 TABLE_OF_TYPE = {singular: table for table, singular in TYPE_OF_TABLE.items()}
 GENERATOR = "partnerkb"
 
@@ -43,6 +45,19 @@ class Selection:
     entity_scope: tuple[str, ...]
     title: str
     stamp: str  # ISO time of the store's last change: exports of one state are identical
+    progress: Progress = field(default=NO_PROGRESS, repr=False, compare=False)
+
+    def each(self, items: Iterable[T], task: str, total: int | None = None) -> Iterator[T]:
+        """`items`, reported to this export's progress as stage `task` (progress.tracked)."""
+        return tracked(items, self.progress, task, total)
+
+    def stage(self, task: str) -> None:
+        """A stage of unknown size (a library writing the file, a compression)."""
+        stage(self.progress, task)
+
+    def record_count(self) -> int:
+        """How many records the whole-record formats write."""
+        return sum(len(records) for records in self.whole.values())
 
 
 def select(kb: KnowledgeBase, spec: EventFilter | None = None) -> Selection:
@@ -132,8 +147,10 @@ def exporter(
     return register
 
 
-def export(selection: Selection, name: str) -> bytes:
-    """The bytes of `selection` in the format `name`."""
+def export(selection: Selection, name: str, progress: Progress = NO_PROGRESS) -> bytes:
+    """The bytes of `selection` in the format `name`; `progress` hears the stages of the work
+    (the records or events written, one item each; a library's own writing as a stage of
+    unknown size). Raises InvalidInput for an unknown format, or what the format refuses."""
     found = EXPORTERS.get(name)
     if found is None:
         raise InvalidInput(
@@ -145,6 +162,8 @@ def export(selection: Selection, name: str) -> bytes:
     # over them again and again made some formats twice as slow
     collecting = gc.isenabled()
     gc.disable()
+    if progress is not NO_PROGRESS:
+        selection = replace(selection, progress=progress)
     try:
         return found.produce(selection)
     finally:

@@ -56,7 +56,7 @@ def export_csv(selection: Selection) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.header for c in CSV_COLUMNS])
-    writer.writerows(_csv_rows(selection.events))
+    writer.writerows(_csv_rows(selection.each(selection.events, "writing events")))
     return out.getvalue().encode("utf-8")
 
 

@@ -154,7 +154,7 @@ def export_ftm(selection: Selection) -> bytes:
         referenced.update(found)
         return found
 
-    for entity in selection.whole["entities"]:
+    for entity in selection.each(selection.whole["entities"], "writing entities"):
         schema = schema_of[entity["id"]]
         located_in = entity.get("located_in")
         code = countries.code(entity["id"])
@@ -201,7 +201,7 @@ def export_ftm(selection: Selection) -> bytes:
                 **provenance(role),
             }))  # fmt: skip
     notes_of_kind: dict[str, str] = {}
-    for event in selection.whole["events"]:
+    for event in selection.each(selection.whole["events"], "writing events"):
         kind = event["kind"]
         kind_note = notes_of_kind.get(kind)
         if kind_note is None:

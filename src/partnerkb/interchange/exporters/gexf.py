@@ -21,6 +21,7 @@ def export_gexf(selection: Selection) -> bytes:
     graph = graph_of(selection, dates_as=("start", "end"))
     graph.graph["name"] = safe_text(selection.title)
     out = io.BytesIO()
+    selection.stage("writing GEXF")
     nx.write_gexf(graph, out, encoding="utf-8", prettyprint=True, version="1.2draft")
     # networkx stamps today's date: the store's last change instead, so that exports of one
     # state are identical

@@ -16,5 +16,6 @@ def export_graphml(selection: Selection) -> bytes:
 
     graph = graph_of(selection, dates_as=("first_date", "last_date"))
     out = io.BytesIO()
+    selection.stage("writing GraphML")
     nx.write_graphml(graph, out, encoding="utf-8", prettyprint=True)
     return out.getvalue()

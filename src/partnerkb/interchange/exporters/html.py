@@ -76,7 +76,7 @@ def page_data(selection: Selection) -> Json:
         return found
 
     events = []
-    for event in selection.events:
+    for event in selection.each(selection.events, "writing events"):
         date_dict = event.get("date") or {}
         edtf = str(date_dict.get("edtf") or "")
         flags = (1 if ("~" in edtf or "%" in edtf) else 0) | (

@@ -107,7 +107,7 @@ def export_ics(selection: Selection) -> bytes:
     spans: dict[tuple[Any, Any], str] = {}  # many events share a span, kinds and tags recur
     category_text = functools.cache(lambda category: ics_text(safe_text(category)))
     urls = _SourceUrls(kb)
-    for event in selection.events:
+    for event in selection.each(selection.events, "writing events"):
         date_dict = event["date"]
         span_key = (date_dict.get("earliest"), date_dict.get("latest"))
         span = spans.get(span_key)

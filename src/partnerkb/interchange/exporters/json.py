@@ -14,7 +14,9 @@ from .base import (
 def export_json(selection: Selection) -> bytes:
     import orjson
 
-    return orjson.dumps(list(typed_records(selection.whole)), option=orjson.OPT_INDENT_2) + b"\n"
+    records = selection.each(typed_records(selection.whole), "writing records",
+                             selection.record_count())
+    return orjson.dumps(list(records), option=orjson.OPT_INDENT_2) + b"\n"
 
 
 @exporter("jsonl", "the records as stored (with their table as `type`), one a line",
@@ -22,4 +24,6 @@ def export_json(selection: Selection) -> bytes:
 def export_jsonl(selection: Selection) -> bytes:
     import orjson
 
-    return b"".join(orjson.dumps(item) + b"\n" for item in typed_records(selection.whole))
+    records = selection.each(typed_records(selection.whole), "writing records",
+                             selection.record_count())
+    return b"".join(orjson.dumps(item) + b"\n" for item in records)

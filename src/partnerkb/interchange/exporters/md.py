@@ -132,7 +132,8 @@ def export_md(selection: Selection) -> bytes:
     add = lines.append
     refs = notes.refs
     year = None
-    for event in under_headings(events, lambda e: labels.date(e.get("date"))[1]):
+    grouped = under_headings(events, lambda e: labels.date(e.get("date"))[1])
+    for event in selection.each(grouped, "writing events"):
         date_dict = event.get("date")
         when, event_year = labels.date(date_dict)
         if event_year != year:

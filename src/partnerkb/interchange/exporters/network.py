@@ -42,7 +42,7 @@ def network(selection: Selection) -> Network:
     met: Counter[tuple[str, str]] = Counter()
     planned: Counter[tuple[str, str]] = Counter()
     spans: dict[tuple[str, str], tuple[str, str]] = {}
-    for event in events:
+    for event in selection.each(events, "linking participants"):
         status = event.get("status")
         if status == "cancelled":
             continue

@@ -108,7 +108,7 @@ def export_sqlite(selection: Selection) -> bytes:
                 (e["id"], e["kind"], e["name"], _j(e.get("aliases") or []), e.get("description"),
                  _j(e.get("tags") or []), e.get("located_in"), _j(e.get("external_ids") or {}),
                  _j(e))
-                for e in whole["entities"]
+                for e in selection.each(whole["entities"], "writing entities")
             ])  # fmt: skip
             conn.executemany("INSERT INTO roles VALUES (?, ?, ?, ?, ?, ?, ?)", [
                 (e["id"], r["title"], r.get("organization"),
@@ -123,7 +123,7 @@ def export_sqlite(selection: Selection) -> bytes:
                      e["date"].get("latest"), label_of(e["date"]), e.get("place"), e["status"],
                      e.get("summary"), _j(e.get("topics") or []), _j(e.get("tags") or []),
                      typology(e["kind"])["cameo"], typology(e["kind"])["plover"], _j(e))
-                    for e in whole["events"]
+                    for e in selection.each(whole["events"], "writing events")
                 ],
             )  # fmt: skip
             conn.executemany("INSERT INTO participants VALUES (?, ?, ?, ?)", [
@@ -142,6 +142,7 @@ def export_sqlite(selection: Selection) -> bytes:
                 for table in ("entities", "events", "partnerships")
                 for record in whole[table] for c in record.get("sources") or []
             ])  # fmt: skip
+            selection.stage("building the indexes")
             for statement in SQLITE_INDEXES.split(";"):
                 if statement.strip():
                     conn.execute(statement)

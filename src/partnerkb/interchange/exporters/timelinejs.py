@@ -38,7 +38,7 @@ def export_timelinejs(selection: Selection) -> bytes:
     h = functools.cache(_h)  # names, parts and citations recur: each escaped once
     dates: dict[str, tuple[Json, Json | None]] = {}  # edtf -> start_date, end_date (shared)
     slides = []
-    for event in selection.events:
+    for event in selection.each(selection.events, "writing events"):
         date_dict = event["date"]
         when = labels.date(date_dict)[0]
         edtf = date_dict["edtf"]

@@ -155,14 +155,17 @@ def export_xlsx(selection: Selection) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    _sheet(book, "events", EVENT_COLUMNS, selection.events)
-    _sheet(book, "entities", ENTITY_COLUMNS, selection.whole["entities"])
-    _sheet(book, "sources", SOURCE_COLUMNS, selection.whole["sources"])
+    _sheet(book, "events", EVENT_COLUMNS, selection.each(selection.events, "writing events"))
+    _sheet(book, "entities", ENTITY_COLUMNS,
+           selection.each(selection.whole["entities"], "writing entities"))
+    _sheet(book, "sources", SOURCE_COLUMNS,
+           selection.each(selection.whole["sources"], "writing sources"))
     moment = utc(selection.stamp).replace(tzinfo=None)
     book.properties.creator = "partnerkb"
     book.properties.created = book.properties.modified = moment
     book.properties.title = safe_text(selection.title)
     out = io.BytesIO()
+    selection.stage("compressing the workbook")
     book.save(out)
     return _stable_zip(out.getvalue(), moment)
 
