@@ -64,7 +64,8 @@ def test_help_lists_every_command_without_loading_a_command_module():
         "sys.argv = ['partnerkb', '--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "loaded = [m for m in sys.modules if m.startswith('partnerkb.cli.') and m not in\n"
-        "          ('partnerkb.cli.app', 'partnerkb.cli.common', 'partnerkb.cli.streams')]\n"
+        "          ('partnerkb.cli.app', 'partnerkb.cli.common', 'partnerkb.cli.streams',\n"
+        "           'partnerkb.cli.progress_bar')]\n"
         "print('LOADED', loaded)\n"
     )
     result = subprocess.run(

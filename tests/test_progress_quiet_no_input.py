@@ -259,3 +259,20 @@ def test_help_documents_quiet_and_no_input(cli):
     result = cli("--help")
     assert "--quiet" in result.stdout and "--no-input" in result.stdout
     assert "PARTNERKB_QUIET" in result.stdout and "PARTNERKB_NO_INPUT" in result.stdout
+
+
+def test_ingest_says_what_it_is_doing_on_a_terminal_and_nothing_into_a_pipe(tmp_path):
+    article = tmp_path / "report.txt"
+    article.write_text(
+        "ICESCO chief receives envoy\n\nDr. Salim M. AlMalik, Director-General of ICESCO, "
+        "received the Ambassador of Bangladesh to Morocco on Tuesday, 21 May 2024, in Rabat.\n",
+        encoding="utf-8",
+    )
+    args = ["ingest", str(article), "--published", "2024-05-28", "--outlet", "ICESCO",
+            "--dry-run", "--format", "json"]  # fmt: skip
+    on_tty = run(args, on_terminal=("stderr",))
+    on_pipe = run(args, on_terminal=())
+    assert on_tty.code == on_pipe.code == 0
+    assert "finding the records the article reports" in on_tty.screen
+    assert b"finding" not in on_pipe.stderr and b"\x1b" not in on_pipe.stderr
+    assert on_tty.stdout == on_pipe.stdout

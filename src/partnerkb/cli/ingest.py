@@ -27,6 +27,7 @@ from .common import (
     date_order,
     info,
     interactive,
+    no_terminal_reason,
     store_location,
 )
 
@@ -178,7 +179,8 @@ def ingest_command(
     if not yes:
         if not interactive():
             raise InvalidInput(
-                "nothing was written: no terminal to review the proposal on",
+                f"nothing was written: the proposal is reviewed at a terminal, and "
+                f"{no_terminal_reason()}",
                 hint="add --yes to accept it all, or --dry-run to see it",
             )
         from . import ingest_review
@@ -226,14 +228,21 @@ def _propose(
 ) -> Json:
     from ..ingest.article import read_source
     from ..ingest.proposal import Options, propose
+    from ..progress import stage
     from ..store import read_store
+    from .progress_bar import progress_bar
 
     stdin = sys.stdin.buffer.read() if article == "-" else None
-    text = read_source(article, stdin)
-    data = read_store(store_location(ctx, db).path)
-    return propose(
-        text, data.tables, Options(published, outlet.strip(), title, url, language, as_of)
-    )
+    web = article.startswith(("http://", "https://"))
+    with progress_bar() as progress:  # a page on a slow site can take seconds
+        stage(progress, "fetching the page" if web else "reading the article")
+        text = read_source(article, stdin)
+        stage(progress, "reading the store")
+        data = read_store(store_location(ctx, db).path)
+        stage(progress, "finding the records the article reports")
+        return propose(
+            text, data.tables, Options(published, outlet.strip(), title, url, language, as_of)
+        )
 
 
 def _print_proposal(proposal: Json, fmt: str | None) -> None:

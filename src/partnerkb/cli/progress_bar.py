@@ -90,13 +90,20 @@ class _Bar:
             TextColumn,
             TimeElapsedColumn,
         )
+        from rich.text import Text
+
+        class Count(MofNCompleteColumn):
+            """"120/7535", or nothing for a stage of unknown size (not "0/?")."""
+
+            def render(self, task: Any) -> Text:
+                return Text("") if task.total is None else super().render(task)
 
         console = Console(file=sys.stderr, highlight=False, emoji=False, markup=False)
         self._display = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}", markup=False),
             BarColumn(),
-            MofNCompleteColumn(),
+            Count(),
             TimeElapsedColumn(),
             console=console,
             transient=True,
