@@ -25,6 +25,17 @@ def test_the_readme_opens_with_the_commands_ci_runs():
     assert install in ci and tests in ci
 
 
+def test_the_readme_says_how_to_call_partnerkb_from_the_venv_before_its_first_example():
+    first_example = README.index("$ partnerkb")
+    assert -1 < README.find(". .venv/bin/activate") < first_example
+    assert -1 < README.find("`.venv/bin/partnerkb`") < first_example
+    activate = ROOT / ".venv" / "bin" / "activate"
+    if activate.exists():  # the developer's venv: activated, `partnerkb` is found by name
+        result = subprocess.run(["bash", "-c", f". {activate} && command -v partnerkb"],
+                                capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert result.stdout.strip() == str(ROOT / ".venv" / "bin" / "partnerkb")
+
+
 def _commands(block: str) -> list[str]:
     """`$ ` lines, with `\\` continuations and here-documents joined; other lines are output."""
     commands: list[str] = []

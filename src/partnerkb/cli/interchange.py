@@ -370,10 +370,11 @@ def import_command(
 
     \b
     Examples:
-      partnerkb export --format jsonl > kb.jsonl && partnerkb --db copy.json import kb.jsonl
-      partnerkb import meetings.csv --map "Date=date,Who=participants" --source my-notes
+      partnerkb export --format jsonl > kb.jsonl
+      partnerkb init --db copy.json && partnerkb --db copy.json import kb.jsonl
+      partnerkb import meetings.csv --map "Date=date,Who=participants" --source self
       partnerkb import us-official-travels.csv --mapping us-official-travels --dry-run
-      partnerkb timeline --format jsonl | partnerkb --db other.json import -
+      partnerkb timeline --format jsonl | partnerkb import - --dry-run
     """
     from datetime import date
 

@@ -360,7 +360,7 @@ def init_command(
     of the shipped knowledge base. Never overwrites an existing store; prints its path.
 
     \b
-    Examples:
+    Examples (each where no store is yet):
       partnerkb init --db ~/notes/kb.json
       partnerkb init --with-shipped
       PARTNERKB_DB=kb.json partnerkb init --name "Embassy notes"
@@ -527,14 +527,18 @@ def add_meeting_command(
     On a terminal, missing fields are asked for; in a script they are an error (exit code 2).
 
     \b
-    Examples:
-      partnerkb add-meeting --date 2024-01-30 --place Rabat \\
+    Examples (--source self: what you know first-hand, cited as your own record):
+      partnerkb add-meeting --date yesterday --place Rabat \\
         --participant "Nazim Samadov:guest" --participant "Salim AlMalik:host" \\
-        --topic COP29 --source newsaz-2024-01-31-samadov-almalik
-      id=$(partnerkb add-meeting --date yesterday --participant icesco ... )
-      partnerkb add-meeting --date "later this year" --as-of 2024-01-31 ...
+        --topic COP29 --source self
+      id=$(partnerkb add-meeting --date today --participant icesco --participant morocco \\
+        --source self)
+      partnerkb add-meeting --date "later this year" --as-of 2024-01-31 \\
+        --participant nazim-samadov --participant icesco --source self
       partnerkb add-meeting --from-json meetings.jsonl
-      echo '{"date": "May 2024", ...}' | partnerkb add-meeting --from-json -
+      echo '{"date": "May 2024", "participants": ["icesco", "qatar"], "source": "self"}' \\
+        | partnerkb add-meeting --from-json -
+
     \b
     JSON fields: date, place, participants (["Name:part"] or [{"name", "part", "as"}]),
     organizations, topics, tags, title, summary, status, source or sources (an id, or
@@ -669,14 +673,16 @@ def add_event_command(
     options and JSON fields as add-meeting, plus --kind.
 
     \b
-    Examples:
-      partnerkb add-event --kind award --date 2022-11-20 --place Rabat \\
-        --participant "Anar Karimov:awarder" --participant AlMalik:recipient \\
-        --title "Shusha Medal for ICESCO's Director-General" --source icesco-2022-11-21-shusha-medal
-      partnerkb add-event --kind visit --date "January 2021" --participant AlMalik --place Baku \\
-        --source-outlet ICESCO --source-title "..." --source-date 2021-01-20
-      partnerkb add-event --kind launch --date 2024-05-11 --place Shusha --status happened \\
-        --fulfils 2024-05-shusha-culture-capital-launch --source ID
+    Examples (a name two people share takes an id: anar-karimov-minister):
+      partnerkb add-event --kind award --date "last week" --place Baku \\
+        --participant anar-karimov-minister:awarder --participant AlMalik:recipient \\
+        --title "An award for ICESCO's Director-General" --source self
+      partnerkb add-event --kind visit --date "March 2025" --participant AlMalik --place Shusha \\
+        --source-outlet Azertac --source-title "The article's headline" \\
+        --source-date 2025-03-20 --source-url https://example.org/news/visit
+      partnerkb add-event --kind conference --date "1-3 May 2025" --place Baku \\
+        --organization icesco --status happened \\
+        --fulfils world-forum-intercultural-dialogue-baku --source self
     """
     values = dict(locals())
     values["kind"] = None
@@ -972,10 +978,9 @@ def add_entity_command(
 
     \b
     Examples:
-      partnerkb add-entity "Nazim Samadov" --kind person --alias "Nazim Səmədov" \\
-        --role-title "Ambassador of Azerbaijan to Morocco" --role-organization azerbaijan \\
-        --source newsaz-2024-01-31-samadov-almalik
-      partnerkb add-entity Rabat --kind place --located-in Morocco --source ...
+      partnerkb add-entity "Jane Doe" --kind person --alias "J. Doe" \\
+        --role-title "Cultural attaché" --role-organization morocco --source self
+      partnerkb add-entity Ganja --kind place --located-in Azerbaijan --source self
     """
     from ..writes import EntityDraft, RoleDraft, parse_assignment
 
@@ -1063,8 +1068,10 @@ def add_role_command(
 
     \b
     Examples:
-      partnerkb add-role "Anar Karimov" --title "Minister of Culture" --organization azerbaijan \\
-        --until 2024 --source icesco-2022-11-21-shusha-medal
+      partnerkb add-role anar-karimov-minister --title "Minister of Culture" \\
+        --organization azerbaijan --source icesco-2022-11-21-shusha-medal
+      partnerkb add-role "Nazim Samadov" --title "Honorary member" --organization icesco \\
+        --from 2025 --source self
     """
     from ..writes import RoleDraft
 
@@ -1124,8 +1131,8 @@ def add_source_command(
 
     \b
     Examples:
-      partnerkb add-source --outlet News.az --date 2024-01-31 \\
-        --title "Azerbaijani Ambassador to Morocco meets ICESCO Director-General"
+      partnerkb add-source --outlet Azertac --date 2024-05-12 --language en \\
+        --title "The article's headline" --url https://example.org/news/shusha
     """
     from ..writes import NewSource
 
@@ -1201,11 +1208,12 @@ def edit_command(
     \b
     Examples:
       partnerkb edit 2024-01-30-samadov-almalik-rabat --set summary="Our own words."
-      partnerkb edit 2024-05-shusha-culture-capital-launch --set status=cancelled \\
-        --source SOURCE-ID --locator "para. 2"
-      partnerkb edit nazim-samadov --add aliases="N. Samadov" --set roles.1.until="May 2025"
-      partnerkb edit 2024-01-30-samadov-almalik-rabat --add participants="Anar Karimov:attendee"
-      partnerkb edit EVENT-ID --set date="later this year" --as-of 2024-01-31
+      partnerkb edit world-forum-intercultural-dialogue-baku --set status=postponed \\
+        --source self
+      partnerkb edit nazim-samadov --add aliases="N. Samadov" --add tags=diplomat
+      partnerkb edit 2024-01-30-samadov-almalik-rabat --add tags=cop29
+      partnerkb edit nazim-samadov --set roles.1.title="Ambassador to the Kingdom of Morocco" \\
+        --dry-run
     """
     options = _write_options(as_of, order, new_kind=new_kind)
     refs = _source_refs(source, None, None, None, None, None, locator)
@@ -1247,8 +1255,8 @@ def remove_command(
 
     \b
     Examples:
-      partnerkb remove 2024-01-30-samadov-almalik-rabat-2 --yes
-      partnerkb remove john-doe --cascade --yes
+      partnerkb remove doha --cascade --dry-run
+      partnerkb remove 2024-05-11-azerbaijan --yes
     """
     from ..writes import SINGULAR, WriteOptions, Writer, counted, prepare_store
 
@@ -1280,8 +1288,9 @@ def merge_command(
     Prints INTO-ID. `partnerkb undo` splits them again.
 
     \b
-    Examples:
-      partnerkb merge salim-al-malik salim-almalik
+    Examples (a person recorded twice by mistake, then merged):
+      partnerkb add-entity "S. M. AlMalik" --kind person --source self
+      partnerkb merge s-m-almalik salim-almalik
     """
     from ..writes import WriteOptions
 
@@ -1377,8 +1386,9 @@ def undo_command(
 
     \b
     Examples:
-      partnerkb undo h-000012 --yes
       partnerkb undo
+      partnerkb undo --yes
+      partnerkb undo h-000013 --yes
     """
     from ..writes import (
         WriteOptions,
