@@ -37,6 +37,8 @@ def as_a_script(example: str) -> str:
     return f"{example} --yes" if asks else example
 
 
+# `undo h-000014` names the entry of an example before it (add-source's): an example that
+# writes, added before it, moves the number on.
 # `check` ends with exit code 1 when it finds something, as on the shipped store (a plan is
 # overdue): that is its answer, not a failure. Any other exit code than 0 fails the test.
 FINDS_WITH_EXIT_1 = "partnerkb check"
@@ -58,6 +60,8 @@ FILES = {
     '{"date": "2025-02-04", "participants": ["icesco", "qatar"], "source": "self"}\n',
     "meetings.csv": "Date,Who\n2025-03-05,icesco;azerbaijan\n",
     "report.txt": ARTICLE,
+    "kb.jsonl": '{"type": "source", "id": "embassy-notes-2025", "outlet": "Embassy notes", '
+    '"title": "Notes of 2025", "published": "2025-01-15"}\n',
 }
 
 
@@ -126,7 +130,7 @@ def run_examples(examples: list[str], folder: Path, monkeypatch: pytest.MonkeyPa
         finds = example == FINDS_WITH_EXIT_1 or example.startswith(FINDS_WITH_EXIT_1 + " ")
         allowed = (0, 1) if finds else (0,)
         if re.fullmatch(r"partnerkb [^|&;<>$`*?~]*", example):
-            args = shlex.split(example)[1:]
+            args = shlex.split(example, comments=True)[1:]
             result = runner.invoke(app, args, catch_exceptions=False)
             code, stderr = result.exit_code, result.stderr
         else:

@@ -1388,7 +1388,7 @@ def undo_command(
     Examples:
       partnerkb undo
       partnerkb undo --yes
-      partnerkb undo h-000013 --yes
+      partnerkb undo h-000014 --yes
     """
     from ..writes import (
         WriteOptions,
