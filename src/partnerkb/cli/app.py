@@ -49,6 +49,8 @@ class PartnerkbGroup(TyperGroup):
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         """A mistyped command is a usage error that names the closest commands."""
         name = args[0] if args else ""
+        if ctx.resilient_parsing and name not in COMMANDS:  # completing: offer nothing
+            return None, None, args
         if name and not name.startswith("-") and name not in COMMANDS:
             import difflib
 
@@ -58,6 +60,23 @@ class PartnerkbGroup(TyperGroup):
                     else "see: partnerkb --help")  # fmt: skip
             raise InvalidInput(f"no command {name!r}", hint=hint)
         return super().resolve_command(ctx, args)
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str,
+                               complete_var: str | None = None) -> None:  # fmt: skip
+        """TAB in a shell (`_PARTNERKB_COMPLETE=complete_bash`...): partnerkb's values, quoted
+        for the shell; whatever goes wrong offers nothing and prints nothing (exit 0)."""
+        var = complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()
+        if not os.environ.get(var):
+            return
+        try:
+            from .shells import register_shells
+
+            register_shells()
+            super()._main_shell_completion(ctx_args, prog_name, complete_var)
+        except Exception:
+            if os.environ.get("PARTNERKB_DEBUG"):
+                raise
+            sys.exit(0)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D102 - click's entry point
         """The one exit point: every outcome becomes a documented exit code (README), every
@@ -301,7 +320,12 @@ def command_group(module_name: str) -> Any:
         module = importlib.import_module(f"{__package__}.{module_name}")
         commands = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
         module.register(commands)
-        _GROUPS[module_name] = typer.main.get_group(commands)
+        group = typer.main.get_group(commands)
+        from .completion import attach
+
+        for command in group.commands.values():
+            attach(command)
+        _GROUPS[module_name] = group
     return _GROUPS[module_name]
 
 
