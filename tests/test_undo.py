@@ -1,15 +1,20 @@
 """Undo among several writers: each write names its history entry, `undo HISTORY-ID` reverts that
-command and no other, a bare undo says whose command it reverts, and what undo restores is
-byte-identical to what was there before, document numbers included."""
+command and no other, a bare undo says whose command it reverts, and an undo leaves no trace:
+after undoing a command the store file is byte-identical to what it was before it (records,
+document numbers, the history and every byte of the layout)."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import orjson
+import pytest
 
+from partnerkb.errors import StoreError
 from partnerkb.model import TABLES
-from partnerkb.store import dumps, read_store
+from partnerkb.store import Store, dumps, read_store
+from partnerkb.writes import WriteOptions, Writer, history_entry
 
 NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
 
@@ -17,12 +22,6 @@ NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
 def add_meeting(cli, path, day):
     return cli("add-meeting", "--db", str(path), "--date", day, "--participant", "icesco",
                "--participant", "morocco", "--source", NEWSAZ)  # fmt: skip
-
-
-def records_bytes(path) -> bytes:
-    """The store's records as written, without the history (which logs the undo itself)."""
-    tables = orjson.loads(path.read_bytes())
-    return dumps({t: tables[t] for t in ("meta", *TABLES)})
 
 
 def event_ids(path) -> set[str]:
@@ -77,14 +76,41 @@ def test_undo_of_a_record_a_later_command_cites_is_refused_naming_that_command(c
     assert shipped_copy.read_bytes() == before
 
 
-def test_undo_of_an_unknown_an_undone_or_an_undo_entry_is_refused(cli, shipped_copy):
+def test_undo_of_an_unknown_or_an_undone_entry_is_refused(cli, shipped_copy):
     add_meeting(cli, shipped_copy, "2020-01-01")
     assert cli("undo", "h-000009", "--yes", "--db", str(shipped_copy)).exit_code == 2
     assert cli("undo", "h-000001", "--yes", "--db", str(shipped_copy)).exit_code == 0
+    before = shipped_copy.read_bytes()
+    again = cli("undo", "h-000001", "--yes", "--db", str(shipped_copy))
+    assert again.exit_code == 2 and "no history entry 'h-000001'" in again.stderr
+    assert shipped_copy.read_bytes() == before
+
+
+def legacy_undo(path) -> None:
+    """Write the history as partnerkb did before an undo left no trace: the command's entry,
+    then an entry of its own marking what it undid."""
+    tables = orjson.loads(path.read_bytes())
+    first = tables["history"]["1"]
+    tables["history"]["2"] = {**first, "id": "h-000002", "command": "undo --yes",
+                              "undoes": "h-000001", "changes": []}  # fmt: skip
+    path.write_bytes(dumps(tables))
+
+
+def test_undo_entries_of_older_stores_are_still_understood(cli, shipped_copy):
+    add_meeting(cli, shipped_copy, "2020-01-01")
+    assert cli("undo", "--yes", "--db", str(shipped_copy)).exit_code == 0
+    add_meeting(cli, shipped_copy, "2020-01-01")  # h-000001 again, then an old-style undo of it
+    legacy_undo(shipped_copy)
+    before = shipped_copy.read_bytes()
     again = cli("undo", "h-000001", "--yes", "--db", str(shipped_copy))
     assert again.exit_code == 2 and "already undone (by h-000002)" in again.stderr
-    undo_of_undo = cli("undo", "h-000002", "--yes", "--db", str(shipped_copy))
-    assert undo_of_undo.exit_code == 2 and "is itself an undo" in undo_of_undo.stderr
+    of_undo = cli("undo", "h-000002", "--yes", "--db", str(shipped_copy))
+    assert of_undo.exit_code == 2 and "is itself an undo" in of_undo.stderr
+    bare = cli("undo", "--yes", "--db", str(shipped_copy))
+    assert bare.exit_code == 1 and "nothing to undo" in bare.stderr
+    assert shipped_copy.read_bytes() == before
+    rows = json.loads(cli("history", "--db", str(shipped_copy), "--format", "json").stdout)
+    assert [r["display"]["status"] for r in rows] == ["undoes h-000001", "undone by h-000002"]
 
 
 def test_a_bare_undo_says_whose_command_it_reverts(cli, shipped_copy):
@@ -126,28 +152,150 @@ def test_a_bare_undo_of_someone_elses_command_asks_on_a_terminal_even_with_yes(
 def test_undo_of_a_removal_brings_the_records_back_byte_identical_in_the_same_places(
     cli, shipped_copy
 ):
-    before = records_bytes(shipped_copy)
+    before = shipped_copy.read_bytes()
     data = read_store(shipped_copy)
+    order = {t: list(data.tables[t]) for t in TABLES}
     # an event in the middle of the file, with references to drop
     doc, event = sorted(data.tables["events"].items(), key=lambda kv: int(kv[0]))[3]
     removed = cli("remove", event["id"], "--cascade", "--yes", "--db", str(shipped_copy))
     assert removed.exit_code == 0, removed.stderr
     assert cli("undo", "--yes", "--db", str(shipped_copy)).exit_code == 0
-    assert records_bytes(shipped_copy) == before
-    assert read_store(shipped_copy).tables["events"][doc]["id"] == event["id"]
+    assert shipped_copy.read_bytes() == before
+    restored = read_store(shipped_copy)
+    assert restored.tables["events"][doc]["id"] == event["id"]
+    assert {t: list(restored.tables[t]) for t in TABLES} == order  # where each document sits
 
 
 def test_undo_of_a_merge_and_of_an_entity_removal_is_byte_identical(cli, shipped_copy):
-    before = records_bytes(shipped_copy)
+    before = shipped_copy.read_bytes()
     added = cli("add-entity", "--db", str(shipped_copy), "--kind", "organization",
                 "Isesco Twin", "--source", NEWSAZ)  # fmt: skip
     assert added.exit_code == 0, added.stderr
-    after_add = records_bytes(shipped_copy)
+    after_add = shipped_copy.read_bytes()
     merged = cli("merge", "isesco-twin", "icesco", "--db", str(shipped_copy))
     assert merged.exit_code == 0, merged.stderr
     assert cli("undo", "--yes", "--db", str(shipped_copy)).exit_code == 0
-    assert records_bytes(shipped_copy) == after_add
+    assert shipped_copy.read_bytes() == after_add
     assert cli("undo", "--yes", "--db", str(shipped_copy)).exit_code == 0
-    assert records_bytes(shipped_copy) == before
-    history = json.loads(cli("history", "--db", str(shipped_copy), "--format", "json").stdout)
-    assert [h["id"] for h in history] == ["h-000004", "h-000003", "h-000002", "h-000001"]
+    assert shipped_copy.read_bytes() == before
+    assert cli("history", "--db", str(shipped_copy)).exit_code == 1  # no trace of either undo
+
+
+ARTICLE = """Kazakh minister visits ICESCO
+
+Salim M. AlMalik, Director-General of ICESCO, welcomed Aida Balayeva, Minister of Culture of \
+Kazakhstan, at ICESCO Headquarters in Rabat on Monday, 3 June 2024, to plan joint work on heritage.
+"""
+
+
+def import_file(tmp_path):
+    path = tmp_path / "records.jsonl"
+    lines = [
+        {"type": "event", "kind": "meeting", "date": "2019-05-02",
+         "participants": ["icesco", "morocco"], "sources": [NEWSAZ]},
+        {"type": "event", "kind": "visit", "date": "2019-06", "participants": ["icesco"],
+         "sources": [NEWSAZ]},
+    ]  # fmt: skip
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+# Every kind of write, as a user types it; each one is undone right after it.
+WRITES = {
+    "add-source": lambda tmp: ["add-source", "--outlet", "Outlet", "--title", "A report",
+                               "--date", "2024-05-02"],
+    "add-entity": lambda tmp: ["add-entity", "Jane Roe", "--kind", "person", "--alias", "J. Roe",
+                               "--role-title", "Envoy", "--role-organization", "icesco",
+                               "--source", NEWSAZ],
+    "add-meeting": lambda tmp: ["add-meeting", "--date", "30 Jan 2021", "--participant",
+                                "icesco", "--participant", "Jane Roe", "--create-missing",
+                                "--kind", "person", "--source", NEWSAZ],
+    "add-meeting --attach-to": lambda tmp: [
+        "add-meeting", "--attach-to", "2024-01-30-samadov-almalik-rabat", "--topic", "space",
+        "--source-outlet", "Outlet", "--source-date", "2024-02-01", "--source-title", "Later"],
+    "add-meeting --from-json": lambda tmp: ["add-meeting", "--from-json", str(batch(tmp))],
+    "add-event": lambda tmp: ["add-event", "--kind", "award", "--date", "2023-11-08",
+                              "--participant", "icesco", "--source", NEWSAZ],
+    "add-role": lambda tmp: ["add-role", "nazim-samadov", "--title", "Deputy Minister",
+                             "--organization", "azerbaijan", "--from", "2025", "--source", NEWSAZ],
+    "edit": lambda tmp: ["edit", "icesco", "--add", "tags=later", "--set", "description=Edited"],
+    "merge": lambda tmp: ["merge", "anar-karimov-icesco", "anar-karimov-minister"],
+    "remove --cascade": lambda tmp: ["remove", "abdelilah-benarafa", "--cascade", "--yes"],
+    "import": lambda tmp: ["import", str(import_file(tmp))],
+    "ingest --yes": lambda tmp: ["ingest", str(article(tmp)), "--outlet", "ICESCO",
+                                 "--published", "2024-06-04", "--yes"],
+}  # fmt: skip
+
+
+def batch(tmp_path):
+    path = tmp_path / "batch.jsonl"
+    path.write_text("".join(
+        json.dumps({"date": f"2019-0{m}", "participants": ["icesco", "morocco"],
+                    "source": NEWSAZ}) + "\n"
+        for m in range(1, 4)
+    ))  # fmt: skip
+    return path
+
+
+def article(tmp_path):
+    path = tmp_path / "article.txt"
+    path.write_text(ARTICLE)
+    return path
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_after_undo_the_file_is_byte_identical_to_before_the_command(
+    cli, shipped_copy, tmp_path, write
+):
+    cli("edit", "--db", str(shipped_copy), "morocco", "--add", "tags=earlier")  # a history
+    before = shipped_copy.read_bytes()
+    done = cli("--db", str(shipped_copy), *WRITES[write](tmp_path))
+    assert done.exit_code == 0, done.stderr
+    assert "history: h-000002 " in done.stderr
+    assert shipped_copy.read_bytes() != before
+    undone = cli("undo", "--yes", "--db", str(shipped_copy))
+    assert undone.exit_code == 0, undone.stderr
+    assert undone.stdout == "h-000002\n"
+    assert shipped_copy.read_bytes() == before
+    # what was reverted is said, since the history keeps no trace of it
+    assert "undone: h-000002, written " in undone.stderr
+    assert " by you (this session, pid " in undone.stderr
+    assert f": {write.split()[0]}" in undone.stderr
+    assert "the next write may be numbered h-000002 again" in undone.stderr
+    assert "history:" not in undone.stderr
+
+
+def test_undo_of_an_earlier_command_removes_only_its_entry(cli, shipped_copy):
+    cli("edit", "--db", str(shipped_copy), "morocco", "--add", "tags=earlier")
+    before = orjson.loads(shipped_copy.read_bytes())
+    add_meeting(cli, shipped_copy, "2020-01-01")
+    later = cli("edit", "--db", str(shipped_copy), "icesco", "--add", "tags=later")
+    assert later.exit_code == 0, later.stderr
+    after = orjson.loads(shipped_copy.read_bytes())
+    result = cli("undo", "h-000002", "--yes", "--db", str(shipped_copy))
+    assert result.exit_code == 0, result.stderr
+    assert "next write may be numbered" not in result.stderr  # h-000003 is still there
+    now = orjson.loads(shipped_copy.read_bytes())
+    assert now["events"] == before["events"]
+    assert now["entities"] == after["entities"]
+    assert now["history"] == {k: v for k, v in after["history"].items() if k != "2"}
+    assert shipped_copy.read_bytes() == dumps(now)
+
+
+def test_an_undo_refuses_a_new_command_given_the_number_of_the_one_shown(cli, shipped_copy):
+    add_meeting(cli, shipped_copy, "2020-01-01")
+    shown = history_entry(read_store(shipped_copy), "h-000001")
+    # meanwhile someone else undoes it, and a new command is numbered h-000001 again
+    assert cli("undo", "--yes", "--db", str(shipped_copy)).exit_code == 0
+    assert "h-000001" in add_meeting(cli, shipped_copy, "2020-02-02").stderr
+    before = shipped_copy.read_bytes()
+    result = cli("undo", "h-000001", "--yes", "--db", str(shipped_copy))
+    assert result.exit_code == 0  # asked now, it names the new command: that one is reverted
+    assert ": add-meeting --date 2020-02-02" in result.stderr
+    shipped_copy.write_bytes(before)
+    store = Store(shipped_copy)
+    options = WriteOptions(today=date(2026, 1, 1))
+    with pytest.raises(StoreError, match="changed since h-000001 was shown"):
+        store.apply("undo h-000001", lambda tx: Writer(tx, options).undo("h-000001",
+                                                                          expected=shown))
+    assert shipped_copy.read_bytes() == before

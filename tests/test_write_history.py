@@ -134,13 +134,18 @@ def test_undo_of_a_batch_and_of_a_removal(cli, shipped_copy):
     assert "nothing to undo" in third.stderr
 
 
-def test_undo_is_logged_and_marks_what_it_undid(cli, shipped_copy):
+def test_undo_leaves_no_trace_in_the_history_and_says_what_it_reverted(cli, shipped_copy):
     add_meeting(cli, shipped_copy, "2020-01-01")
-    cli("undo", "--db", str(shipped_copy), "--yes")
+    add_meeting(cli, shipped_copy, "2020-02-01")
+    undo = cli("undo", "--db", str(shipped_copy), "--yes")
+    assert undo.exit_code == 0, undo.stderr
+    assert "undone: h-000002, written " in undo.stderr
+    assert ": add-meeting --date 2020-02-01 --participant icesco" in undo.stderr
     rows = json.loads(cli("history", "--db", str(shipped_copy), "--format", "json").stdout)
-    assert rows[0]["undoes"] == "h-000001"
-    assert rows[0]["display"]["status"] == "undoes h-000001"
-    assert rows[1]["display"]["status"] == "undone by h-000002"
+    assert [r["id"] for r in rows] == ["h-000001"]
+    assert rows[0]["display"]["status"] == ""
+    again = add_meeting(cli, shipped_copy, "2020-03-01")
+    assert "history: h-000002 " in again.stderr  # the number of the command undone, given again
 
 
 def test_undo_asks_on_a_terminal_and_needs_yes_in_scripts(cli, shipped_copy, monkeypatch):
@@ -279,3 +284,13 @@ def test_the_shipped_file_given_by_path_is_never_written(cli):
     assert "never modified" in result.stderr
     assert "init --with-shipped" in result.stderr
     assert shipped.read_bytes() == before
+
+
+def test_undoing_the_write_that_made_the_user_store_leaves_the_shipped_knowledge_base(cli):
+    result = add_meeting(cli, user_store_path(), "2020-01-01")
+    assert result.exit_code == 3  # no store there yet: --db needs one; the first write without
+    first = cli("add-meeting", "--date", "2020-01-01", "--participant", "icesco",
+                "--participant", "morocco", "--source", NEWSAZ)  # fmt: skip
+    assert first.exit_code == 0, first.stderr
+    assert cli("undo", "--yes").exit_code == 0
+    assert user_store_path().read_bytes() == shipped_store_path().read_bytes()

@@ -1,10 +1,11 @@
 """The store: a TinyDB-layout JSON file — where it is, reading it, and writing it safely.
 
 Reads parse the file once (orjson for large files) and hand back `StoreData`, plain dicts as
-stored. Writes go through `Store.transaction()`: take the lock file, re-read the file, apply the
-changes, validate them, append one history entry, and replace the file atomically (temporary file
-in the same folder, fsync, rename). A corrupt file, a missing file or one of a newer schema
-version is refused with a `StoreError` and never overwritten.
+stored. Writes go through `Store.apply()`: read the file, apply the changes, validate them,
+append one history entry (an undo removes its command's entry instead), write the new file to a
+temporary file in the same folder and fsync it, then, holding the lock file, check that the store
+is still the version read and rename the new file in place. A corrupt file, a missing file or one
+of a newer schema version is refused with a `StoreError` and never overwritten.
 
 The file is a genuine TinyDB database: `open_tinydb(path)` opens it with TinyDB's API through
 `OrjsonStorage`, the storage the writers use too.
@@ -592,8 +593,10 @@ class Transaction:
     def __init__(self, data: StoreData) -> None:
         self.data = data
         self.changes: list[Change] = []
-        # extra fields of this command's history entry (e.g. which entry an undo reverts)
-        self.history_fields: Json = {}
+        # An undo takes a command back: the document number of that command's history entry,
+        # which the write removes instead of adding an entry of its own, so that the file is
+        # byte-identical to what it was before that command (see `take_back`).
+        self.taken_back: str | None = None
         # the highest document number of each table, found once: a batch of a thousand inserts
         # into 100k events must not rescan the table for each one
         self._last_doc: dict[str, int] = {}
@@ -674,6 +677,17 @@ class Transaction:
                                 "which this command removes"
                             )
 
+    def take_back(self, entry_id: str) -> Json:
+        """Make this transaction the undo of the command whose history entry is `entry_id`
+        (h-000012): when written, that entry is removed and no entry is added, so an undo leaves
+        no trace (the history may then give the entry's number to the next command). The caller
+        reverts the entry's changes. Returns the entry; InvalidInput if there is none."""
+        for doc_id, entry in self.data.tables["history"].items():
+            if isinstance(entry, dict) and entry.get("id") == entry_id:
+                self.taken_back = doc_id
+                return entry
+        raise InvalidInput(f"no history entry {entry_id!r}")
+
     def history_entry(self, command: str) -> tuple[str, Json]:
         """The document number and record of this command's history entry: when, by whom
         (user, process id, login session), the command line, and each change."""
@@ -685,7 +699,6 @@ class Transaction:
             "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "command": command,
             "by": caller(),
-            **self.history_fields,
             "changes": [
                 # an insert is undone by deleting the id: its record need not be kept twice
                 {
@@ -721,7 +734,8 @@ class Store:
         self.location = location
         self.seed = seed
         self.created = False  # whether the last transaction created the file from the seed
-        self.history_id: str | None = None  # the history entry the last write added
+        # the history entry the last write added (None after an undo, which adds none)
+        self.history_id: str | None = None
         self.last_transaction: Transaction | None = None
         self.lock_seconds: float | None = None  # how long the last write held the lock
         self._entry_id: str | None = None
@@ -858,8 +872,13 @@ class Store:
     def _prepare(self, tx: Transaction, command: str, *, checked: bool = False) -> PreparedFile:
         if not checked:
             tx.check_references()
-        doc_id, entry = tx.history_entry(command)
-        tx.data.tables["history"][doc_id] = entry
+        if tx.taken_back is not None:  # an undo: the command's entry goes, none is added
+            del tx.data.tables["history"][tx.taken_back]
+            self._entry_id = None
+        else:
+            doc_id, entry = tx.history_entry(command)
+            tx.data.tables["history"][doc_id] = entry
+            self._entry_id = entry["id"]
         try:
             content = dumps(tx.data.to_json())
         except TypeError as exc:  # a lone surrogate that no validator saw: refuse, not crash
@@ -869,7 +888,6 @@ class Store:
             like: os.stat_result | None = os.stat(target)
         except OSError:
             like = None
-        self._entry_id = entry["id"]
         return prepare_file(target, content, like)
 
     def _commit(self, prepared: PreparedFile, tx: Transaction, seeded: bool) -> None:

@@ -394,12 +394,7 @@ def announce_created(store: Store) -> None:
 
 def announce_history(store: Store) -> None:
     """The history id of what a write just wrote: `partnerkb undo ID` reverts exactly that."""
-    if not store.history_id:
-        return
-    tx = store.last_transaction
-    if tx is not None and tx.history_fields.get("undoes"):
-        info(f"history: {store.history_id}")
-    else:
+    if store.history_id:  # an undo adds no entry
         info(f"history: {store.history_id} (partnerkb undo {store.history_id} reverts it)")
 
 

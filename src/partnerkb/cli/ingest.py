@@ -13,7 +13,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,6 +22,7 @@ from .common import (
     DateOrderOption,
     DbOption,
     announce_created,
+    announce_history,
     as_of_day,
     command_line,
     date_order,
@@ -30,6 +31,10 @@ from .common import (
     no_terminal_reason,
     store_location,
 )
+
+if TYPE_CHECKING:
+    from ..store import Transaction
+    from ..writes import Outcome
 
 Json = dict[str, Any]
 
@@ -261,9 +266,16 @@ def _write(ctx: typer.Context, db: Path | None, proposal: Json, today: date | No
 
     store = prepare_store(store_location(ctx, db))
     options = WriteOptions(today=today or date.today())
-    with store.transaction(command_line(ctx)) as tx:
-        writer = ProposalWriter(Writer(tx, options))
-        outcomes = writer.write(proposal)
+    writers: list[ProposalWriter] = []
+
+    def run(tx: Transaction) -> list[Outcome]:
+        # prepared without the lock, run again if another write came in meanwhile: the last
+        # writer is the run that was written
+        writers.append(ProposalWriter(Writer(tx, options)))
+        return writers[-1].write(proposal)
+
+    outcomes = store.apply(command_line(ctx), run)
+    writer = writers[-1]
     announce_created(store)
     for note in writer.notes:
         info(f"note: {note}")
@@ -275,6 +287,7 @@ def _write(ctx: typer.Context, db: Path | None, proposal: Json, today: date | No
             sys.stdout.write(outcome.id + "\n")
     if not any(o.action != "unchanged" for o in outcomes):
         info("nothing new: the store already holds all of it")
+    announce_history(store)
 
 
 __all__ = ["register", "PartnerkbError"]

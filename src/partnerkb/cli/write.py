@@ -324,9 +324,7 @@ def _report(outcomes: list[Outcome], dry_run: bool, noun: str = "record") -> Non
         sys.stdout.write(outcome.id + "\n")
     if len(outcomes) == 1:
         outcome = outcomes[0]
-        if outcome.action == "undone":
-            info(f"undone: {outcome.id}")
-        else:
+        if outcome.action != "undone":  # undo says what it reverted itself
             info(f"{outcome.action} {SINGULAR.get(outcome.table, outcome.table)} {outcome.id}")
     else:
         counts: dict[str, int] = {}
@@ -1329,7 +1327,8 @@ def history_command(
     db: DbOption = None,
 ) -> None:
     """The log of writes, newest first: when, which command, what it changed. Exit code 1 when
-    there is none.
+    there is none. An undone command leaves no trace here: `undo` removes its entry and adds
+    none, and the next write may be given its id again.
 
     \b
     Examples:
@@ -1384,6 +1383,11 @@ def undo_command(
     it asks even with --yes when it is not. Asks first on a terminal; --yes in scripts.
     Prints the id of the history entry undone.
 
+    An undo leaves no trace: the command's history entry is removed and none is added, so
+    after undoing the last command the store file is byte-identical to what it was before it,
+    and the next write may be given the same history id. What was undone (id, time, user,
+    command line) is said on stderr only.
+
     \b
     Examples:
       partnerkb undo
@@ -1393,6 +1397,7 @@ def undo_command(
     from ..writes import (
         WriteOptions,
         describe_changes,
+        history_entries,
         history_entry,
         is_callers,
         last_undoable,
@@ -1414,5 +1419,12 @@ def undo_command(
     options = WriteOptions(today=_today())
     shown = entry["id"]
     outcomes = _run(ctx, db, dry_run, options,
-                    lambda w: [w.undo(entry_id and shown, expected=shown)])  # fmt: skip
+                    lambda w: [w.undo(entry_id and shown, expected=entry)])  # fmt: skip
     _report(outcomes, dry_run)
+    if not dry_run:
+        # the history keeps no trace of an undo: these lines are the only record of what it did
+        info(f"undone: {entry['id']}, written {entry['at']} by {written_by(entry)}: "
+             f"{entry['command']}")
+        latest = history_entries(data)[-1] is entry
+        info(f"its history entry is removed and the undo adds none: the store is as before that "
+             f"command{f' (the next write may be numbered {shown} again)' if latest else ''}")

@@ -21,26 +21,26 @@ Json = dict[str, Any]
 
 
 class Undoing(WriterBase):
-    """Reverting one command, its records byte-identical to what they were before."""
+    """Reverting one command, leaving the file byte-identical to what it was before it."""
 
-    def undo(self, entry_id: str | None = None, *, expected: str | None = None) -> Outcome:
+    def undo(self, entry_id: str | None = None, *, expected: Json | None = None) -> Outcome:
         """Revert every change of one command: `entry_id` (h-000012), else the last command
-        not yet undone (which must still be `expected`, the one shown to the user).
+        not yet undone. `expected` is the entry as shown to the user: refused (StoreError) if
+        the command found now is another one (a later write, or a new command that was given
+        the number of an entry undone meanwhile).
 
-        Removed records come back under their own document numbers, so the records are
-        byte-identical to what they were before the command. Refused (InvalidInput) while a
+        The undo leaves no trace: the command's history entry is removed and none is added, and
+        removed records come back under their own document numbers, so undoing the last command
+        makes the file byte-identical to what it was before it. Refused (InvalidInput) while a
         later command changed the same records or refers to a record the undo would remove.
         """
-        if entry_id is None:
-            entry = last_undoable(self.data)
-            if expected and entry["id"] != expected:
-                raise StoreError(
-                    f"the store changed since {expected} was shown (the last command is now "
-                    f"{entry['id']}); nothing undone",
-                    hint=f"run partnerkb undo again, or name it: partnerkb undo {expected}",
-                )
-        else:
-            entry = history_entry(self.data, entry_id)
+        entry = last_undoable(self.data) if entry_id is None else history_entry(self.data, entry_id)
+        if expected is not None and not same_entry(entry, expected):
+            raise StoreError(
+                f"the store changed since {expected['id']} was shown (the command to undo is now "
+                f"{entry['id']}: {entry.get('command')}); nothing undone",
+                hint="run partnerkb undo again to see what it would revert",
+            )
         blocking = later_dependents(self.data, entry)
         if blocking:
             first = blocking[0]
@@ -61,7 +61,7 @@ class Undoing(WriterBase):
             else:
                 self.tx.replace(table, change["before"])
         self._refuse_broken_references(entry)
-        self.tx.history_fields = {"undoes": entry["id"]}
+        self.tx.take_back(entry["id"])
         return Outcome(entry["id"], "history", "undone")
 
     def _refuse_broken_references(self, entry: Json) -> None:
@@ -88,7 +88,8 @@ def history_entries(data: StoreData) -> list[Json]:
 
 
 def last_undoable(data: StoreData) -> Json:
-    """The last command that is neither an undo nor undone already."""
+    """The last command that is neither an undo nor undone already (undo entries, with
+    `undoes`, are in stores written before an undo removed the entry instead)."""
     entries = history_entries(data)
     undone = {e["undoes"] for e in entries if e.get("undoes")}
     for entry in reversed(entries):
@@ -115,6 +116,12 @@ def history_entry(data: StoreData, entry_id: str) -> Json:
     if undone_by:
         raise InvalidInput(f"{found['id']} is already undone (by {undone_by})")
     return found
+
+
+def same_entry(entry: Json, other: Json) -> bool:
+    """Whether two history entries are the same command: an undone entry's number may be given
+    to the next command, so the number alone does not tell."""
+    return all(entry.get(key) == other.get(key) for key in ("id", "at", "command", "by"))
 
 
 def later_dependents(data: StoreData, entry: Json) -> list[Json]:
