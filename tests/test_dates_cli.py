@@ -109,6 +109,106 @@ def test_status_follows_the_reference_day_not_the_day_of_typing(cli, shipped_cop
     assert "date passed" in json.loads(shown.stdout)["display"]["status"]
 
 
+# -- a status no report dates is never stamped with the day of typing -------------------------
+
+
+def test_a_status_no_report_dates_is_known_from_when_the_event_ended_not_the_day_of_typing(
+    cli, shipped_copy
+):
+    source = undated_source(cli, shipped_copy)
+    result = meeting(cli, shipped_copy, "--date", "1-3 May 1990", "--source", source)
+    assert result.exit_code == 0, result.stderr
+    stored = event(shipped_copy, result.stdout.strip())
+    assert stored["status"] == "happened"
+    assert stored["status_history"][0]["as_of"] == "1990-05-03"
+    # answered as of 1995, the record knew it: it had happened by then
+    partners = cli("partners", "--db", str(shipped_copy), "icesco", "--as-of", "1995-01-01",
+                   "--format", "json")  # fmt: skip
+    assert partners.exit_code == 0, partners.stderr
+    assert "morocco" in {row["id"] for row in json.loads(partners.stdout)["partners"]}
+
+
+def test_a_plan_no_report_dates_counts_on_every_day(cli, shipped_copy):
+    source = undated_source(cli, shipped_copy)
+    result = meeting(cli, shipped_copy, "--date", "May 2031", "--source", source)
+    stored = event(shipped_copy, result.stdout.strip())
+    assert stored["status"] == "planned"
+    assert stored["status_history"][0]["as_of"] is None
+    upcoming = cli("upcoming", "--db", str(shipped_copy), "--as-of", "2030-12-01",
+                   "--format", "json")  # fmt: skip
+    assert stored["id"] in {row["id"] for row in json.loads(upcoming.stdout)["upcoming"]}
+
+
+def test_an_edit_of_status_citing_an_undated_source_is_not_stamped_today(cli, shipped_copy):
+    source = undated_source(cli, shipped_copy)
+    plan = meeting(cli, shipped_copy, "--date", "2020-03-05", "--status", "planned",
+                   "--source", NEWSAZ, "--as-of", "2020-01-01").stdout.strip()  # fmt: skip
+    result = cli("edit", "--db", str(shipped_copy), plan, "--set", "status=happened",
+                 "--source", source)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    history = event(shipped_copy, plan)["status_history"]
+    assert [(h["status"], h["as_of"]) for h in history] == [
+        ("planned", "2020-01-01"), ("happened", "2020-03-05")
+    ]
+
+
+def test_an_import_whose_rows_cite_no_dated_source_answers_as_of_questions(cli, tmp_path):
+    db = tmp_path / "kb.json"
+    assert cli("init", "--db", str(db)).exit_code == 0
+    rows = tmp_path / "trips.csv"
+    rows.write_text(
+        "date,participants,place,title\n"
+        "1988-02-26/1988-02-28,Ann Lee:guest; Bo Ray:host,Oslo,First trip\n"
+        "1994-06-01,Ann Lee:guest; Bo Ray:host,Oslo,Second trip\n",
+        encoding="utf-8",
+    )
+    source = cli("add-source", "--db", str(db), "--outlet", "Archive", "--title", "Travels")
+    result = cli("import", "--db", str(db), str(rows), "--source", source.stdout.strip(),
+                 "--create-missing", "--kind", "Oslo=place")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    days = {e["title"]: e["status_history"][0]["as_of"] for e in read_store(db).records("events")}
+    assert days == {"First trip": "1988-02-28", "Second trip": "1994-06-01"}
+    stats = cli("stats", "--db", str(db), "--as-of", "1990-01-01", "--format", "json")
+    assert stats.exit_code == 0, stats.stderr
+    assert json.loads(stats.stdout)["total"] == 1
+
+
+# -- a status the day of the report cannot give ---------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["happened", "ongoing", "Happened"])
+def test_happened_or_ongoing_for_an_event_after_the_day_of_the_report_is_refused(
+    cli, shipped_copy, status
+):
+    before = shipped_copy.read_bytes()
+    result = meeting(cli, shipped_copy, "--date", "2024-03-05", "--status", status,
+                     "--source", NEWSAZ)  # fmt: skip
+    assert_refused(result, shipped_copy, before, "status", "after the day of the report")
+    assert "--as-of" in result.stderr
+
+
+def test_happened_after_the_day_of_the_report_is_refused_by_edit_and_import(
+    cli, shipped_copy, tmp_path
+):
+    before = shipped_copy.read_bytes()
+    result = cli("edit", "--db", str(shipped_copy), "2024-11-cop29-baku", "--set",
+                 "status=happened", "--source", NEWSAZ)  # fmt: skip
+    assert_refused(result, shipped_copy, before, "status", "after the day of the report")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("date,participants,status\n2024-03-05,icesco; morocco,happened\n")
+    result = cli("import", "--db", str(shipped_copy), str(rows), "--source", NEWSAZ)
+    assert result.exit_code == 2, result.stderr
+    assert "after the day of the report" in result.stderr
+    assert shipped_copy.read_bytes() == before
+
+
+def test_happened_for_an_event_that_began_by_the_day_of_the_report_is_kept(cli, shipped_copy):
+    result = meeting(cli, shipped_copy, "--date", "January 2024", "--status", "happened",
+                     "--source", NEWSAZ)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert event(shipped_copy, result.stdout.strip())["status"] == "happened"
+
+
 @pytest.mark.parametrize(
     ("typed", "edtf"),
     [("1-3 May 2024", "2024-05-01/2024-05-03"), ("15-20 May 2024", "2024-05-15/2024-05-20"),

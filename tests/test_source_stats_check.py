@@ -172,7 +172,7 @@ def test_check_reports_overdue_plans_and_exits_1(cli, store):
 
 
 def test_check_is_silent_when_all_is_well(cli, store):
-    names = ["references", "sources", "dates", "tenures", "duplicates", "namesakes",
+    names = ["references", "sources", "dates", "tenures", "statuses", "duplicates", "namesakes",
              "place-participants", "uncited-sources", "uncited-enrichment", "summaries",
              "locators", "inferences"]  # fmt: skip
     result = cli("check", *names, "--db", store)
@@ -227,6 +227,13 @@ FAULTS = [
         "edtf": "2022-06", "earliest": "2022-06-01", "latest": "2022-06-30"}})),
      "tenures: pat-doe: holds 'Minister of Culture' at Ministry of Culture of Betaland on the "
      "same days as quinn-roe (2020-03-31..2022-12-01 and 2022-06-30..2023-06-15)"),
+    ("statuses", lambda: _with_event(lambda ev: _set(ev, "launch-2023-08", status="cancelled")),
+     "statuses: launch-2023-08: cancelled, but is fulfilled by launch-held-2023-08-12"),
+    ("statuses", lambda: _with_event(lambda ev: _set(ev, "summit-2024-06", status_history=[
+        {"status": "happened", "as_of": "2023-06-15",
+         "sources": [{"source": "herald-2023-06-15"}]}])),
+     "statuses: summit-2024-06: reported happened on 2023-06-15, before it starts "
+     "(2024-06-01)"),
     ("duplicates", lambda: _with_event(_duplicate),
      "duplicates: meeting-2022-05-03-again: looks like meeting-2022-05-03: same participants "
      "and place, overlapping dates"),

@@ -231,6 +231,31 @@ def check_overdue_plans(survey: Survey) -> Iterator[Finding]:
         yield Finding("overdue-plans", row["id"], "event", f"{row['plan']['text']} ({day})")
 
 
+def check_statuses(survey: Survey) -> Iterator[Finding]:
+    """An event's statuses agree with its date and links: no report says it happened (or was
+    under way) before it started, and a plan that came true (`fulfilled_by`), or the event
+    that fulfils one, is not cancelled."""
+    as_of = survey.as_of
+    for event in survey.kb.data.tables["events"].values():
+        earliest = (event.get("date") or {}).get("earliest")
+        for entry in event.get("status_history") or ():
+            if entry.get("status") not in ("happened", "ongoing") or not earliest:
+                continue
+            reported = as_of.reported_on(entry.get("sources")) or entry.get("as_of")
+            if reported and reported < earliest:
+                yield Finding(
+                    "statuses", event["id"], "event",
+                    f"reported {entry['status']} on {reported}, before it starts ({earliest})",
+                )  # fmt: skip
+        if event.get("status") == "cancelled":
+            for name, says in (("fulfilled_by", "is fulfilled by"), ("fulfils", "fulfils")):
+                if event.get(name):
+                    yield Finding(
+                        "statuses", event["id"], "event",
+                        f"cancelled, but {says} {event[name]}",
+                    )  # fmt: skip
+
+
 def check_duplicates(survey: Survey) -> Iterator[Finding]:
     """Likely duplicate events: the same participants at the same place on overlapping dates,
     not linked to each other (a plan and the event that fulfilled it are not duplicates)."""
@@ -391,6 +416,7 @@ CHECKS: dict[str, Check] = {
     "dates": check_dates,
     "tenures": check_tenures,
     "overdue-plans": check_overdue_plans,
+    "statuses": check_statuses,
     "duplicates": check_duplicates,
     "namesakes": check_namesakes,
     "place-participants": check_place_participants,

@@ -591,7 +591,7 @@ def check_command(
         typer.Argument(
             metavar="[NAME]...",
             help="Checks to run (default: all but the strict ones): references, sources, dates, "
-            "tenures, overdue-plans, duplicates, namesakes, place-participants, "
+            "tenures, overdue-plans, statuses, duplicates, namesakes, place-participants, "
             "uncited-sources, uncited-enrichment; strict: summaries, locators; by name only: "
             "inferences.",
             show_default=False,
@@ -617,6 +617,8 @@ def check_command(
       dates               dates valid, no range or role ending before it starts
       tenures             no post held by two people on the same days
       overdue-plans       plans whose dates have passed with no later report (--as-of)
+      statuses            no event reported happened before it starts, no plan that came
+                          true cancelled
       duplicates          no two events with the same people and place on overlapping dates
       namesakes           names or aliases shared by entities no link tells apart (listed,
                           never merged)

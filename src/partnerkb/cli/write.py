@@ -455,8 +455,9 @@ def add_meeting_command(
         typer.Option(
             "--status",
             metavar="STATUS",
-            help="happened, planned, postponed or cancelled (default: happened if the date is "
-            "before the day of the report, --as-of or the source's day, else planned).",
+            help="happened, ongoing, planned, requested, postponed or cancelled (default: "
+            "happened if the date is before the day of the report, --as-of or the source's "
+            "day, else planned; happened or ongoing for a date after that day is refused).",
             show_default=False,
         ),
     ] = None,
@@ -609,8 +610,8 @@ def add_event_command(
         typer.Option(
             "--status",
             metavar="STATUS",
-            help="happened, planned, postponed, cancelled (default: from the date and the day "
-            "of the report, as in add-meeting).",
+            help="happened, ongoing, planned, requested, postponed, cancelled (default: from "
+            "the date and the day of the report, as in add-meeting).",
             show_default=False,
         ),
     ] = None,  # fmt: skip

@@ -679,8 +679,8 @@ class _Planner:
                 "organizations": mapped.get("organizations", []),
                 "topics": mapped.get("topics", []), "tags": mapped.get("tags", []),
                 "summary": mapped.get("summary"), "status": status,
-                "status_history": [{"status": status, "as_of": self.reference.day.isoformat(),
-                                    "sources": mapped["sources"]}],
+                "status_history": [self.writer.status_entry(status, mapped["date"],
+                                                            mapped["sources"], self.reference)],
                 "fulfils": None, "fulfilled_by": None, "related_events": [],
                 "sources": mapped["sources"],
             }  # fmt: skip
@@ -693,8 +693,8 @@ class _Planner:
             record[name] = value
         if mapped.get("status") and mapped["status"] != existing.get("status"):
             record.setdefault("status_history", []).append(
-                {"status": mapped["status"], "as_of": self.reference.day.isoformat(),
-                 "sources": record["sources"]}
+                self.writer.status_entry(mapped["status"], record.get("date"), record["sources"],
+                                         self.reference)
             )  # fmt: skip
         return record
 

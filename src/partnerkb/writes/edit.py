@@ -25,7 +25,7 @@ from .drafts import (
     participant_from_json,
     source_from_json,
 )
-from .events import EventWrites
+from .events import EventWrites, check_status_on
 from .inputs import checked_text, checked_texts, dedupe
 from .wording import about
 
@@ -108,11 +108,11 @@ class Editing(EventWrites):
                     hint="add --source ID (and --locator) to cite it",
                 )
             cites = self.citations(refs)
+            self._check_new_status(new)
             new["status_history"] = [
                 *(new.get("status_history") or []),
-                {"status": new["status"], "as_of": self._edit_reference.day.isoformat(),
-                 "sources": cites},
-            ]  # fmt: skip
+                self.status_entry(new["status"], new.get("date"), cites, self._edit_reference),
+            ]
         elif refs:
             raise InvalidInput(
                 "--source: edit cites a source only for a change of status",
@@ -123,6 +123,23 @@ class Editing(EventWrites):
         self.tx.replace(table, new)  # its checks name the record already
         self._link_fulfilment(table, record, new)
         return Outcome(record["id"], table, "changed", created=self.created)
+
+    def _check_new_status(self, event: Json) -> None:
+        """Refuse a status the event's date or links contradict: happened or ongoing before it
+        starts (on the day of the report), cancelled while linked as a plan that came true."""
+        status = event["status"]
+        with about("status"):
+            check_status_on(status, event.get("date"), self._edit_reference.day)
+        if status != "cancelled":
+            return
+        for name, says in (("fulfilled_by", "is fulfilled by"), ("fulfils", "fulfils")):
+            other = event.get(name)
+            if other:
+                raise InvalidInput(
+                    f"status: {event['id']} {says} {other}, so it took place; it cannot be "
+                    "cancelled",
+                    hint=f"if that link is wrong, remove it in the same edit: --set {name}=",
+                )
 
     def _apply(self, table: str, record: Json, name: str, value: str, option: str) -> None:
         if name == "id":

@@ -15,6 +15,7 @@ from ..dates import edtf_display, overlaps, status_on
 from ..errors import InvalidInput
 from ..model import MAX_LENGTHS, STATUSES, slugify
 from ..textfold import fold
+from .base import Reference
 from .drafts import MISSING_HINTS, Duplicate, EventDraft, Outcome, Participant, missing_fields
 from .duplicates import DuplicateCheck
 from .inputs import checked_text, checked_texts, dedupe, free_id
@@ -22,6 +23,36 @@ from .sources import Citations
 from .wording import about
 
 Json = dict[str, Any]
+
+# statuses that say the event has begun: no report of a day before its start can give them
+BEGUN = frozenset({"happened", "ongoing"})
+
+
+def check_status_on(status: str, when: Json | None, reference: date) -> None:
+    """Refuse (InvalidInput) a status no report of the reference day can give: `happened` or
+    `ongoing` for an event whose earliest possible day is after it."""
+    earliest = (when or {}).get("earliest")
+    day = reference.isoformat()
+    if status in BEGUN and earliest is not None and earliest > day:
+        raise InvalidInput(
+            f"status {status!r}: the event starts {edtf_display(earliest)}, after the day of "
+            f"the report ({edtf_display(day)})",
+            hint="a report of that day can only announce it: leave --status out (planned), "
+            "or give --as-of, the day of the report that says it took place",
+        )
+
+
+def status_known_from(status: str, when: Json | None) -> str | None:
+    """The first day a status can have been reported, when no report dates it (ISO or None):
+    an event happened once it ended (its latest possible day; its earliest for an open end),
+    is under way once it began; a plan, a request, a postponement or a cancellation could
+    have been announced on any day (None: counted on every day)."""
+    when = when or {}
+    if status == "happened":
+        return when.get("latest") or when.get("earliest")
+    if status == "ongoing":
+        return when.get("earliest")
+    return None
 
 
 class EventWrites(Citations, DuplicateCheck):
@@ -104,9 +135,7 @@ class EventWrites(Citations, DuplicateCheck):
             "tags": [t.lower() for t in checked_texts("tags", draft.tags, "tag")],
             "summary": summary,
             "status": status,
-            "status_history": [
-                {"status": status, "as_of": reference.day.isoformat(), "sources": cites}
-            ],
+            "status_history": [self.status_entry(status, when, cites, reference)],
             "fulfils": fulfils,
             "fulfilled_by": None,
             "related_events": [],
@@ -194,7 +223,7 @@ class EventWrites(Citations, DuplicateCheck):
                 new["status"] = status
                 new["status_history"] = [
                     *event.get("status_history", []),
-                    {"status": status, "as_of": reference.day.isoformat(), "sources": cites},
+                    self.status_entry(status, new["date"], cites, reference),
                 ]
         if new == event:
             return Outcome(event["id"], "events", "unchanged",
@@ -216,7 +245,10 @@ class EventWrites(Citations, DuplicateCheck):
 
     def status_for(self, text: str | None, when: Json, reference: date) -> str:
         """The status given, checked; else the one the date implies on the reference day
-        (`dates.status_on`: happened when wholly before it, else planned)."""
+        (`dates.status_on`: happened when wholly before it, else planned).
+
+        Raises InvalidInput for an unknown status, and for `happened` or `ongoing` given to an
+        event that starts after the reference day (no report of that day can say so)."""
         if text is not None and text.strip():
             status = text.strip().lower()
             if status not in STATUSES:
@@ -225,10 +257,26 @@ class EventWrites(Citations, DuplicateCheck):
                     hint="leave it out: planned when the date is after the day of the report "
                     "(--as-of, else the source's day), else happened",
                 )
+            check_status_on(status, when, reference)
             return status
         if not when:
             return "happened"
         return status_on(when, reference)
+
+    def status_entry(
+        self, status: str, when: Json | None, cites: list[Json], reference: Reference
+    ) -> Json:
+        """One `status_history` entry: the status, the day it was known (`as_of`), its sources.
+
+        `as_of` is the day of the report (`--as-of`, else the cited sources' publication day);
+        when nothing dates the report (`reference.origin == "today"`), it is never the day of
+        typing but what the record itself shows (`status_known_from`)."""
+        day = reference.day.isoformat()
+        as_of: str | None = day
+        if reference.origin == "today":
+            known = status_known_from(status, when)
+            as_of = min(known, day) if known else None
+        return {"status": status, "as_of": as_of, "sources": cites}
 
     def _participants(self, given: Sequence[Participant], cites: list[Json]) -> list[Json]:
         out: list[Json] = []
