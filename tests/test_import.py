@@ -439,3 +439,69 @@ def test_stdin_without_format_is_recognised_by_its_content(cli, shipped_copy):
     result = run(cli, shipped_copy, "-", input=text)
     assert result.exit_code == 0, result.stderr
     assert f"{SHIPPED_EVENTS} unchanged" in result.stderr
+
+
+# -- rows that do not fit the header, batches with no valid row, items of a JSON array --------
+
+
+def test_a_row_with_fewer_cells_than_the_header_is_refused_naming_its_line(
+    cli, shipped_copy, tmp_path
+):
+    path = tmp_path / "short.csv"
+    path.write_text(
+        "Date,Who,Where,What\n"
+        '2024-03-05,Nazim Samadov,Rabat,"Talks,\nover two lines"\n'
+        "2024-03-06,Nazim Samadov,Rabat\n",
+        encoding="utf-8",
+    )
+    before = shipped_copy.read_bytes()
+    result = run(cli, shipped_copy, str(path), "--map", MAP, "--source", SOURCE)
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[0] == (
+        "error: row 3: line 4: 3 cells, but the header has 4 columns (comma-separated)"
+    )
+    assert "Traceback" not in result.stderr
+    assert shipped_copy.read_bytes() == before
+
+
+def test_skip_invalid_with_no_valid_row_is_an_error_and_writes_nothing(cli, shipped_copy, tmp_path):
+    path = meetings_csv(tmp_path, [
+        ["31/31/2024", "Nazim Samadov", "", "Bad date"],
+        ["", "Nazim Samadov", "", "No date"],
+    ])  # fmt: skip
+    before = shipped_copy.read_bytes()
+    result = run(cli, shipped_copy, str(path), "--map", MAP, "--skip-invalid",
+                 "--source", SOURCE)  # fmt: skip
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[-1] == "error: none of the 2 rows is valid (--skip-invalid); nothing was written"
+    assert "row 2: date" in errors[0] and "row 3: date" in errors[1]
+    assert shipped_copy.read_bytes() == before
+
+
+def test_bad_items_of_a_json_array_are_named_by_their_place_in_it_and_their_line(cli, tmp_path):
+    target = empty_store(tmp_path)
+    one_line = '[{"Date": "2024-03-05"}, {"Date": "2024-03-06"}]'
+    result = run(cli, target, "-", "--format", "json", "--map", "Date=date", input=one_line)
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[0].startswith("error: item 1 (line 1): ")
+    assert errors[1].startswith("error: item 2 (line 1): ")
+    pretty = json.dumps([{"Date": "2024-03-05"}, {"Date": "2024-03-06"}], indent=2)
+    result = run(cli, target, "-", "--format", "json", "--map", "Date=date", input=pretty)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert errors[0].startswith("error: item 1 (line 2): ")
+    assert errors[1].startswith("error: item 2 (line 5): ")
+
+
+def test_add_meeting_names_the_bad_item_of_a_json_array_by_its_place(cli, shipped_copy):
+    batch = json.dumps([
+        {"date": "2024-03-05", "participants": ["icesco", "morocco"],
+         "source": "newsaz-2024-01-31-samadov-almalik"},
+        {"date": "2024-03-06", "participants": ["icesco", "Atlantis"],
+         "source": "newsaz-2024-01-31-samadov-almalik"},
+    ])  # fmt: skip
+    result = cli("--db", str(shipped_copy), "add-meeting", "--from-json", "-", input=batch)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: item 2 (line 1): participants: no entity 'Atlantis'")

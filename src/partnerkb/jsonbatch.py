@@ -9,6 +9,17 @@ from typing import Any
 from .errors import InvalidInput
 
 
+def read_json_batch(content: bytes) -> list[tuple[str, Any]]:
+    """(where, value) of each item of a JSON array, of JSON Lines, or of one JSON value: where
+    an error about the item points — "line 3" (JSON Lines, a lone value), "item 2 (line 1)"
+    (an array: its place in the array, 1-based, and the line it starts on, so that items of an
+    array written on one line are still told apart). Errors as `read_json_items`."""
+    items, in_array = _read_items(content)
+    if in_array:
+        return [(f"item {n} (line {line})", value) for n, (line, value) in enumerate(items, 1)]
+    return [(f"line {line}", value) for line, value in items]
+
+
 def read_json_items(content: bytes) -> list[tuple[int, Any]]:
     """(line, value) of each item of a JSON array, of JSON Lines, or of one JSON value.
 
@@ -16,6 +27,11 @@ def read_json_items(content: bytes) -> list[tuple[int, Any]]:
     parse moves on, so that 100k records stay linear. Nothing is accepted until the whole input
     has parsed: errors name the line.
     """
+    return _read_items(content)[0]
+
+
+def _read_items(content: bytes) -> tuple[list[tuple[int, Any]], bool]:
+    """The (line, value) items, and whether they came from an array."""
     try:
         text = content.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
@@ -41,11 +57,11 @@ def read_json_items(content: bytes) -> list[tuple[int, Any]]:
                 except (RecursionError, ValueError) as exc:
                     raise _beyond_limits(number, exc) from None
         else:
-            return items
+            return items, False
     return _json_document(text)
 
 
-def _json_document(text: str) -> list[tuple[int, Any]]:
+def _json_document(text: str) -> tuple[list[tuple[int, Any]], bool]:
     decoder = json.JSONDecoder()
     line, counted = 1, 0
 
@@ -77,7 +93,7 @@ def _json_document(text: str) -> list[tuple[int, Any]]:
             value, end = decode(pos)
             items.append((line_at(pos), value))
             pos = skip(end)
-        return items
+        return items, False
     pos = skip(pos + 1)
     while pos < len(text) and text[pos] != "]":
         value, end = decode(pos)
@@ -91,7 +107,7 @@ def _json_document(text: str) -> list[tuple[int, Any]]:
         raise InvalidInput(f"line {line_at(pos)}: malformed JSON: the array is not closed")
     if skip(pos + 1) < len(text):
         raise InvalidInput(f"line {line_at(skip(pos + 1))}: malformed JSON: text after the array")
-    return items
+    return items, True
 
 
 def _beyond_limits(line: int, exc: Exception) -> InvalidInput:

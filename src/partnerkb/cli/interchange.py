@@ -340,7 +340,8 @@ def import_command(
     ] = None,
     skip_invalid: Annotated[
         bool,
-        typer.Option("--skip-invalid", help="Import the valid rows and list the others on stderr."),
+        typer.Option("--skip-invalid", help="Import the valid rows and list the others on "
+                     "stderr (exit code 2 when no row is valid)."),
     ] = False,
     as_of: AsOfOption = None,
     order: Annotated[

@@ -727,8 +727,8 @@ def _add_event(
                 hint="put it in each JSON object instead",
             )
         drafts = [
-            event_draft_from_json(item, line, default_kind)
-            for line, item in _read_json(given["from_json"])
+            event_draft_from_json(item, where, default_kind)
+            for where, item in _read_json(given["from_json"])
         ]
     else:
         if default_kind is None:
@@ -764,7 +764,7 @@ def _add_event(
     if not drafts:
         raise InvalidInput("--from-json: the input holds no event")
     for draft in drafts:
-        prefix = f"line {draft.line}: " if draft.line else ""
+        prefix = f"{draft.where}: " if draft.where else ""
         if only_meetings and draft.kind != "meeting":
             raise InvalidInput(
                 f"{prefix}kind: add-meeting records meetings, not {draft.kind!r}",
@@ -837,8 +837,8 @@ def _ask_kinds(
         options.entity_kinds[fold(name)] = kind
 
 
-def _read_json(source: str) -> list[tuple[int, Any]]:
-    from ..jsonbatch import read_json_items
+def _read_json(source: str) -> list[tuple[str, Any]]:
+    from ..jsonbatch import read_json_batch
 
     if source == "-":
         content = sys.stdin.buffer.read()
@@ -849,7 +849,7 @@ def _read_json(source: str) -> list[tuple[int, Any]]:
             raise InvalidInput(
                 f"--from-json: cannot read {source}: {exc.strerror or exc}"
             ) from None
-    return read_json_items(content)
+    return read_json_batch(content)
 
 
 # ---------------------------------------------------------------------------------------------

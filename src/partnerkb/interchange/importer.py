@@ -27,13 +27,14 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from ..dates import FuzzyDate
 from ..errors import InvalidInput, NotFound, PartnerkbError
-from ..jsonbatch import read_json_items
+from ..jsonbatch import read_json_batch
 from ..model import VALIDATORS, references, slugify
 from ..progress import NO_PROGRESS, Progress, stage, tracked
 from ..queries import TYPE_OF_TABLE
@@ -124,12 +125,19 @@ class ImportReport:
 class ImportFailed(InvalidInput):
     """Some rows are invalid and `skip_invalid` is off: nothing is written."""
 
-    def __init__(self, errors: list[RowError], rows: int) -> None:
-        super().__init__(
-            f"{len(errors)} of {rows} row{'s' if rows != 1 else ''} "
-            f"{'are' if len(errors) != 1 else 'is'} invalid; nothing was written",
-            hint="fix them, or add --skip-invalid to import the valid rows",
-        )
+    def __init__(self, errors: list[RowError], rows: int, *, skipping: bool = False) -> None:
+        if skipping:  # --skip-invalid, and not one row is valid: an import of nothing
+            super().__init__(
+                f"none of the {rows} row{'s' if rows != 1 else ''} is valid "
+                "(--skip-invalid); nothing was written",
+                hint="fix the rows listed above",
+            )
+        else:
+            super().__init__(
+                f"{len(errors)} of {rows} row{'s' if rows != 1 else ''} "
+                f"{'are' if len(errors) != 1 else 'is'} invalid; nothing was written",
+                hint="fix them, or add --skip-invalid to import the valid rows",
+            )
         self.errors = errors
 
 
@@ -171,11 +179,10 @@ def read_source(
         return _read_csv(content, delimiter or ("\t" if fmt == "tsv" else None))
     if fmt not in ("json", "jsonl"):
         raise InvalidInput(f"import format {fmt!r} is not one of csv, tsv, jsonl, json")
-    items = read_json_items(content)
+    items = read_json_batch(content)
     source = Source([], [])
     header: dict[str, None] = {}
-    for line, item in items:
-        label = f"line {line}"
+    for label, item in items:
         if _is_store(item):
             source.rows.extend(_store_rows(item))
             continue
@@ -338,17 +345,23 @@ def _read_csv(content: bytes, delimiter: str | None = None) -> Source:
                 'double a quote inside a quoted cell (""), or remove the stray one',
             ))  # fmt: skip
             continue
-        if len(cells) > len(header):
+        if len(cells) != len(header):
+            # a short row is refused too, never padded: a cell lost in the middle of a row would
+            # shift every later one into the wrong column without a trace
             source.errors.append(
                 RowError(
-                    f"row {number}", f"{len(cells)} cells, but the header has {len(header)} columns"
-                    f" ({DELIMITERS.get(delimiter, repr(delimiter))}-separated)",
-                    "give --delimiter if the file is separated by another character",
+                    f"row {number}",
+                    # the line too, once a cell over several lines has set them apart
+                    (f"line {first_line}: " if first_line != number else "")
+                    + f"{len(cells)} cells, but the header has {len(header)} "
+                    f"columns ({DELIMITERS.get(delimiter, repr(delimiter))}-separated)",
+                    "give --delimiter if the file is separated by another character"
+                    if len(cells) > len(header)
+                    else "give every column a cell, an empty one (,,) where there is nothing",
                 )  # fmt: skip
             )
             continue
-        values = {name: undefused(cells[i]) if i < len(cells) else ""
-                  for i, name in enumerate(header)}  # fmt: skip
+        values = {name: undefused(cells[i]) for i, name in enumerate(header)}
         source.rows.append(Row(f"row {number}", values, flat=True))
     return source
 
@@ -395,9 +408,10 @@ def import_rows(
             break
         bad = {e.label for e in errors}
         rows = [r for r in rows if r.label not in bad]
-    if invalid and not options.skip_invalid:
+    if invalid and (not options.skip_invalid or not rows):
         invalid.sort(key=_label_order)
-        raise ImportFailed(invalid, len(source.rows) + len(source.errors))
+        raise ImportFailed(invalid, len(source.rows) + len(source.errors),
+                           skipping=options.skip_invalid)  # fmt: skip
     report = ImportReport(rows=len(source.rows) + len(source.errors), invalid=invalid,
                           duplicates=planner.duplicates, unchanged=planner.unchanged,
                           ignored_columns=mapping.ignored if mapping else [])  # fmt: skip
@@ -408,8 +422,9 @@ def import_rows(
 
 
 def _label_order(error: RowError) -> tuple[int, str]:
-    number = error.label.rsplit(" ", 1)[-1].lstrip("#")
-    return (int(number) if number.isdigit() else 0, error.label)
+    """Errors in file order: by the first number of 'row 3', 'line 3', 'item 3 (line 1)'."""
+    number = re.search(r"\d+", error.label)
+    return (int(number.group()) if number else 0, error.label)
 
 
 def _shallow_copy(data: StoreData) -> StoreData:

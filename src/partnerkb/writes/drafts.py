@@ -67,7 +67,7 @@ class EventDraft:
     sources: list[SourceRef] = field(default_factory=list)
     attach_to: str | None = None
     fulfils: str | None = None  # the planned event this one fulfils (id or title)
-    line: int | None = None  # where a batch item starts, for error messages
+    where: str | None = None  # which item of a batch ("line 3", "item 2 (line 1)"), for errors
 
 
 @dataclass
@@ -163,9 +163,11 @@ EVENT_JSON_FIELDS = ("kind", "date", "place", "participants", "organizations", "
 _NEW_SOURCE_FIELDS = ("outlet", "title", "published", "date", "url", "language", "note", "locator")
 
 
-def event_draft_from_json(item: Any, line: int, default_kind: str | None) -> EventDraft:
-    """An EventDraft from one JSON object of a batch; type errors name the line and field."""
-    with about(f"line {line}"):
+def event_draft_from_json(item: Any, where: str, default_kind: str | None) -> EventDraft:
+    """An EventDraft from one JSON object of a batch (`where` it is, as
+    `jsonbatch.read_json_batch` says: "line 3", "item 2 (line 1)"); type errors name it and
+    the field."""
+    with about(where):
         if not isinstance(item, dict):
             raise InvalidInput(f"expected a JSON object, got {type(item).__name__}")
         unknown = [k for k in item if k not in EVENT_JSON_FIELDS]
@@ -176,7 +178,7 @@ def event_draft_from_json(item: Any, line: int, default_kind: str | None) -> Eve
         kind = _json_text(item, "kind") or default_kind
         if not kind:
             raise InvalidInput("kind is required (meeting, visit, award...)")
-        draft = EventDraft(kind=kind, line=line)
+        draft = EventDraft(kind=kind, where=where)
         for name in ("date", "place", "title", "summary", "status", "attach_to", "fulfils"):
             setattr(draft, name, _json_text(item, name))
         for name in ("organizations", "topics", "tags"):

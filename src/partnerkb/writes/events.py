@@ -61,7 +61,7 @@ class EventWrites(Citations, DuplicateCheck):
     def add_event(self, draft: EventDraft) -> Outcome:
         """A new event, or new details for a stored one (attach_to)."""
         self.created = []
-        with about(f"line {draft.line}" if draft.line else None):
+        with about(draft.where):
             if draft.attach_to:
                 if draft.fulfils:
                     raise InvalidInput(
