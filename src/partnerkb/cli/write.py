@@ -309,16 +309,27 @@ def _preview(tx: Transaction) -> None:
     info(f"dry run: {counted(len(rows), 'record')} would be written; nothing was written")
 
 
+# what a dry run says each action would be (`Outcome.action` is worded as done)
+WOULD = {"added": "would add", "attached": "would add a report to", "changed": "would change",
+         "removed": "would remove", "undone": "would undo"}  # fmt: skip
+
+
 def _report(outcomes: list[Outcome], dry_run: bool, noun: str = "record") -> None:
     from ..writes import SINGULAR, counted
 
-    would = "would be " if dry_run else ""
+    created = "would create" if dry_run else "created"
     for outcome in outcomes:
         for _table, record_id, label in outcome.created:
-            info(f"{would}created {label} ({record_id})")
+            info(f"{created} {label} ({record_id})")
         for note in outcome.notes:
-            info(note)
-    if dry_run:
+            info(note.text(dry_run))
+    if dry_run:  # what the write would do, never worded as done
+        for outcome in outcomes:
+            thing = f"{SINGULAR.get(outcome.table, outcome.table)} {outcome.id}"
+            if outcome.action == "unchanged":
+                info(f"would leave {thing} unchanged")
+            elif outcome.action != "merged":  # its note says what would merge into what
+                info(f"{WOULD.get(outcome.action, 'would write')} {thing}")
         return
     for outcome in outcomes:
         sys.stdout.write(outcome.id + "\n")
@@ -1409,7 +1420,7 @@ def undo_command(
     entry = history_entry(data, entry_id) if entry_id else last_undoable(data)
     info(f"undo {entry['id']}, written {entry['at']} by {written_by(entry)}: {entry['command']}")
     for line in describe_changes(entry, undo=True):
-        info(f"  will {line}")
+        info(f"  {'would' if dry_run else 'will'} {line}")
     if not dry_run:
         declined = f"not undone: {entry['id']} stays"
         if entry_id is None and not is_callers(entry) and interactive():

@@ -30,6 +30,7 @@ from .drafts import (
     EntityDraft,
     EventDraft,
     NewSource,
+    Note,
     Outcome,
     Participant,
     RoleDraft,
@@ -81,7 +82,8 @@ from .writer import Writer
 __all__ = [
     "EDIT_FIELDS", "EVENT_JSON_FIELDS", "KIND_WORD", "MISSING_HINTS", "SINGULAR", "AnswerCheck",
     "Citations", "Duplicate", "DuplicateCheck", "Editing", "EntityDraft", "EntityWrites",
-    "EventDraft", "EventIndex", "EventWrites", "Merging", "NewSource", "Outcome", "Participant",
+    "EventDraft", "EventIndex", "EventWrites", "Merging", "NewSource", "Note", "Outcome",
+    "Participant",
     "Reference", "Resolution", "RoleDraft", "RoleWrites", "SourceRef", "Undoing", "WriteOptions",
     "Writer", "WriterBase", "a", "about", "checked_text", "checked_texts", "counted", "dedupe",
     "describe_changes", "event_draft_from_json", "free_id", "history_entries", "history_entry",

@@ -113,6 +113,19 @@ class WriteOptions:
     new_names: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class Note:
+    """A line about a write, worded as done ("dropped the references of 3 records") and, for a
+    dry run, as what would be done ("would drop ..."); `would` is None when the words hold
+    either way ("x already has all of this")."""
+
+    done: str
+    would: str | None = None
+
+    def text(self, dry_run: bool) -> str:
+        return self.would if dry_run and self.would is not None else self.done
+
+
 @dataclass
 class Outcome:
     """What one write did: the record's id and what happened, plus records made along the way."""
@@ -121,7 +134,7 @@ class Outcome:
     table: str
     action: str  # added, attached, changed, unchanged, removed, merged, undone
     created: list[tuple[str, str, str]] = field(default_factory=list)  # (table, id, label)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 class Duplicate(InvalidInput):

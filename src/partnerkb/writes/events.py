@@ -16,7 +16,15 @@ from ..errors import InvalidInput
 from ..model import MAX_LENGTHS, STATUSES, slugify
 from ..textfold import fold
 from .base import Reference
-from .drafts import MISSING_HINTS, Duplicate, EventDraft, Outcome, Participant, missing_fields
+from .drafts import (
+    MISSING_HINTS,
+    Duplicate,
+    EventDraft,
+    Note,
+    Outcome,
+    Participant,
+    missing_fields,
+)
 from .duplicates import DuplicateCheck
 from .inputs import checked_text, checked_texts, dedupe, free_id
 from .sources import Citations
@@ -227,7 +235,7 @@ class EventWrites(Citations, DuplicateCheck):
                 ]
         if new == event:
             return Outcome(event["id"], "events", "unchanged",
-                           notes=[f"{event['id']} already has all of this"])  # fmt: skip
+                           notes=[Note(f"{event['id']} already has all of this")])  # fmt: skip
         self.tx.replace("events", new)
         self._index_event(new)
         return Outcome(event["id"], "events", "attached")

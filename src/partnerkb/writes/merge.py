@@ -11,7 +11,7 @@ from ..errors import InvalidInput
 from ..model import references
 from ..queries import TYPE_OF_TABLE as SINGULAR
 from ..textfold import fold
-from .drafts import Outcome
+from .drafts import Note, Outcome
 from .inputs import dedupe
 from .references import map_references, referrers
 from .resolution import Resolution
@@ -53,7 +53,8 @@ class Merging(Resolution):
                     hint=f"{fix} first (partnerkb edit {ref['id']}), or remove {ref['id']}",
                 ) from None
         self.tx.delete(table, record_id)
-        notes = [f"dropped the references of {counted(len(refs), 'record')}"] if refs else []
+        dropped = f"the references of {counted(len(refs), 'record')}"
+        notes = [Note(f"dropped {dropped}", f"would drop {dropped}")] if refs else []
         return Outcome(record_id, table, "removed", notes=notes)
 
     def merge(self, source_text: str, target_text: str) -> Outcome:
@@ -102,7 +103,8 @@ class Merging(Resolution):
                 self.tx.replace(table, map_references(table, record, renamed))
         self.tx.delete("entities", old["id"])
         return Outcome(into["id"], "entities", "merged",
-                       notes=[f"{old['id']} merged into {into['id']}"])  # fmt: skip
+                       notes=[Note(f"{old['id']} merged into {into['id']}",
+                                   f"would merge {old['id']} into {into['id']}")])  # fmt: skip
 
     def _entity(self, text: str, slot: str) -> tuple[str, Json]:
         table, record = self._any(text, slot)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from ..textfold import fold
-from .drafts import Outcome, RoleDraft, SourceRef
+from .drafts import Note, Outcome, RoleDraft, SourceRef
 from .inputs import checked_text, dedupe
 from .sources import Citations
 from .wording import a
@@ -77,5 +77,8 @@ class RoleWrites(Citations):
         if new == entity:
             return Outcome(entity["id"], "entities", "unchanged", created=self.created)
         self.tx.replace("entities", new)
-        notes = [] if action == "added" else ["the role was already recorded: its sources grew"]
+        notes = [] if action == "added" else [Note(
+            "the role was already recorded: its sources grew",
+            "the role is already recorded: its sources would grow",
+        )]  # fmt: skip
         return Outcome(entity["id"], "entities", action, created=self.created, notes=notes)
