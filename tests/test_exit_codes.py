@@ -90,7 +90,7 @@ def test_declining_to_undo_is_one_line_and_exit_4(cli, shipped_copy, monkeypatch
     before = shipped_copy.read_bytes()
     result = cli("undo", *db, input="n\n")
     assert result.exit_code == 4
-    assert result.stderr.splitlines()[-1].startswith("Undo it? [y/N]:not undone: h-")
+    assert result.stderr.splitlines()[-1].startswith("Undo it? [y/N]: not undone: h-")
     assert shipped_copy.read_bytes() == before
     assert added
 

@@ -622,7 +622,7 @@ def test_dry_run_shows_the_records_and_writes_nothing(cli, shipped_copy):
 
 def test_missing_fields_are_asked_for_on_a_terminal(cli, shipped_copy, monkeypatch):
     monkeypatch.setattr(write_cli, "interactive", lambda: True)
-    answers = "2024-02-02\nNazim Samadov:guest; AlMalik:host\nRabat\n\nAzertac\nA title\n\n\n"
+    answers = "2024-02-02\nNazim Samadov:guest; AlMalik:host\n\nRabat\n\nAzertac\nA title\n\n\n"
     result = add(cli, shipped_copy, input=answers)
     assert result.exit_code == 0, result.stderr + result.stdout
     assert result.stdout.strip().splitlines()[-1] == "2024-02-02-samadov-almalik-rabat"
@@ -638,9 +638,12 @@ def test_a_bad_answer_is_refused_at_once_and_asked_again_keeping_the_others(
     answers = [
         "someday soon",  # a date that cannot be read: asked again
         "2024-02-02",
-        "Nobody Known; AlMalik:host",  # a participant not in the store: asked again
+        "Nobody Known; AlMalik:host",  # a participant not in the store: offered to record,
+        "n",  # declined, so asked again
         "Nazim Samadov:guest; AlMalik:host",
-        "Atlantis",  # an unknown place: asked again
+        "",  # the list confirmed
+        "Atlantis",  # an unknown place: offered to record, declined, asked again
+        "n",
         "Rabat",
         "no-such-source",  # an unknown source id: asked again
         "",  # then a new one, whose date cannot be read at first
@@ -654,12 +657,12 @@ def test_a_bad_answer_is_refused_at_once_and_asked_again_keeping_the_others(
     assert result.exit_code == 0, result.stderr + result.stdout
     assert result.stdout.strip().splitlines()[-1] == "2024-02-02-samadov-almalik-rabat"
     errors = [line for line in result.stderr.splitlines() if "error:" in line]
-    assert len(errors) == 5, result.stderr
+    assert len(errors) == 3, result.stderr
     assert "error: date: cannot read the date 'someday soon'" in errors[0]
-    assert "participants: no entity 'Nobody Known'" in errors[1]
-    assert "place: no entity 'Atlantis'" in errors[2]
-    assert "source: no source 'no-such-source'" in errors[3]
-    assert "source date" in errors[4]
+    assert "'Nobody Known' is not in the store. Record it as a new entity?" in result.stderr
+    assert "'Atlantis' is not in the store. Record it as a new entity?" in result.stderr
+    assert "source: no source 'no-such-source'" in errors[1]
+    assert "source date" in errors[2]
     event = events(shipped_copy)["2024-02-02-samadov-almalik-rabat"]
     assert [p["entity"] for p in event["participants"]] == ["nazim-samadov", "salim-almalik"]
     source = read_store(shipped_copy).find("sources", event["sources"][0]["source"])
@@ -670,7 +673,7 @@ def test_with_create_missing_a_new_name_at_the_prompt_is_taken_and_its_kind_chec
     cli, shipped_copy, monkeypatch
 ):
     monkeypatch.setattr(write_cli, "interactive", lambda: True)
-    answers = ["Jane Roe:guest; icesco", "", "picnic", "person"]
+    answers = ["Jane Roe:guest; icesco", "picnic", "person", "", ""]
     result = add(cli, shipped_copy, "--date", "2024-02-02", "--source", NEWSAZ,
                  "--create-missing", input="\n".join(answers) + "\n")  # fmt: skip
     assert result.exit_code == 0, result.stderr
@@ -799,6 +802,7 @@ def test_a_real_terminal_is_asked_for_missing_fields(shipped_copy):
         ("Date", "someday soon"),  # refused at once, and asked again
         ("Date", "2024-02-02"),
         ("Participants", "Nazim Samadov:guest; AlMalik:host"),
+        ("Is that right?", ""),
         ("Place", "Rabat"),
         ("Source: a stored", NEWSAZ),
     ]

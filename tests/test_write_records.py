@@ -519,7 +519,7 @@ def test_remove_asks_on_a_terminal(cli, shipped_copy, monkeypatch):
     added = run(cli, shipped_copy, "add-source", "--outlet", "O", "--title", "T").stdout.strip()
     declined = run(cli, shipped_copy, "remove", added, input="n\n")
     assert declined.exit_code == 4
-    assert declined.stderr.splitlines()[-1].endswith(f"N]:not removed: {added} is unchanged")
+    assert declined.stderr.splitlines()[-1].endswith(f"N]: not removed: {added} is unchanged")
     assert "error" not in declined.stderr
     assert find(shipped_copy, added) is not None
     accepted = run(cli, shipped_copy, "remove", added, input="y\n")

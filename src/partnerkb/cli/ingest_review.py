@@ -13,9 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
-import typer
-
-from ..errors import InvalidInput, PartnerkbError
+from ..errors import InvalidInput
 from .common import say
 
 Json = dict[str, Any]
@@ -121,12 +119,10 @@ class _Quit(Exception):
 
 
 def _ask(question: str, check: Callable[[str], T], default: str = "") -> T:
-    while True:
-        answer = typer.prompt(question, default=default, show_default=bool(default), err=True)
-        try:
-            return check(answer)
-        except PartnerkbError as exc:
-            say(f"error: {exc.message}" + (f" ({exc.hint})" if exc.hint else ""))
+    """Asked with line editing and a history (`prompts.ask`); empty takes `default`."""
+    from .prompts import ask
+
+    return ask(question, check, default=default, topic=f"ingest-{question.split()[0]}")
 
 
 def _choice(question: str) -> str:

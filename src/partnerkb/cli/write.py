@@ -38,7 +38,15 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..store import Transaction
-    from ..writes import AnswerCheck, EventDraft, Outcome, SourceRef, WriteOptions, Writer
+    from ..writes import (
+        AnswerCheck,
+        EventDraft,
+        Outcome,
+        Participant,
+        SourceRef,
+        WriteOptions,
+        Writer,
+    )
 
 Json = dict[str, Any]
 
@@ -197,20 +205,26 @@ def _source_refs(
 T = TypeVar("T")
 
 
-def _ask(question: str, check: Callable[[str], T], *, default: str | None = None) -> T:
+def _ask(
+    question: str,
+    check: Callable[[str], T],
+    *,
+    default: str | None = None,
+    topic: str | None = None,
+    names: list[str] | None = None,
+) -> T:
     """Ask until the answer passes `check` (the write's own check): a bad answer is refused at
     once, in one line, and asked again; the answers already given are kept. With a `default`
-    ("" for an optional answer) an empty answer is taken as it."""
-    extra: dict[str, Any] = {}
-    if default is not None:
-        extra = {"default": default, "show_default": bool(default)}
-    while True:
-        answer = typer.prompt(question, err=True, **extra)
-        try:
-            return check(answer)
-        except PartnerkbError as exc:
-            hint = f" ({exc.hint})" if exc.hint else ""
-            say(f"error: {exc.message}{hint}")
+    ("" for an optional answer) an empty answer is taken as it. Line editing, a history per
+    `topic` and Tab completion of `names`: `prompts`."""
+    from .prompts import ask
+
+    return ask(question, check, default=default, topic=topic, names=names or ())
+
+
+def _line(question: str, *, default: str | None = None, topic: str | None = None) -> str:
+    """One free-text answer (required unless a `default`, "" for an optional one)."""
+    return _ask(question, lambda text: text, default=default, topic=topic)
 
 
 def _answer_check(ctx: typer.Context, db: Path | None, options: WriteOptions) -> AnswerCheck:
@@ -229,16 +243,16 @@ def _prompt_source(refs: list[SourceRef], locator: str | None, check: AnswerChec
     from ..writes import NewSource, SourceRef
 
     existing = _ask("Source: a stored source's id or title, 'self' for your own record, or "
-                    "empty to describe a new source", check.source, default="")  # fmt: skip
+                    "empty to describe a new source", check.source, default="",
+                    topic="source")  # fmt: skip
     if existing:
         refs.append(SourceRef(existing=existing, locator=locator))
         return
     new = NewSource(
-        outlet=typer.prompt("Source outlet (publisher)", err=True),
-        title=typer.prompt("Source title", err=True),
+        outlet=_line("Source outlet (publisher)", topic="source-outlet"),
+        title=_line("Source title"),
         published=_ask("Source date (YYYY-MM-DD, empty if unknown)", check.day, default=""),
-        url=typer.prompt("Source url (empty if none)", default="", show_default=False,
-                         err=True) or None,
+        url=_line("Source url (empty if none)", default="") or None,
     )  # fmt: skip
     refs.append(SourceRef(new=new, locator=locator))
 
@@ -747,7 +761,8 @@ def _add_event(
                 raise InvalidInput("--kind is required", hint="e.g. --kind visit")
             check = _answer_check(ctx, given["db"], options)
             default_kind = _ask("Kind of event (visit, award, conference...)",
-                                lambda text: check.kind(text, "events"))  # fmt: skip
+                                lambda text: check.kind(text, "events"),
+                                topic="event-kind")  # fmt: skip
         refs = _source_refs(given["source"], given["source_url"], given["source_outlet"],
                             given["source_title"], given["source_date"],
                             given["source_language"], given["locator"])  # fmt: skip
@@ -768,7 +783,7 @@ def _add_event(
         )
         if interactive():
             check = _answer_check(ctx, given["db"], options)
-            _ask_missing(draft, given["locator"], check)
+            _ask_missing(draft, given["locator"], check, options)
             if options.create_missing:
                 _ask_kinds(ctx, given["db"], draft, options, check)
         drafts = [draft]
@@ -802,7 +817,9 @@ def _add_event(
     _report(outcomes, given["dry_run"], noun)
 
 
-def _ask_missing(draft: EventDraft, locator: str | None, check: AnswerCheck) -> None:
+def _ask_missing(
+    draft: EventDraft, locator: str | None, check: AnswerCheck, options: WriteOptions
+) -> None:
     """Ask for what the draft lacks, each answer checked as it is given."""
     from ..writes import missing_fields
 
@@ -813,17 +830,89 @@ def _ask_missing(draft: EventDraft, locator: str | None, check: AnswerCheck) -> 
         "Some details are missing; answer below (Ctrl-C stops; nothing is written before the end)."
     )
     if "date" in missing:
-        draft.date = _ask('Date (e.g. "30 Jan 2024", "May 2024", "yesterday")', check.date)
+        draft.date = _ask('Date (e.g. "30 Jan 2024", "May 2024", "yesterday")', check.date,
+                          topic="date")  # fmt: skip
     if "participant" in missing:
-        draft.participants = _ask(
-            "Participants (names or ids separated by ';', each with an optional ':part')",
-            check.participants,
-        )
+        draft.participants = _ask_participants(check, options)
     if draft.place is None and not draft.attach_to:
-        draft.place = _ask("Place (empty if unknown)", lambda text: check.entity(text, "place"),
-                           default="")  # fmt: skip
+        while draft.place is None:
+            text = _line("Place (empty if unknown; Tab completes a stored name)", default="",
+                         topic="place")  # fmt: skip
+            if not text:
+                break
+            draft.place = _settle(text, "place", "place", check, options)
     if "source" in missing:
         _prompt_source(draft.sources, locator, check)
+
+
+def _ask_participants(check: AnswerCheck, options: WriteOptions) -> list[Participant]:
+    """Participants typed on one line, separated by ',' or ';' ('Name:part' each), every name
+    settled (a namesake chosen, a new name recorded if wanted), the list confirmed; asked
+    again until it is."""
+    from ..render import safe_text
+    from .prompts import confirm
+
+    names = check.names()
+    while True:
+        text = _ask("Participants (names or ids separated by ',' or ';', each with an optional "
+                    "':part'; Tab completes a stored name)", check.split_participants,
+                    topic="participants", names=names)  # fmt: skip
+        settled: list[tuple[Participant, str]] = []
+        for participant in text:
+            found = _settle(participant.name, "participants", "person", check, options)
+            if found is None:
+                break
+            settled.append((participant, found))
+        else:
+            say(f"{len(settled)} participant{'s' if len(settled) != 1 else ''}:")
+            for participant, found in settled:
+                what = check.label(found) if check.is_stored(found) else f"{found} (new)"
+                extra = "".join(f", {x}" for x in (participant.part, participant.as_title) if x)
+                say(f"  - {safe_text(what)}{safe_text(extra)}")
+            if confirm("Is that right?", default=True):
+                for participant, found in settled:
+                    participant.name = found
+                return [participant for participant, _ in settled]
+        say("Type the participants again.")
+
+
+def _settle(
+    name: str, slot: str, kind: str, check: AnswerCheck, options: WriteOptions
+) -> str | None:
+    """The stored entity a name typed at a prompt designates (its id), a namesake chosen, or
+    the name itself when the person agrees to record it as new (asked its kind, `kind` by
+    default); None when they would rather type it again."""
+    from ..textfold import fold
+    from .prompts import choose, confirm
+
+    found = check.look_up(name, slot)
+    if found.id is not None:
+        return found.id
+    if found.candidates:
+        say(f"{name!r} names {len(found.candidates)} entities:")
+        picked = choose("Which one?", [check.label(c) for c in found.candidates])
+        return found.candidates[picked]
+    others = [check.label(i) for i in found.suggestions]
+    if others:
+        say(f"{name!r} is not in the store; it looks like:")
+        picked = choose("Which one?", [*others, f"a new entity named {name!r}",
+                                       "none of these: type it again"])  # fmt: skip
+        if picked < len(others):
+            return found.suggestions[picked]
+        if picked > len(others):
+            return None
+    elif not options.create_missing and not confirm(
+        f"{name!r} is not in the store. Record it as a new entity?", default=True
+    ):
+        return None
+    key = fold(name)
+    if key not in options.entity_kinds:
+        options.entity_kinds[key] = _ask(f"What is {name!r}? (person, organization, country, "
+                                         "place...)", lambda text: check.kind(text, "entities"),
+                                         default=kind, topic="entity-kind")  # fmt: skip
+    options.create_names = options.create_names | {key}
+    options.new_names = options.new_names | {key}
+    return name
 
 
 def _ask_kinds(
@@ -1006,7 +1095,7 @@ def add_entity_command(
                         source_language, locator)  # fmt: skip
     if interactive() and (name is None or kind is None or not refs):
         check = _answer_check(ctx, db, options)
-        name = name or typer.prompt("Name", err=True)
+        name = name or _line("Name")
         kind = kind or _ask("Kind (person, organization, country, place)",
                             lambda text: check.kind(text, "entities"))  # fmt: skip
         if not refs:
@@ -1090,7 +1179,7 @@ def add_role_command(
     if not title:
         if not interactive():
             raise InvalidInput("--title is required", hint='e.g. --title "Minister of Culture"')
-        title = typer.prompt("Title of the post", err=True)
+        title = _line("Title of the post", topic="role-title")
     refs = _source_refs(source, source_url, source_outlet, source_title, source_date,
                         source_language, locator)  # fmt: skip
     if not refs and interactive():
@@ -1148,8 +1237,8 @@ def add_source_command(
 
     options = _write_options(as_of, order)
     if (not outlet or not title) and interactive():
-        outlet = outlet or typer.prompt("Outlet (publisher)", err=True)
-        title = title or typer.prompt("Title", err=True)
+        outlet = outlet or _line("Outlet (publisher)", topic="source-outlet")
+        title = title or _line("Title")
     new = NewSource(outlet=outlet, title=title, published=published, url=url,
                     language=language, note=note)  # fmt: skip
     outcomes = _run(ctx, db, dry_run, options, lambda w: [w.add_source(new, record_id)])
@@ -1243,7 +1332,9 @@ def _confirm(question: str, yes: bool, command: str, declined: str) -> None:
             f"{command} asks for confirmation, and {no_terminal_reason()}",
             hint="add --yes to confirm",
         )
-    if not typer.confirm(question, err=True):
+    from .prompts import confirm
+
+    if not confirm(question):
         from ..errors import Declined
 
         raise Declined(declined)

@@ -4,10 +4,11 @@ terminal session asks again at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import cast
 
 from ..dates import parse_date
-from ..errors import InvalidInput, NotFound
+from ..errors import Ambiguous, InvalidInput, NotFound
 from ..ownrecord import is_self
 from ..store import StoreData, Transaction
 from .drafts import MISSING_HINTS, Participant, WriteOptions, parse_participant
@@ -21,6 +22,18 @@ class _Reading:
 
     def __init__(self, data: StoreData) -> None:
         self.data = data
+
+
+@dataclass
+class NameLookup:
+    """A name typed at a prompt: the stored entity it designates (`id`), or the namesakes it
+    could be (`candidates`), or, when none, the stored entities it looks like (`suggestions`,
+    ids; maybe none)."""
+
+    name: str
+    id: str | None = None
+    candidates: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
 
 
 class AnswerCheck:
@@ -51,12 +64,86 @@ class AnswerCheck:
 
     def participants(self, text: str) -> list[Participant]:
         """'Name:part; Name:part' with every name in the store (or --create-missing)."""
-        given = [parse_participant(p) for p in text.split(";") if p.strip()]
-        if not given:
-            raise InvalidInput("participant is required", hint=MISSING_HINTS["participant"])
+        given = self.split_participants(text)
         for participant in given:
             self.entity(participant.name, "participants")
         return given
+
+    def split_participants(self, text: str) -> list[Participant]:
+        """The participants of one answer: 'A:host, B' or 'A:host; B' (each name with an
+        optional ':part' and ':title'). With a ';' anywhere, only ';' separates (a name or
+        title may then hold commas); else ',' does, except inside a stored name that holds one
+        ('Ministry of Culture, Azerbaijan', however many pieces it spans). Names are not
+        looked up here beyond that: see `look_up`."""
+        if ";" in text:
+            chunks = [c for c in text.split(";") if c.strip()]
+        else:
+            pieces = text.split(",")
+            chunks, start = [], 0
+            while start < len(pieces):
+                end = start + 1
+                for stop in range(len(pieces), start + 1, -1):  # the longest stored name first
+                    joined = ",".join(pieces[start:stop])
+                    if ":" not in ",".join(pieces[start:stop - 1]) and self._stored(
+                        joined.partition(":")[0]
+                    ):
+                        end = stop
+                        break
+                chunks.append(",".join(pieces[start:end]))
+                start = end
+            chunks = [c for c in chunks if c.strip()]
+        if not chunks:
+            raise InvalidInput("participant is required", hint=MISSING_HINTS["participant"])
+        return [parse_participant(c) for c in chunks]
+
+    def _stored(self, name: str) -> bool:
+        if not self.has_store or not name.strip():
+            return False
+        try:
+            self._writer.resolve(name, "entities", "participants")
+        except Ambiguous:
+            return True
+        except NotFound:
+            return False
+        return True
+
+    def look_up(self, text: str, slot: str) -> NameLookup:
+        """What a name typed at a prompt designates: one stored entity, several (namesakes,
+        to choose from), or none (with the stored entities it looks like, if any)."""
+        name = checked_text(slot, text, "name", required=True)
+        assert name is not None
+        if not self.has_store:
+            return NameLookup(name)
+        try:
+            return NameLookup(name, id=str(self._writer.resolve(name, "entities", slot)["id"]))
+        except Ambiguous as exc:
+            return NameLookup(name, candidates=list(exc.candidates))
+        except NotFound:
+            kb = self._writer.entity_kb()
+            close = [*self._writer.looks_like(name), *kb.suggest(name, ("entities",))]
+            return NameLookup(name, suggestions=list(dict.fromkeys(close))[:5])
+
+    def is_stored(self, entity_id: str) -> bool:
+        return self._writer.data.find("entities", entity_id) is not None
+
+    def label(self, entity_id: str) -> str:
+        """'Anar Karimov (Minister of Culture), person, anar-karimov-minister': a stored
+        entity as a choice shows it, namesakes told apart."""
+        kb = self._writer.entity_kb()
+        record = kb.data.find("entities", entity_id) or {}
+        return f"{kb.display_name(entity_id)}, {record.get('kind', '?')}, {entity_id}"
+
+    def names(self, kinds: tuple[str, ...] = ()) -> list[str]:
+        """Every stored entity's name and alias (of `kinds`, if given), to complete at a
+        prompt."""
+        found: dict[str, None] = {}
+        for record in self._writer.data.tables["entities"].values():
+            if kinds and record.get("kind") not in kinds:
+                continue
+            for name in (record.get("name"), *(record.get("aliases") or ())):
+                if name:
+                    found[str(name)] = None
+        return sorted(found, key=str.casefold)
 
     def entity(self, text: str, slot: str) -> str | None:
         """A name or id of a stored entity (any name with --create-missing); None when empty."""

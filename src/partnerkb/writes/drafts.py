@@ -111,6 +111,8 @@ class WriteOptions:
     # import records its names as its mapping gives them), unless --new names it (folded)
     refuse_near_names: bool = False
     new_names: frozenset[str] = frozenset()
+    # names (folded) the person at a prompt agreed to record as new, without --create-missing
+    create_names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

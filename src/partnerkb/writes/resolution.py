@@ -111,7 +111,16 @@ class Resolution(WriterBase):
         try:
             return str(self.resolve(name, "entities", slot)["id"])
         except NotFound as exc:
-            if not self.options.create_missing:
+            # the write commands' names, not a bulk import's ("Washington, D.C.", as mapped)
+            listed = self.listed_names(name) if self.options.refuse_near_names else []
+            if listed and fold(name) not in self.options.new_names:
+                raise InvalidInput(
+                    f"{slot}: {name!r} looks like a list of names ({', '.join(listed)}), "
+                    "not one name; nothing was written",
+                    hint="give each name on its own (repeat the option, or a JSON list); a new "
+                    "name that holds a comma: --new NAME",
+                ) from None
+            if not (self.options.create_missing or fold(name) in self.options.create_names):
                 raise or_create_missing(exc) from None
             self._refuse_near_duplicate(name, slot)
         kind = (
@@ -141,19 +150,42 @@ class Resolution(WriterBase):
         self._insert_entity(record)
         return str(record["id"])
 
-    def _refuse_near_duplicate(self, name: str, slot: str) -> None:
-        """A new name that looks like a stored name or alias (the one a look-up would offer as
-        "did you mean": a typo, a part of it, another spelling) is not created unless --new
-        names it: 'Rabbat' next to Rabat, 'Samadov' next to Nazim Samadov."""
-        if not self.options.refuse_near_names or fold(name) in self.options.new_names:
-            return
+    def listed_names(self, name: str) -> list[str]:
+        """The stored names `name` lists, when it is several names run together by ';' or ','
+        ('ICESCO, Morocco') rather than one (a stored name with a comma resolves before this
+        is asked); [] when it is not a list."""
+        parts = [p.strip() for p in re.split(r"[;,]", name) if p.strip()]
+        if len(parts) < 2:
+            return []
+        stored = []
+        for part in parts:
+            try:
+                stored.append(str(self.entity_kb().resolve(part, ("entities",),
+                                                            suggest=False)[1]["id"]))  # fmt: skip
+            except Ambiguous as exc:
+                stored.append(exc.candidates[0])
+            except NotFound:
+                continue
+        return parts if ";" in name or stored else []
+
+    def looks_like(self, name: str) -> list[str]:
+        """Ids of stored entities a new `name` looks like (`near_names`: a typo, a part of it,
+        another spelling): what --create-missing refuses without --new."""
         if self._stored_names is None:
             self._stored_names = [
                 (record["id"], fold(str(other)))
                 for record in self.data.tables["entities"].values()
                 for other in (record.get("name") or "", *(record.get("aliases") or []))
             ]
-        close = near_names(self._stored_names, name)
+        return near_names(self._stored_names, name)
+
+    def _refuse_near_duplicate(self, name: str, slot: str) -> None:
+        """A new name that looks like a stored name or alias (the one a look-up would offer as
+        "did you mean": a typo, a part of it, another spelling) is not created unless --new
+        names it: 'Rabbat' next to Rabat, 'Samadov' next to Nazim Samadov."""
+        if not self.options.refuse_near_names or fold(name) in self.options.new_names:
+            return
+        close = self.looks_like(name)
         if close:
             import shlex
 
