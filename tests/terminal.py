@@ -1,5 +1,6 @@
 """partnerkb run as a person at a terminal would run it: any of stdin, stdout and stderr on a
-pseudo-terminal (the stdlib `pty`), the others on files or pipes, and what each received."""
+pseudo-terminal (the stdlib `pty`), the others on files or pipes, and what each received
+(`run`); or a conversation, answering each question once it shows (`Terminal`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import fcntl
 import os
 import pty
 import re
+import select
 import struct
 import subprocess
 import sys
 import termios
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,3 +83,50 @@ def run(
         stdout=process.stdout or b"",
         stderr=process.stderr or b"",
     )
+
+
+class Terminal:
+    """partnerkb on a pseudo-terminal: `expect` what it shows, `send` what a person types."""
+
+    def __init__(self, *args: str) -> None:
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: partnerkb on the terminal
+            os.execv(PARTNERKB, [PARTNERKB, *args])
+        self.screen = b""
+        self.seen = 0  # what was expected already: each text is looked for after it
+
+    def expect(self, text: str, timeout: float = 120.0) -> None:
+        wanted = text.encode()
+        deadline = time.monotonic() + timeout
+        while wanted not in self.screen[self.seen:] and time.monotonic() < deadline:
+            if select.select([self.fd], [], [], 0.1)[0]:
+                try:
+                    self.screen += os.read(self.fd, 65536)
+                except OSError:
+                    break
+        assert wanted in self.screen[self.seen:], f"no {text!r} in:\n{self.shown()}"
+        self.seen = self.screen.index(wanted, self.seen) + len(wanted)
+
+    def send(self, keys: str) -> None:
+        os.write(self.fd, keys.encode())
+
+    def answer(self, question: str, keys: str) -> None:
+        self.expect(question)
+        self.send(keys + "\r")
+
+    def finish(self) -> int:
+        """The exit code, once the command ends (everything it showed is read)."""
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.screen += chunk
+        _, status = os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return os.waitstatus_to_exitcode(status)
+
+    def shown(self) -> str:
+        return self.screen.decode("utf-8", "replace")
