@@ -343,7 +343,7 @@ def test_create_missing_without_a_kind_for_a_participant_is_refused_in_a_script(
     )
     assert result.exit_code == 2
     assert "participants: 'Jane Roe' is not in the store" in result.stderr
-    assert "--kind person" in result.stderr
+    assert "--entity-kind person" in result.stderr
 
 
 def test_kind_can_be_given_per_name(cli, shipped_copy):
@@ -880,3 +880,48 @@ def read_store_bytes(content: bytes):
         path = Path(folder) / "kb.json"
         path.write_bytes(content)
         return read_store(path)
+
+
+# -- --kind on add-meeting: the kind of new participants, never of the event --------------------
+
+MEETING_ARGS = ["--date", "2024-02-05", "--participant", "icesco", "--participant", "morocco",
+                "--source", NEWSAZ]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["visit", "Conference", "meeting"])
+def test_add_meeting_refuses_a_kind_of_event_given_as_kind(cli, shipped_copy, kind):
+    before = shipped_copy.read_bytes()
+    result = add(cli, shipped_copy, *MEETING_ARGS, "--create-missing", "--kind", kind)
+    assert result.exit_code == 2
+    error, hint = result.stderr.splitlines()
+    assert error.startswith(f"error: --kind {kind!r}: on add-meeting, --kind is the kind of the ")
+    assert "not of the event" in error
+    assert ("add-event --kind" in hint) != (kind == "meeting")
+    assert "--entity-kind person" in hint
+    assert shipped_copy.read_bytes() == before
+
+
+@pytest.mark.parametrize("option", ["--kind", "--entity-kind"])
+def test_an_entity_kind_without_create_missing_is_refused_as_it_would_do_nothing(
+    cli, shipped_copy, option
+):
+    before = shipped_copy.read_bytes()
+    result = add(cli, shipped_copy, *MEETING_ARGS, option, "person")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {option} only says what --create-missing records")
+    assert shipped_copy.read_bytes() == before
+    event = cli("--db", str(shipped_copy), "add-event", "--kind", "visit", *MEETING_ARGS,
+                "--entity-kind", "person")  # fmt: skip
+    assert event.exit_code == 2
+    assert event.stderr.startswith("error: --entity-kind only says what --create-missing")
+
+
+def test_entity_kind_names_the_kind_of_new_participants_on_add_meeting(cli, shipped_copy):
+    result = add(cli, shipped_copy, "--date", "2024-02-05", "--participant", "Jane Roe",
+                 "--participant", "Acme Trust", "--source", NEWSAZ, "--create-missing",
+                 "--entity-kind", "person", "--entity-kind", "Acme Trust=organization")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = read_store(shipped_copy)
+    assert data.find("entities", "jane-roe")["kind"] == "person"
+    assert data.find("entities", "acme-trust")["kind"] == "organization"
+    assert data.find("events", result.stdout.strip())["kind"] == "meeting"

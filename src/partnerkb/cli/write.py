@@ -515,14 +515,23 @@ def add_meeting_command(
     allow_duplicate: AllowDuplicateOption = False,
     create_missing: CreateMissingOption = False,
     new: NewNameOption = None,
-    kind: Annotated[
+    entity_kind: Annotated[
         Multi,
         typer.Option(
-            "--kind",
             "--entity-kind",
             metavar="KIND|NAME=KIND",
             help="Kind of the participants --create-missing records (person); "
             '"Name=kind" for one of them. Places and organizations need none.',
+            show_default=False,
+        ),
+    ] = None,
+    kind: Annotated[
+        Multi,
+        typer.Option(
+            "--kind",
+            metavar="KIND|NAME=KIND",
+            help="The same as --entity-kind, kept for older scripts: never the kind of the "
+            "event (add-meeting records meetings; other kinds: add-event --kind).",
             show_default=False,
         ),
     ] = None,
@@ -568,7 +577,30 @@ def add_meeting_command(
     organizations, topics, tags, title, summary, status, source or sources (an id, or
     {"outlet", "title", "published", "url"} for a new one), locator, attach_to, fulfils.
     """
-    _add_event(ctx, locals(), default_kind="meeting", entity_kind_values=kind, only_meetings=True)
+    _add_event(ctx, locals(), default_kind="meeting",
+               entity_kind_values=[*_entity_kinds_of_kind(kind), *(entity_kind or [])],
+               only_meetings=True)  # fmt: skip
+
+
+def _entity_kinds_of_kind(values: list[str] | None) -> list[str]:
+    """add-meeting's --kind, which has always meant the kind of new participants: a value
+    that is a kind of event, and no kind of entity, is refused rather than misread."""
+    from ..model import ENTITY_KINDS, EVENT_KINDS
+
+    for value in values or []:
+        bare = value.strip().lower()
+        if "=" not in value and bare in EVENT_KINDS and bare not in ENTITY_KINDS:
+            record = (
+                "add-meeting records meetings: leave --kind out"
+                if bare == "meeting"
+                else f"record a {bare} with: partnerkb add-event --kind {bare} (same options)"
+            )
+            raise InvalidInput(
+                f"--kind {value!r}: on add-meeting, --kind is the kind of the participants "
+                f"--create-missing records (person, organization...), not of the event",
+                hint=f"{record}; for new participants, --entity-kind person",
+            )
+    return list(values or [])
 
 
 def add_event_command(
@@ -728,7 +760,14 @@ def _add_event(
         parse_participant,
     )
 
-    by_name, default_entity_kind = _kinds(entity_kind_values, "--kind")
+    by_name, default_entity_kind = _kinds(entity_kind_values, "--entity-kind")
+    if entity_kind_values and not given["create_missing"]:
+        option = "--kind" if given.get("kind") else "--entity-kind"  # add-meeting's old name
+        raise InvalidInput(
+            f"{option} only says what --create-missing records; without it, it does nothing",
+            hint=f"add --create-missing to record the names that are not in the store, or leave "
+            f"{option} out",
+        )
     options = _write_options(
         given["as_of"],
         given["order"],

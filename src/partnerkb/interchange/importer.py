@@ -483,7 +483,8 @@ class _Planner:
             tx,
             WriteOptions(today=options.today, create_missing=options.create_missing,
                          entity_kinds={fold(k): v for k, v in options.entity_kinds.items()},
-                         new_kind=options.new_kind, as_of=options.as_of, date_order=order),
+                         new_kind=options.new_kind, as_of=options.as_of, date_order=order,
+                         kind_option="--kind"),
         )  # fmt: skip
         self.reference = self.writer.typed_reference()
         self.whole: dict[str, tuple[str, str, Json]] = {}  # id -> (table, label, record)

@@ -105,6 +105,9 @@ class WriteOptions:
     # the kind of an entity that --create-missing makes: by folded name, else by default
     entity_kinds: dict[str, str] = field(default_factory=dict)
     default_entity_kind: str | None = None
+    # how the command takes those kinds, for the hint when one is missing: add-meeting and
+    # add-event `--entity-kind KIND|NAME=KIND`, import `--kind NAME=KIND` (no default kind)
+    kind_option: str = "--entity-kind"
     allow_duplicate: bool = False
     new_kind: bool = False
     # --create-missing refuses a name that looks like a stored one (the write commands; a bulk

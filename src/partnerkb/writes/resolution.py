@@ -131,7 +131,10 @@ class Resolution(WriterBase):
         if not kind:
             raise InvalidInput(
                 f"{slot}: {name!r} is not in the store and its kind is not known",
-                hint=f'say what it is: --kind person, or --kind "{name}=organization"',
+                hint=f'say what it is: {self.options.kind_option} person, or '
+                f'{self.options.kind_option} "{name}=organization"'
+                if self.options.kind_option != "--kind"
+                else f'say what it is: --kind "{name}=person" (or another kind)',
             )
         with about(slot):
             kind = self.check_kind(kind, "entities")
