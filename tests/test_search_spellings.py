@@ -58,3 +58,47 @@ def test_a_phrase_with_a_typo_ranks_below_the_same_phrase_spelled_right(cli):
 def test_a_phrase_of_unknown_words_still_finds_nothing(cli):
     result = cli("search", "Zorblax Quuxington", "--format", "json")
     assert result.exit_code == 1
+
+
+# -- names in other scripts --------------------------------------------------------------------
+
+NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
+
+
+def test_an_arabic_script_query_no_stored_name_uses_says_so_and_exits_1(cli):
+    result = cli("search", "شوشا")
+    assert result.exit_code == 1
+    error, hint = result.stderr.splitlines()
+    assert error == "error: nothing matches 'شوشا'"
+    assert hint.startswith("hint: no stored name or alias is written in Arabic script")
+    assert "alias" in hint
+
+
+def test_a_latin_query_that_finds_nothing_keeps_the_usual_hint(cli):
+    result = cli("search", "Zzyzxq")
+    assert result.exit_code == 1
+    assert "Arabic" not in result.stderr and "try fewer words" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("alias", "queries"),
+    [
+        ("شوشا", ["شوشا", "شُوشَا"]),  # Arabic script, with and without vowel marks
+        ("Шуша", ["Шуша", "шуша", "Shusha"]),  # Cyrillic
+    ],
+)
+def test_an_alias_in_another_script_is_folded_and_found(cli, shipped_copy, alias, queries):
+    edited = cli("--db", str(shipped_copy), "edit", "shusha", "--add", f"aliases={alias}")
+    assert edited.exit_code == 0, edited.stderr
+    for query in queries:
+        found = ids(cli("--db", str(shipped_copy), "search", query, "--format", "json"))
+        assert found[0] == "shusha", query
+
+
+def test_an_entity_named_only_in_cyrillic_and_arabic_is_found_by_each_spelling(cli, shipped_copy):
+    added = cli("--db", str(shipped_copy), "add-entity", "Москва", "--kind", "place",
+                "--alias", "موسكو", "--source", NEWSAZ)  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    for query in ("Москва", "moskva", "Moskva", "موسكو"):
+        found = ids(cli("--db", str(shipped_copy), "search", query, "--format", "json"))
+        assert found[0] == added.stdout.strip(), query

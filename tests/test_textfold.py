@@ -69,6 +69,19 @@ def test_other_scripts_are_transliterated():
     assert transliterate("ASCII stays as is") == "ASCII stays as is"
 
 
+def test_arabic_with_or_without_vowel_marks_folds_the_same():
+    assert fold("شُوشَا") == fold("شوشا") == fold("شـوشـا") == "shwsh"
+    assert fold("مُحَمَّد") == fold("محمد")
+
+
+def test_scripts_names_the_scripts_of_the_letters():
+    from partnerkb.textfold import scripts
+
+    assert scripts("شوشا") == {"ARABIC"}
+    assert scripts("Шуша 2024, Şuşa") == {"CYRILLIC", "LATIN"}
+    assert scripts("2024 - !") == set()
+
+
 @given(NAMEY)
 def test_folding_is_idempotent(text):
     assert fold(fold(text)) == fold(text)

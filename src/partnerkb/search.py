@@ -700,6 +700,30 @@ def _recency(record: Json) -> str:
     return str(date.get("latest") or date.get("earliest") or record.get("published") or "")
 
 
+def _unmatched_script_hint(kb: KnowledgeBase, query: str) -> str | None:
+    """When a query is written in a script no stored name or alias uses (شوشا with only
+    Latin-script names stored), say so: its transliteration ('shwsh', without the vowels the
+    Arabic script leaves out) cannot be relied on to meet the Latin spelling."""
+    from .textfold import scripts
+
+    wanted = scripts(query) - {"LATIN"}
+    if not wanted:
+        return None
+    stored: set[str] = set()
+    for entity in kb.data.tables["entities"].values():
+        for name in (entity.get("name") or "", *(entity.get("aliases") or ())):
+            if not name.isascii():
+                stored |= scripts(name)
+        if wanted <= stored:
+            return None
+    missing = sorted(wanted - stored)
+    return (
+        f"no stored name or alias is written in {' or '.join(s.title() for s in missing)} "
+        "script: search its Latin spelling, or record this spelling as an "
+        "alias: partnerkb edit ID --add aliases=..."
+    )
+
+
 def search(
     kb: KnowledgeBase,
     query: str | Sequence[str],
@@ -742,7 +766,8 @@ def search(
         what = f"nothing matches {_query_text(query)!r}"
         if spec.describe():
             what += f" with {spec.describe()}"
-        raise NoMatch(what, hint="try fewer words, another spelling, or fewer filters")
+        raise NoMatch(what, hint=_unmatched_script_hint(kb, _query_text(query))
+                      or "try fewer words, another spelling, or fewer filters")  # fmt: skip
     scored.sort(key=lambda s: s[2])
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     chosen = scored if limit is None else scored[:limit]

@@ -7,7 +7,8 @@ The steps (documented for users in docs/search.md):
 
 1. a few Azerbaijani and Turkish letters become the letters English spellings of those names
    use, where anyascii would give one bare letter: `ş` -> `sh`, `ç` -> `ch`, `ğ` -> `gh`,
-   `ə` -> `a` (`Şuşa` -> `Shusha`, `Əliyev` -> `Aliyev`); then anyascii transliterates any
+   `ə` -> `a` (`Şuşa` -> `Shusha`, `Əliyev` -> `Aliyev`), and Arabic vowel marks are left
+   out (`شُوشَا` -> `شوشا`, as Arabic is mostly written); then anyascii transliterates any
    script to ASCII (`ı` -> `i`, `ü` -> `u`, Arabic, Cyrillic, Greek, accents...);
 2. lowercase; a possessive `'s` vanishes (`Shusha's` -> `shusha`), other apostrophes join
    (`O'Brien` -> `obrien`); anything else that is not a letter or digit separates words;
@@ -26,12 +27,16 @@ import unicodedata
 from collections.abc import Sequence
 
 # Letters anyascii transliterates unlike the usual English spelling of names (see step 1).
+# Arabic vowel marks (harakat, U+064B..U+065F, the superscript alef U+0670) and the tatweel
+# (U+0640, a stretch of the line) are left out: most Arabic text is written without them, so
+# `شُوشَا` must fold as `شوشا` does.
 _BEFORE_ANYASCII = str.maketrans({
     "ş": "sh", "Ş": "Sh", "ç": "ch", "Ç": "Ch", "ğ": "gh", "Ğ": "Gh", "ə": "a", "Ə": "A",
+    **{chr(code): "" for code in (*range(0x064B, 0x0660), 0x0670, 0x0640)},
 })  # fmt: skip
 
 # Bumped whenever folding changes: derived search indexes made with other rules are rebuilt.
-FOLD_VERSION = 2
+FOLD_VERSION = 3
 
 # Separators that `fold_many` keeps so that folded texts and their fields can be told apart.
 RECORD_SEP = "\x1e"
@@ -115,6 +120,18 @@ def fold_many(texts: Sequence[str], collapse: bool = True) -> str:
     if joined.count(RECORD_SEP) != max(len(ascii_texts) - 1, 0):  # a text holds the separator
         joined = f" {RECORD_SEP} ".join(t.replace(RECORD_SEP, " ") for t in ascii_texts)
     return _fold_ascii(joined, _KEEP_SEPARATORS, collapse)
+
+
+def scripts(text: str) -> set[str]:
+    """The scripts of the letters in `text`, as Unicode names them: {'ARABIC'}, {'LATIN',
+    'CYRILLIC'}; digits, spaces and punctuation have none."""
+    found: set[str] = set()
+    for char in set(text):
+        if char.isalpha():
+            name = unicodedata.name(char, "")
+            if name:
+                found.add(name.split(" ", 1)[0])
+    return found
 
 
 def fold_compact(text: str) -> str:
