@@ -5,22 +5,26 @@ Contact is an event that happened (as the record stood on the reference day, see
 whose part in it does not mean being there (`model.ABSENT_PARTS`: an organizer, an exhibition's
 partner, what the event is about or named after) are not met through it. Partners are actors:
 organizations, countries, people and groups of them (delegations), never places, awards,
-programmes or series (`NOT_PARTNERS`). Plans still open or overdue with a partner are counted
-beside.
+programmes or series (`NOT_PARTNERS`). Nor is anyone on the entity's own side (`OwnSide`): the
+organization it is or works for, what that is part of and its parts, and the people who held a
+post there at the time of the event — ICESCO's Director-General is not ICESCO's partner, nor
+ICESCO his. Plans still open or overdue with a partner are counted beside.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from .asof import RecordAsOf
-from .dates import sort_key
+from .dates import overlaps, sort_key
 from .errors import NoMatch
 from .model import ABSENT_PARTS
 from .queries import KnowledgeBase, date_label
+from .roles import evidence_span
 
 Json = dict[str, Any]
 # kinds of entity that are no one to meet: where things happen, what they are about or named
@@ -39,6 +43,86 @@ def contacts(event: Json) -> set[str]:
         if (participant.get("part") or "").lower() in ABSENT_PARTS:
             organizers.add(participant["entity"])
     return involved - organizers
+
+
+# links that put an entity on another's side: a ministry part of its country, a sector of its
+# organization, a delegation or the staff of it, a group accompanying a person
+SIDE_RELATIONS = frozenset({"part-of", "delegation-of", "staff-of", "member-of", "accompanies"})
+
+
+class OwnSide:
+    """Who is on an entity's own side at an event, and so never its partner there.
+
+    The side's organizations: the entity itself, and for a person the organizations of the
+    posts held at the time of the event; what those are part of and every part of that
+    (`related` links in SIDE_RELATIONS, followed both ways, transitively). Its people: whoever
+    held a post at one of those organizations at the time — from the start a source gives
+    (else from the first day a source shows it held: `roles.evidence_span`) to the end a source
+    gives (else with no end: a post is held until a source says otherwise; a post no source
+    dates, on every day) — and the groups linked to such a person (a delegation accompanying a
+    minister)."""
+
+    def __init__(self, kb: KnowledgeBase, entity_id: str) -> None:
+        self.entity_id = entity_id
+        self.parents: dict[str, set[str]] = {}
+        self.children: dict[str, set[str]] = {}
+        self.posts: dict[str, list[tuple[str, tuple[str | None, str | None]]]] = {}
+        for other in kb.data.tables["entities"].values():
+            for link in other.get("related") or ():
+                if link.get("relation") in SIDE_RELATIONS and link.get("entity"):
+                    self.parents.setdefault(other["id"], set()).add(link["entity"])
+                    self.children.setdefault(link["entity"], set()).add(other["id"])
+            for role in other.get("roles") or ():
+                if role.get("organization"):
+                    shown = evidence_span(role)
+                    start = (role.get("from") or {}).get("earliest") or (shown or (None,))[0]
+                    end = (role.get("until") or {}).get("latest")
+                    self.posts.setdefault(other["id"], []).append(
+                        (role["organization"], (start, end))
+                    )
+        self._closures: dict[frozenset[str], frozenset[str]] = {}
+
+    def _organizations(self, start: frozenset[str]) -> frozenset[str]:
+        """`start`, what it is part of, and every part of those."""
+        found = self._closures.get(start)
+        if found is None:
+            side, todo = set(start), list(start)
+            while todo:
+                for parent in self.parents.get(todo.pop(), ()):
+                    if parent not in side:
+                        side.add(parent)
+                        todo.append(parent)
+            todo = list(side)
+            while todo:
+                for child in self.children.get(todo.pop(), ()):
+                    if child not in side:
+                        side.add(child)
+                        todo.append(child)
+            found = self._closures[start] = frozenset(side)
+        return found
+
+    def _held(self, person: str, event: Json) -> set[str]:
+        """The organizations of the posts `person` held at the time of `event`."""
+        when = event.get("date") or {}
+        return {
+            organization
+            for organization, (start, end) in self.posts.get(person, ())
+            if overlaps(start, end, when.get("earliest"), when.get("latest"))
+        }
+
+    def at(self, event: Json) -> Callable[[str], bool]:
+        """A test of whether an entity is on the side at `event` (the entity itself included)."""
+        organizations = self._organizations(
+            frozenset({self.entity_id, *self._held(self.entity_id, event)})
+        )
+
+        def on_side(other: str, depth: int = 0) -> bool:
+            if other in organizations or self._held(other, event) & organizations:
+                return True
+            # a group linked to someone on the side (a minister's delegation), one step up
+            return depth < 3 and any(on_side(p, depth + 1) for p in self.parents.get(other, ()))
+
+        return on_side
 
 
 def _involves(event: Json, entity_id: str) -> bool:
@@ -73,6 +157,7 @@ def partners(
     from .plans import PlanBook
 
     day = as_of.day
+    own_side = OwnSide(kb, entity_id)
     tallies: dict[str, _Tally] = {}
     for event in kb.data.tables["events"].values():
         if not _involves(event, entity_id) or as_of.status(event) != "happened":
@@ -82,8 +167,9 @@ def partners(
             continue
         key = sort_key(event.get("date"))
         year = key[0][:4] if key[0][:1].isdigit() else "date unknown"
+        on_side = own_side.at(event)
         for other in met:
-            if other == entity_id:
+            if on_side(other):
                 continue
             tally = tallies.setdefault(other, _Tally())
             tally.events += 1
@@ -97,7 +183,10 @@ def partners(
         sides = contacts(row)
         if entity_id not in sides:
             continue
-        for other in sides - {entity_id}:
+        on_side = own_side.at(row)
+        for other in sides:
+            if on_side(other):
+                continue
             tally = tallies.setdefault(other, _Tally())
             tally.plans.append(row["id"])
     rows = []

@@ -340,8 +340,10 @@ def partners_command(
     it, the first and last contact, the number of events that happened (in all and per year),
     the plans still open or overdue with them, and the days since the last contact. Only events
     that happened count as contact; a part that does not mean being there (organizer, exhibitor,
-    subject...) meets no one; places, awards, programmes and series are not partners. Most
-    recent contact first. Exit code 1 when no one is left.
+    subject...) meets no one; places, awards, programmes and series are not partners, nor is
+    the entity's own side: its organization, the parts of it, and the people holding a post
+    there at the time (ICESCO's Director-General is not ICESCO's partner). Most recent contact
+    first. Exit code 1 when no one is left.
 
     \b
     Examples:
