@@ -215,3 +215,31 @@ def test_an_export_matching_nothing_is_an_empty_calendar_and_exits_1(cli, tmp_pa
     assert calendar.name == "VCALENDAR" and list(calendar.walk("VEVENT")) == []
     piped = cli("export", "--format", "ics", "--kind", "agreement")
     assert piped.stdout_bytes.startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+def test_an_exact_run_of_days_is_a_multi_day_event_not_a_window(cli, shipped_copy):
+    from datetime import date
+
+    for typed in ("1-3 May 2024", "around 1-3 May 2024"):
+        added = cli("--db", str(shipped_copy), "add-event", "--kind", "conference", "--date",
+                    typed, "--participant", "icesco", "--title", f"Forum {typed}",
+                    "--source", "newsaz-2024-01-31-samadov-almalik", "--allow-duplicate")  # fmt: skip
+        assert added.exit_code == 0, added.stderr
+    events = {str(e["SUMMARY"]): e for e in
+              parse_calendar(export_ics(cli, shipped_copy)).walk("VEVENT")}  # fmt: skip
+    exact = events["Forum 1-3 May 2024"]  # no "[window: ...]": the event lasts those days
+    assert exact.decoded("DTSTART") == date(2024, 5, 1)
+    assert exact.decoded("DTEND") == date(2024, 5, 4)
+    assert "TRANSP" not in exact  # it takes the days, as a one-day event does
+    fuzzy = events["Forum around 1-3 May 2024 [window: 1–3 May 2024 (approx.)]"]
+    assert str(fuzzy["TRANSP"]) == "TRANSPARENT"
+
+
+def test_span_kinds_tell_an_exact_run_of_days_from_a_window():
+    from partnerkb.interchange.exporters.precision import span_kind
+
+    assert span_kind("2024-05-01/2024-05-03") == "days"
+    assert span_kind("2024-05-01") == "day"
+    for window in ("2024-05-01~/2024-05-03~", "2024-05/2024-06", "2024-05-01/..",
+                   "[2024-05-01..2024-05-03]", "2023-01~/2023-04~", "2024-05-01/2024-06"):
+        assert span_kind(window) == "window", window

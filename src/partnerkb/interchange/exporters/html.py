@@ -49,8 +49,8 @@ def page_data(selection: Selection) -> Json:
     latest, span, flags, participants [[entity index, part, as]], organizations [index],
     place index or -1, citations [[source index, locator]], summary, phrase]], "entities":
     [[id, label, kind]], "sources": [[id, outlet, title, published label, url or ""]]}.
-    `span` is day, month, season, year or window; `flags` 1 approximate, 2 uncertain; an
-    unknown earliest or latest day is "" (an open end).
+    `span` is day, days (an exact run of days), month, season, year or window; `flags` 1
+    approximate, 2 uncertain; an unknown earliest or latest day is "" (an open end).
     """
     kb = selection.kb
     labels = Labels(kb)

@@ -121,7 +121,10 @@ def export_ics(selection: Selection) -> bytes:
         # the title says which, and it is free time (TRANSP:TRANSPARENT) rather than busy
         kind_of_span = span_kind(date_dict["edtf"])
         title = safe_text(event["title"])
-        if kind_of_span != "day":
+        # a day, or an exact run of days (a three-day conference), is the event itself; any
+        # other span is a time within which it fell, and its title says which
+        exact = kind_of_span in ("day", "days")
+        if not exact:
             title += f" [{kind_of_span}: {when}]"
         tags = event.get("tags")
         category = category_text(event["kind"])
@@ -140,7 +143,7 @@ def export_ics(selection: Selection) -> bytes:
             f"DESCRIPTION:{ics_text(description)}\r\n"
             + (f"LOCATION:{ics_text(safe_text(place))}\r\n" if place else "")
             + f"STATUS:{ICS_STATUS.get(event['status'], 'CONFIRMED')}\r\n"
-            + ("TRANSP:TRANSPARENT\r\n" if kind_of_span != "day" else "")
+            + ("TRANSP:TRANSPARENT\r\n" if not exact else "")
             + (f"URL:{url}\r\n" if url else "")
             + f"X-PARTNERKB-EDTF:{ics_raw(date_dict['edtf'])}\r\nEND:VEVENT")  # fmt: skip
     add("END:VCALENDAR")

@@ -48,14 +48,20 @@ def iso_prefix(point: Json) -> str:
     return text
 
 
-SPAN_KINDS = ("day", "month", "season", "year", "window")
+SPAN_KINDS = ("day", "days", "month", "season", "year", "window")
 
 
 @functools.lru_cache(maxsize=4096)
 def span_kind(edtf: str) -> str:
-    """What an EDTF date covers, one of SPAN_KINDS: 'day', 'month', 'season', 'year', or
-    'window' (a range, an open end, a set); a qualifier (~ ?) does not change it."""
+    """What an EDTF date covers, one of SPAN_KINDS: 'day', 'days' (an exact run of days,
+    '2024-05-01/2024-05-03': an event over several days), 'month', 'season', 'year', or
+    'window' (any other range, an open end, a set: a time within which it fell); a qualifier
+    (~ ?) does not change a single date's kind, and makes a run of days a window."""
     text = edtf.strip()
+    if text and text[0] not in "[{" and "/" in text and not any(q in text for q in "~?%"):
+        start, _, end = text.partition("/")
+        if _is_day(start) and _is_day(end):
+            return "days"
     if not text or text[0] in "[{" or "/" in text:
         return "window"
     try:
@@ -67,3 +73,12 @@ def span_kind(edtf: str) -> str:
     if point.day is not None:
         return "day"
     return "month" if point.month is not None else "year"
+
+
+def _is_day(text: str) -> bool:
+    """Whether an EDTF point is one calendar day (not '..', a month, a season...)."""
+    try:
+        point = parse_point(text)
+    except InvalidInput:
+        return False
+    return point.day is not None and point.season is None
