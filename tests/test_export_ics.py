@@ -222,8 +222,8 @@ def test_an_exact_run_of_days_is_a_multi_day_event_not_a_window(cli, shipped_cop
 
     for typed in ("1-3 May 2024", "around 1-3 May 2024"):
         added = cli("--db", str(shipped_copy), "add-event", "--kind", "conference", "--date",
-                    typed, "--participant", "icesco", "--title", f"Forum {typed}",
-                    "--source", "newsaz-2024-01-31-samadov-almalik", "--allow-duplicate")  # fmt: skip
+                    typed, "--participant", "icesco", "--title", f"Forum {typed}", "--source",
+                    "newsaz-2024-01-31-samadov-almalik", "--allow-duplicate")  # fmt: skip
         assert added.exit_code == 0, added.stderr
     events = {str(e["SUMMARY"]): e for e in
               parse_calendar(export_ics(cli, shipped_copy)).walk("VEVENT")}  # fmt: skip
