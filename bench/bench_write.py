@@ -1,5 +1,6 @@
 """Benchmark of the writes: one add-meeting on a 100k-event store, a 1,000-meeting batch through
---from-json, eight concurrent writers on a 14 MB store with how long each write holds the lock,
+--from-json, eight concurrent writers on a 14 MB store with how long each write holds the lock
+(as multiples of the floor below, one whole write of that store alone, measured in the same run),
 and --from-json batches of 10k and 100k lines (is the time per line steady?) — each timed as a
 whole process.
 
@@ -71,13 +72,16 @@ from partnerkb import locking, store as store_module
 from partnerkb.cli.app import app
 
 held, checks, timeouts, failures = [], [], 0, []
-release, commit = locking.StoreLock.release, store_module.PreparedFile.commit
+release = locking.StoreLock.release
+# the step that puts a new file in place (older versions: commit, which also synced the folder)
+step = "put_in_place" if hasattr(store_module.PreparedFile, "put_in_place") else "commit"
+put = getattr(store_module.PreparedFile, step)
 wrote = False
 
-def timed_commit(self):
+def timed_put_in_place(self):
     global wrote
     wrote = True
-    commit(self)
+    put(self)
 
 def timed_release(self):
     global wrote
@@ -87,7 +91,7 @@ def timed_release(self):
     release(self)
 
 locking.StoreLock.release = timed_release
-store_module.PreparedFile.commit = timed_commit
+setattr(store_module.PreparedFile, step, timed_put_in_place)
 store, writer, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 first, second, source = sys.argv[4:7]
 for n in range(count):
@@ -260,6 +264,9 @@ def concurrency(writers: int, each: int, pkb: list[str], events: int) -> dict[st
         before = len(read_store(store).records("events"))
         ids = pick_ids(store, writers)
         env = clean_env(Path(tmp))
+        floor_copy = Path(tmp) / "floor.json"  # the floor: one whole write, alone
+        shutil.copyfile(store, floor_copy)
+        floor = [timed([PYTHON, "-c", FLOOR, str(floor_copy), "indent"], env) for _ in range(3)]
         env.pop("PARTNERKB_LOCK_TIMEOUT")  # the default, 10 s
         started = time.perf_counter()
         procs = [
@@ -282,6 +289,7 @@ def concurrency(writers: int, each: int, pkb: list[str], events: int) -> dict[st
             timeouts += figures["timeouts"]
             failures += figures["failures"]
         elapsed = time.perf_counter() - started
+        floor += [timed([PYTHON, "-c", FLOOR, str(floor_copy), "indent"], env) for _ in range(3)]
         data = read_store(store)
         for table in VALIDATORS:
             for record in data.records(table):
@@ -295,14 +303,21 @@ def concurrency(writers: int, each: int, pkb: list[str], events: int) -> dict[st
     print(f"\n{writers} writers x {each} add-meeting at once on a {size_mb:.0f} MB store: "
           f"{added} meetings added, {timeouts} timed out (default 10 s), in {elapsed:.1f} s; "
           f"file valid: yes; {'ok' if ok else 'FAILED: ' + '; '.join(failures)}")
+    floor_med = statistics.median(floor)
+    whole = sum(1 for h in held if h > floor_med / 2)
     print(f"lock held per write: median {median * 1000:.1f} ms, 95th percentile "
           f"{p95 * 1000:.1f} ms, longest {held[-1] * 1000 if held else 0:.1f} ms "
           f"({len(held)} writes); {len(checks)} times the lock was taken only to find the "
           f"store changed meanwhile (longest {max(checks, default=0) * 1000:.1f} ms)")
+    print(f"floor (one whole write of this store alone: orjson load, dump, fsync, rename): "
+          f"median {floor_med * 1000:.0f} ms; lock held median {median / floor_med:.3f}x, 95th "
+          f"percentile {p95 / floor_med:.2f}x the floor; {whole} writes held it longer than "
+          f"half the floor (a whole write under the lock)")
     return {"writers": writers, "each": each, "store_mb": size_mb, "added": added,
             "timeouts": timeouts, "seconds": elapsed, "lock_held_seconds": held,
             "lock_held_median": median, "lock_held_p95": p95, "checks_seconds": checks,
-            "ok": ok}  # fmt: skip
+            "floor_seconds": floor, "floor_median": floor_med,
+            "held_whole_writes": whole, "ok": ok}  # fmt: skip
 
 
 def batch_scaling(sizes: list[int], pkb: list[str]) -> list[dict[str, Any]]:

@@ -272,6 +272,98 @@ def test_a_store_overtaken_every_time_is_written_holding_the_lock_throughout(shi
     store.apply("mine", work)
     assert runs == [True] * tries + [False]
     assert len(read_store(shipped_copy).records("history")) == tries + 1
+    assert not Path(f"{shipped_copy}.lock").read_bytes()  # the turn's record is erased
+
+
+def test_a_writer_holds_the_lock_only_to_rename_never_to_sync_or_clean(shipped_copy, monkeypatch):
+    """Syncing the new file and the folder, and removing killed writers' leftovers, happen
+    without the lock: under it, a write only checks the store's version and renames."""
+    steps = []
+    real_fsync, real_clean = os.fsync, store_module.remove_stale_temp_files
+    monkeypatch.setattr(store_module.os, "fsync",
+                        lambda fd: (steps.append(("fsync", lock_is_free(shipped_copy))),
+                                    real_fsync(fd))[1])  # fmt: skip
+    monkeypatch.setattr(store_module, "remove_stale_temp_files",
+                        lambda target: (steps.append(("clean", lock_is_free(shipped_copy))),
+                                        real_clean(target))[1])  # fmt: skip
+    Store(shipped_copy).apply("test", lambda tx: tx.insert("sources", _source(1)))
+    assert [name for name, _ in steps] == ["clean", "fsync", "fsync"]  # file, then folder
+    assert all(free for _, free in steps)
+    assert read_store(shipped_copy).find("sources", "src-1")
+
+
+def test_a_write_started_again_parses_only_the_records_that_changed(shipped_copy):
+    store = Store(shipped_copy)
+    seen = []
+
+    def work(tx):
+        seen.append(tx.data.tables["events"])
+        if len(seen) == 1:  # another process writes while this one prepares
+            Store(shipped_copy).apply("other", lambda other: other.insert("sources", _source(2)))
+        tx.insert("sources", _source(1))
+
+    store.apply("mine", work)
+    first, second = seen
+    # the second try works on the new version, whose unchanged records were not parsed again
+    assert all(second[doc] is first[doc] for doc in first)
+    data = read_store(shipped_copy)
+    assert data.find("sources", "src-1") and data.find("sources", "src-2")
+    assert shipped_copy.read_bytes() == store_module.dumps(data.tables)
+
+
+def test_records_are_reused_only_from_a_file_in_the_layout_partnerkb_writes(shipped_copy):
+    import orjson
+
+    content = shipped_copy.read_bytes()
+    texts = store_module.RecordTexts()
+    texts.remember(content, orjson.loads(content))
+    changed = orjson.loads(content)
+    first_event = next(iter(changed["events"]))
+    changed["events"][first_event] = {**changed["events"][first_event], "title": "Changed"}
+    del changed["sources"][next(iter(changed["sources"]))]
+    changed["events"]["99999"] = {**changed["events"][first_event], "id": "new-event"}
+    changed["history"]["1"] = {"id": "h-000001", "changes": []}
+    changed["aaa"], changed["zzz"], changed["partnerships"] = {}, {}, {}
+    new = store_module.dumps(changed)
+    reused = texts.loads(new)
+    assert reused == orjson.loads(new)
+    assert [list(t) for t in reused.values()] == [list(t) for t in orjson.loads(new).values()]
+    # another layout is parsed whole; a record damaged by hand too (which says what is wrong)
+    for other in (json.dumps(changed, indent=4).encode(), json.dumps(changed).encode(),
+                  new.replace(b'"title": "Changed"', b'"title": "Changed",'),
+                  new.replace(b'\n  "zzz": {}', b'\n  "zzz": {} ')):  # fmt: skip
+        assert texts.loads(other) is None
+    unsorted = json.dumps(changed, indent=2).encode() + b"\n"  # the layout, keys unsorted
+    assert texts.loads(unsorted) == changed
+
+
+def test_other_writers_wait_while_one_writes_in_its_turn_holding_the_lock(shipped_copy):
+    import threading
+
+    from partnerkb.locking import StoreLock, wait_while_turn
+
+    lock_path = Path(f"{shipped_copy}.lock")
+    turn = StoreLock(lock_path, 10, "add-meeting", turn=True)
+    turn.acquire()
+    assert json.loads(lock_path.read_text())["turn"] is True
+    order = []
+
+    def finish():
+        time.sleep(0.2)
+        order.append("turn ended")
+        turn.release()
+
+    threading.Thread(target=finish).start()
+    wait_while_turn(lock_path, 600)
+    order.append("started")
+    assert order == ["turn ended", "started"]
+    # a plain write's lock is not waited for, nor the record of a killed writer's turn
+    plain = StoreLock(lock_path, 10, "add-meeting")
+    plain.acquire()
+    wait_while_turn(lock_path, 600)
+    plain.release()
+    lock_path.write_text(json.dumps({"pid": 1, "turn": True}))
+    wait_while_turn(lock_path, 600)
 
 
 def test_a_lock_timeout_that_is_not_a_finite_number_is_a_usage_error(cli, shipped_copy):

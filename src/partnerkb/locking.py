@@ -95,10 +95,13 @@ class Holder:
 class StoreLock:
     """An exclusive lock on `<store>.lock`, waiting at most `timeout` seconds for it."""
 
-    def __init__(self, lock_path: Path, timeout: float, command: str = "") -> None:
+    def __init__(
+        self, lock_path: Path, timeout: float, command: str = "", turn: bool = False
+    ) -> None:
         self.path = lock_path
         self.timeout = timeout
         self.command = command
+        self.turn = turn  # held for a whole write (see wait_while_turn), as the file says
         self._fd: int | None = None
         self.acquired_at: float | None = None  # time.monotonic() when it was taken
 
@@ -175,6 +178,7 @@ class StoreLock:
             "user": me["user"],
             "command": self.command or " ".join(sys.argv[:1]),
             "since": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **({"turn": True} if self.turn else {}),
         }
         with contextlib.suppress(OSError):  # the name is a courtesy; the lock is the flock
             os.ftruncate(fd, 0)
@@ -190,13 +194,48 @@ class StoreLock:
         )
 
 
-def _read_holder(fd: int) -> Holder | None:
+def wait_while_turn(lock_path: Path, limit: float) -> None:
+    """Wait, at most `limit` seconds, while another writer holds the store's lock for a whole
+    write: its turn, after others overtook it too often (see `store.Store.apply`). A write
+    prepared meanwhile would only take processor time from that writer and then find the store
+    changed. Returns at once when no turn is under way; never raises."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no holder record to read
+        return
+    deadline = time.monotonic() + limit
+    try:
+        fd = os.open(lock_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return
+    try:
+        while time.monotonic() < deadline:
+            record = _read_record(fd)
+            if not (record and record.get("turn") is True):
+                return
+            try:  # a record left by a writer that was killed: the lock itself is free
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                time.sleep(0.02)
+                continue
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return
+    finally:
+        os.close(fd)
+
+
+def _read_record(fd: int) -> dict[str, Any] | None:
     try:
         text = os.pread(fd, 4096, 0)
         record = json.loads(text)
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict):
+    return record if isinstance(record, dict) else None
+
+
+def _read_holder(fd: int) -> Holder | None:
+    record = _read_record(fd)
+    if record is None:
         return None
 
     def field(name: str, kind: type) -> Any:
@@ -209,7 +248,9 @@ def _read_holder(fd: int) -> Holder | None:
 class _PortableLock:
     """filelock's lock, where `fcntl` does not exist (it cannot say who holds it)."""
 
-    def __init__(self, lock_path: Path, timeout: float, command: str = "") -> None:
+    def __init__(
+        self, lock_path: Path, timeout: float, command: str = "", turn: bool = False
+    ) -> None:
         from filelock import FileLock
 
         self.path = lock_path
@@ -241,10 +282,13 @@ class _PortableLock:
         self.release()
 
 
-def store_lock(lock_path: Path, timeout: float, command: str = "") -> StoreLock | _PortableLock:
-    """The lock for a store's `<store>.lock` file, on this platform."""
+def store_lock(
+    lock_path: Path, timeout: float, command: str = "", turn: bool = False
+) -> StoreLock | _PortableLock:
+    """The lock for a store's `<store>.lock` file, on this platform; `turn`: taken for a whole
+    write, which the lock file says (see `wait_while_turn`)."""
     try:
         import fcntl  # noqa: F401
     except ImportError:  # pragma: no cover - Windows
         return _PortableLock(lock_path, timeout, command)
-    return StoreLock(lock_path, timeout, command)
+    return StoreLock(lock_path, timeout, command, turn)
