@@ -4,6 +4,7 @@ one line with commas or semicolons, namesakes chosen, a new name recorded from t
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -161,3 +162,33 @@ def test_a_list_in_one_flag_is_refused_not_recorded_as_one_name(cli, shipped_cop
         assert result.exit_code == 2, result.stderr
         assert "looks like a list of names" in result.stderr
         assert shipped_copy.read_bytes() == before
+
+
+def test_the_ingest_review_reads_participants_separated_by_commas(
+    cli, tmp_path, shipped_copy, monkeypatch
+):
+    import partnerkb.cli.ingest as ingest_cli
+
+    monkeypatch.setattr(ingest_cli, "interactive", lambda: True)
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "Ambassador meets ICESCO chief\n\nAzerbaijani Ambassador to the Kingdom of Morocco Nazim "
+        "Samadov met ICESCO Director-General Salim M. AlMalik on Monday (20 May 2024) at the "
+        "ICESCO Headquarters in Rabat.\n", encoding="utf-8")  # fmt: skip
+    args = ("--db", str(shipped_copy), "ingest", str(article), "--outlet", "X",
+            "--published", "2024-05-28")  # fmt: skip
+    proposal = json.loads(cli(*args, "--dry-run", "--format", "json").stdout)
+    answers = ["a"] * len([e for e in proposal["entities"]
+                           if e["status"] != "stored" or e.get("role") or e.get("new_aliases")])
+    for event in proposal["events"]:  # the meeting edited: its participants typed with a comma
+        answers += (["e", "", "", "", "", "Nazim Samadov:guest, Salim M. AlMalik:host", "", ""]
+                    if event["kind"] == "meeting" else ["s"])  # fmt: skip
+    before = {e["id"] for e in read_store(shipped_copy).records("events")}
+    result = cli(*args, input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.stderr
+    assert "participants: Nazim Samadov (guest); Salim M. AlMalik (host)" in result.stderr
+    [written] = [e for e in read_store(shipped_copy).records("events")
+                 if e["id"] not in before and e["kind"] == "meeting"]  # fmt: skip
+    assert [(p["entity"], p.get("part")) for p in written["participants"]] == [
+        ("nazim-samadov", "guest"), ("salim-almalik", "host")]  # fmt: skip
+

@@ -172,7 +172,7 @@ def review(proposal: Json, published: date | None) -> Json | None:
                 event["skip"] = True
                 continue
             if choice == "e":
-                _edit_event(event, published)
+                _edit_event(event, published, result.get("entities") or [])
             accepted += 1
     except _Quit:
         return None
@@ -229,7 +229,7 @@ def _edit_entity(entity: Json) -> None:
             entity["role"] = None
 
 
-def _edit_event(event: Json, published: date | None) -> None:
+def _edit_event(event: Json, published: date | None, proposal_entities: list[Json]) -> None:
     from ..dates import parse_date
     from ..model import STATUSES
     from ..writes import checked_text, parse_participant
@@ -268,9 +268,16 @@ def _edit_event(event: Json, published: date | None) -> None:
         for p in event.get("participants") or []
     )
 
+    from ..textfold import fold
+    from ..writes.answers import split_listed
+
+    # names a comma does not split: those of the proposal (and the store's it recognised)
+    known_names = {fold(str(p.get("name") or "")) for p in event.get("participants") or []}
+    known_names |= {fold(str(e.get("name") or "")) for e in proposal_entities}
+
     def people(text: str) -> list[Json]:
         out = []
-        for piece in [p for p in text.split(";") if p.strip()]:
+        for piece in split_listed(text, lambda name: fold(name) in known_names):
             parsed = parse_participant(piece)
             known = next(
                 (p for p in event.get("participants") or [] if p["name"] == parsed.name), None
@@ -285,7 +292,11 @@ def _edit_event(event: Json, published: date | None) -> None:
             )
         return out
 
-    event["participants"] = _ask("participants (Name:part:post; ...)", people, current)
+    event["participants"] = _ask("participants (Name:part:post, separated by ',' or ';')",
+                                 people, current)  # fmt: skip
+    listed = "; ".join(p["name"] + (f" ({p['part']})" if p.get("part") else "")
+                       for p in event["participants"])  # fmt: skip
+    say(f"participants: {listed or 'none'}")
     title = _ask("title (empty: made from the participants)", _text, event.get("title") or "")
     event["title"] = title or None
     summary = _ask(

@@ -4,6 +4,7 @@ terminal session asks again at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -22,6 +23,29 @@ class _Reading:
 
     def __init__(self, data: StoreData) -> None:
         self.data = data
+
+
+def split_listed(text: str, is_name: Callable[[str], bool]) -> list[str]:
+    """The entries of one answer listing participants ('A:host, B' or 'A:host; B', each a
+    name with an optional ':part' and ':title'). With a ';' anywhere only ';' separates (a name
+    or a title may then hold commas); else ',' does, except inside a name `is_name` knows
+    ('Ministry of Culture, Azerbaijan', however many pieces it spans: the longest first)."""
+    if ";" in text:
+        return [c.strip() for c in text.split(";") if c.strip()]
+    pieces = text.split(",")
+    chunks, start = [], 0
+    while start < len(pieces):
+        end = start + 1
+        for stop in range(len(pieces), start + 1, -1):
+            # the pieces joined must all be of the name: no ':part' before the last comma
+            if ":" not in ",".join(pieces[start:stop - 1]) and is_name(
+                ",".join(pieces[start:stop]).partition(":")[0].strip()
+            ):
+                end = stop
+                break
+        chunks.append(",".join(pieces[start:end]).strip())
+        start = end
+    return [c for c in chunks if c]
 
 
 @dataclass
@@ -70,28 +94,9 @@ class AnswerCheck:
         return given
 
     def split_participants(self, text: str) -> list[Participant]:
-        """The participants of one answer: 'A:host, B' or 'A:host; B' (each name with an
-        optional ':part' and ':title'). With a ';' anywhere, only ';' separates (a name or
-        title may then hold commas); else ',' does, except inside a stored name that holds one
-        ('Ministry of Culture, Azerbaijan', however many pieces it spans). Names are not
-        looked up here beyond that: see `look_up`."""
-        if ";" in text:
-            chunks = [c for c in text.split(";") if c.strip()]
-        else:
-            pieces = text.split(",")
-            chunks, start = [], 0
-            while start < len(pieces):
-                end = start + 1
-                for stop in range(len(pieces), start + 1, -1):  # the longest stored name first
-                    joined = ",".join(pieces[start:stop])
-                    if ":" not in ",".join(pieces[start:stop - 1]) and self._stored(
-                        joined.partition(":")[0]
-                    ):
-                        end = stop
-                        break
-                chunks.append(",".join(pieces[start:end]))
-                start = end
-            chunks = [c for c in chunks if c.strip()]
+        """The participants of one answer (`split_listed`, a stored name with a comma kept
+        whole). Names are not looked up here beyond that: see `look_up`."""
+        chunks = split_listed(text, self._stored)
         if not chunks:
             raise InvalidInput("participant is required", hint=MISSING_HINTS["participant"])
         return [parse_participant(c) for c in chunks]
