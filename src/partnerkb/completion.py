@@ -103,50 +103,64 @@ def records(
     """
     want = _Typed(typed)
     tiers: list[dict[str, str]] = [{}, {}, {}]
-    for table in tables:
-        group = [r for r in _records(data, table)
-                 if (not kinds or r.get("kind") in kinds)
-                 and (not statuses or r.get("status") in statuses)]  # fmt: skip
-        if table == "entities":
-            _entities(group, want, tiers)
-            continue
+    groups = {
+        table: [r for r in _records(data, table)
+                if (not kinds or r.get("kind") in kinds)
+                and (not statuses or r.get("status") in statuses)]
+        for table in tables
+    }  # fmt: skip
+    others = [(table, group) for table, group in groups.items() if table != "entities"]
+    if "entities" in groups:
+        _entities(groups["entities"], want, tiers)
+    for table, group in others:
         for record in group:
             record_id = str(record["id"])
-            words = [str(record.get(f) or "") for f in ("title", "outlet")]
-            if table == "partnerships":
-                words += [str(p) for p in record.get("parties") or []]
             if want.empty or want.starts_id(record_id):
                 tiers[_STARTS].setdefault(record_id, _describe(record, table))
-            elif want.starts_a_part(record_id) or any(want.starts_a_word(w) for w in words if w):
-                tiers[_PART].setdefault(record_id, _describe(record, table))
+    if not tiers[_STARTS] and not tiers[_WORD]:  # only then the slower look at titles
+        for table, group in others:
+            for record in group:
+                words = [str(record.get(f) or "") for f in ("title", "outlet")]
+                if table == "partnerships":
+                    words += [str(p) for p in record.get("parties") or []]
+                record_id = str(record["id"])
+                if want.starts_a_part(record_id) or any(want.starts_a_word(w)
+                                                        for w in words if w):  # fmt: skip
+                    tiers[_PART].setdefault(record_id, _describe(record, table))
     best = next((tier for tier in tiers if tier), {})
     return _ordered(best, want)
 
 
 def _entities(group: list[Json], want: _Typed, tiers: list[dict[str, str]]) -> None:
+    named: list[tuple[Json, list[tuple[str, str]]]] = []  # record, [(name or alias, folded)]
     owners: dict[str, set[str]] = {}  # folded name or alias -> the entities it names
     for record in group:
-        for name in [record.get("name"), *(record.get("aliases") or [])]:
-            if isinstance(name, str):
-                owners.setdefault(fold(name), set()).add(str(record["id"]))
-    for record in group:
-        record_id = str(record["id"])
-        help_text = _describe(record, "entities")
-        if not want.empty and want.starts_id(record_id):
-            tiers[_STARTS].setdefault(record_id, help_text)
-            continue
-        names = [n for n in [record.get("name"), *(record.get("aliases") or [])]
+        names = [(n, fold(n)) for n in [record.get("name"), *(record.get("aliases") or [])]
                  if isinstance(n, str) and n]  # fmt: skip
-        matched = next((n for n in names if fold(n).startswith(want.folded)), None)
-        if matched is None:
-            matched = next((n for n in names if want.starts_a_word(n)), None)
+        named.append((record, names))
+        for _, folded in names:
+            owners.setdefault(folded, set()).add(str(record["id"]))
+    word = f" {want.folded}"
+    for record, names in named:
+        record_id = str(record["id"])
+        if not want.empty and want.starts_id(record_id):
+            tiers[_STARTS].setdefault(record_id, _describe(record, "entities"))
+            continue
+        tier, matched = _STARTS, None
+        for name, folded in names:
+            if folded.startswith(want.folded):
+                matched = (name, folded)
+                break
+        if matched is None and want.folded:
+            tier = _WORD
+            matched = next(((n, f) for n, f in names if word in f" {f}"), None)
         if matched is None:
             if want.starts_a_part(record_id):
-                tiers[_PART].setdefault(record_id, help_text)
+                tiers[_PART].setdefault(record_id, _describe(record, "entities"))
             continue
-        tier = _STARTS if want.empty or fold(matched).startswith(want.folded) else _WORD
-        if len(owners.get(fold(matched), ())) == 1:
-            tiers[tier].setdefault(matched, f"{help_text} ({record_id})")
+        help_text = _describe(record, "entities")
+        if len(owners.get(matched[1], ())) == 1:
+            tiers[tier].setdefault(matched[0], f"{help_text} ({record_id})")
         else:  # a name several entities have: their ids tell them apart
             tiers[tier].setdefault(record_id, help_text)
 
