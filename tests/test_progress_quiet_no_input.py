@@ -279,3 +279,22 @@ def test_ingest_says_what_it_is_doing_on_a_terminal_and_nothing_into_a_pipe(tmp_
     assert "finding the records the article reports" in on_tty.screen
     assert b"finding" not in on_pipe.stderr and b"\x1b" not in on_pipe.stderr
     assert on_tty.stdout == on_pipe.stdout
+
+
+def test_no_input_never_asks_to_review_an_ingested_article(tmp_path, shipped_copy):
+    article = tmp_path / "report.txt"
+    article.write_text(
+        "ICESCO chief receives envoy\n\nDr. Salim M. AlMalik, Director-General of ICESCO, "
+        "received the Ambassador of Bangladesh to Morocco on Tuesday, 21 May 2024, in Rabat.\n",
+        encoding="utf-8",
+    )
+    args = ["--db", str(shipped_copy), "ingest", str(article), "--published", "2024-05-28",
+            "--outlet", "ICESCO"]  # fmt: skip
+    asked = run(args, typed="q\n")
+    assert "[a]ccept" in asked.screen
+    before = shipped_copy.read_bytes()
+    result = run(["--no-input", *args])
+    assert result.code == 2
+    assert "[a]ccept" not in result.screen
+    assert "and --no-input was given" in result.screen
+    assert shipped_copy.read_bytes() == before

@@ -410,17 +410,18 @@ def import_command(
     )
     flat = bool(mapping or map_pairs or key)
     from ..interchange.importer import delimiter_of
+    from ..progress import stage
+    from .progress_bar import progress_bar
 
-    rows = read_source(content, chosen, flat=flat,
-                       delimiter=delimiter_of(delimiter) if delimiter else None)  # fmt: skip
+    with progress_bar() as progress:  # a file of 100,000 lines takes seconds to parse
+        stage(progress, f"reading the {chosen.upper()} rows")
+        rows = read_source(content, chosen, flat=flat,
+                           delimiter=delimiter_of(delimiter) if delimiter else None)  # fmt: skip
     for note in rows.notes:
         info(note)
     if not rows.rows and not rows.errors:
         raise InvalidInput(f"{_name(file)} holds no rows to import")
     store = prepare_store(store_location(ctx, db), dry_run=dry_run)
-    from ..progress import stage
-    from .progress_bar import progress_bar
-
     try:
         with progress_bar() as progress:
 
