@@ -267,3 +267,12 @@ def test_a_real_bash_completes_names_with_spaces_into_one_argument(tmp_path):
     assert re.search(r"\n\r?1\r?\n\r?END2", shown), shown  # one profile: nazim-samadov's
     assert re.search(r"\n\r?1\r?\n\r?END3", shown), shown
     assert "Shusha" in shown.split("END3", 1)[1], shown  # "Şuş" became the name's spelling
+
+
+def test_commands_convert_their_values_again_after_completing_in_the_same_process(cli):
+    """Completion keeps the values on the line as typed; a command run afterwards in the same
+    process converts them as ever (--limit is a number, a bad one an error)."""
+    assert complete("partnerkb timeline --limit 2 --kind mee") == ["meeting"]
+    result = cli("timeline", "--limit", "2", "--format", "json")
+    assert result.exit_code == 0 and len(__import__("json").loads(result.stdout)) == 2
+    assert cli("timeline", "--limit", "two").exit_code == 2

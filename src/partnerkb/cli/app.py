@@ -69,10 +69,11 @@ class PartnerkbGroup(TyperGroup):
         if not os.environ.get(var):
             return
         try:
-            from .shells import register_shells
+            from .shells import register_shells, values_as_typed
 
             register_shells()
-            super()._main_shell_completion(ctx_args, prog_name, complete_var)
+            with values_as_typed(lambda: [self, *_GROUPS.values()]):
+                super()._main_shell_completion(ctx_args, prog_name, complete_var)
         except Exception:
             if os.environ.get("PARTNERKB_DEBUG"):
                 raise

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from typer._click.shell_completion import add_completion_class, split_arg_string
 from typer._completion_classes import BashComplete, ZshComplete, completion_init
@@ -118,3 +122,41 @@ def register_shells() -> None:
     add_completion_class(PartnerkbZsh, "zsh")
 
 
+@contextmanager
+def values_as_typed(groups: Callable[[], Iterable[Any]]) -> Iterator[None]:
+    """For the time of the block, the values already on the line are kept as typed, not
+    converted: click's resilient parsing throws away those that fail anyway, and Typer 0.29
+    converts through pydantic, whose import alone takes ~150 ms, more than the rest of a TAB.
+    The completers read what they need as text (--db, list's table). Afterwards the commands of
+    `groups()` convert again (a process that runs other commands after completing: the tests).
+    Leaves Typer as it is if its internals moved."""
+    try:
+        import typer.core
+        from typer._coercion import RuntimeParam
+    except ImportError:
+        yield
+        return
+    build = getattr(typer.core, "build_runtime_param", None)
+    if build is None:
+        yield
+        return
+
+    @dataclass(frozen=True)
+    class AsTyped(RuntimeParam):  # type: ignore[misc]
+        def _coerce_value(self, value: object, param: object, ctx: object) -> object:
+            return value
+
+    def as_typed(descriptor: Any) -> AsTyped:
+        return AsTyped(annotation=descriptor.annotation,
+                       parameter_info=descriptor.parameter_info)  # fmt: skip
+
+    typer.core.build_runtime_param = as_typed
+    try:
+        yield
+    finally:
+        typer.core.build_runtime_param = build
+        for group in groups():
+            for command in [group, *getattr(group, "commands", {}).values()]:
+                for param in command.params:
+                    if isinstance(getattr(param, "_runtime_param", None), AsTyped):
+                        param._runtime_param = None
