@@ -151,7 +151,11 @@ def test_a_record_that_breaks_the_model_is_named_with_its_field(cli, tmp_path):
 # -- the property: export then import is the identity --------------------------------------------
 
 TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\u2028\u2029"),
+    # what the model refuses in text (model.CONTROL_CHARS: bidi embeddings and isolates too) is
+    # not generated: a store holding it is not one partnerkb writes
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs"),
+                           blacklist_characters="\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+                                                "\u2066\u2067\u2068\u2069"),
     min_size=1,
     max_size=30,
 ).filter(lambda s: s.strip() != "")
