@@ -522,7 +522,10 @@ def stats_command(
         ),
     ] = None,  # fmt: skip
     top: Annotated[
-        int, typer.Option("--top", min=1, help="How many of the most frequent participants.")
+        int,
+        typer.Option(
+            "--top", min=1, metavar="N", help="How many of the most frequent participants."
+        ),
     ] = 10,
     as_of: AsOfOption = None,
     order: DateOrderOption = None,
@@ -615,18 +618,22 @@ def check_command(
     \b
     Checks:
       references          every id a record refers to exists
-      sources             every fact (record, role, link, status change) cites a source
+      sources             every fact (record, role, link, status change) cites a
+                          source
       dates               dates valid, no range or role ending before it starts
       tenures             no post held by two people on the same days
-      overdue-plans       plans whose dates have passed with no later report (--as-of)
-      statuses            no event reported happened before it starts, no plan that came
-                          true cancelled
-      duplicates          no two events with the same people and place on overlapping dates
-      namesakes           names or aliases shared by entities no link tells apart (listed,
-                          never merged)
+      overdue-plans       plans whose dates have passed with no later report
+                          (--as-of)
+      statuses            no event reported happened before it starts, no plan
+                          that came true cancelled
+      duplicates          no two events with the same people and place on
+                          overlapping dates
+      namesakes           names or aliases shared by entities no link tells
+                          apart (listed, never merged)
       place-participants  no place taking part in an event (it may be its subject)
       uncited-sources     every source is cited
-      uncited-enrichment  external ids and outside knowledge cite a source of their own
+      uncited-enrichment  external ids and outside knowledge cite a source of
+                          their own
       summaries           (strict) every event has a summary
       locators            (strict) every citation has a locator
       inferences          (by name only) every field marked as inferred, and why

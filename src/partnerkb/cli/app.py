@@ -227,7 +227,7 @@ app = typer.Typer(
         '  partnerkb show "Nazim Samadov"\n'
         "  partnerkb add-meeting --help\n"
         "  partnerkb timeline --format jsonl | jq .title\n"
-        "  partnerkb --quiet --no-input import kb.jsonl   # a script: errors only, no question\n\n"
+        "  partnerkb --quiet --no-input import kb.jsonl   # a script: no question\n\n"
         "Exit codes: 0 ok, 1 nothing matched, 2 bad usage or input, 3 store problem, "
         "4 declined at a confirmation, 70 internal error (a bug), 74 output not writable, "
         "130 interrupted."
@@ -323,9 +323,11 @@ def command_group(module_name: str) -> Any:
         module.register(commands)
         group = typer.main.get_group(commands)
         from .completion import attach
+        from .helptext import plain_help
 
         for command in group.commands.values():
             attach(command)
+            plain_help(command)
         _GROUPS[module_name] = group
     return _GROUPS[module_name]
 

@@ -144,8 +144,10 @@ def ingest_command(
     \b
     Examples:
       partnerkb ingest report.txt --published 2024-05-11 --outlet ICESCO
-      partnerkb ingest https://example.org/news/1 --published 2024-11-11 --outlet Trend
-      partnerkb ingest report.txt --published 2024-05-11 --outlet ICESCO --dry-run -f json > p.json
+      partnerkb ingest https://example.org/news/1 --published 2024-11-11 \\
+        --outlet Trend
+      partnerkb ingest report.txt --published 2024-05-11 --outlet ICESCO \\
+        --dry-run -f json > p.json
       partnerkb ingest --from-json p.json --yes
 
     Exit codes: 0 written (or nothing to write), 2 bad input (unreadable, binary or empty

@@ -138,6 +138,7 @@ def export_command(
         typer.Option(
             "--format",
             "-f",
+            metavar="FORMAT",
             help="json, jsonl, csv, xlsx, md, ics, timelinejs, ftm, dot, mermaid, gexf, graphml, "
             "html or sqlite.",
             callback=choice(EXPORT_FORMATS),
@@ -157,6 +158,7 @@ def export_command(
         typer.Option(
             "--output",
             "-o",
+            metavar="FILE",
             help="Write to this file (atomically) instead of stdout; - is stdout.",
             dir_okay=False,
             show_default=False,
@@ -187,8 +189,10 @@ def export_command(
       partnerkb export --format jsonl | jq -c 'select(.type == "event") | .title'
       partnerkb export --format csv --entity icesco -o icesco.csv
       partnerkb export --format ics --planned -o planned.ics
-      partnerkb export --format md --entity icesco --entity azerbaijan -o dossier.md
-      partnerkb export --format sqlite -o kb.sqlite && sqlite3 kb.sqlite 'select * from events'
+      partnerkb export --format md --entity icesco --entity azerbaijan \\
+        -o dossier.md
+      partnerkb export --format sqlite -o kb.sqlite \\
+        && sqlite3 kb.sqlite 'select * from events'
       partnerkb export --format dot | sfdp -Tsvg > network.svg
       partnerkb export --format gexf -o network.gexf
       partnerkb export --format html --entity icesco -o icesco.html
@@ -249,7 +253,8 @@ def schema_command(
     Examples:
       partnerkb schema > partnerkb.schema.json
       partnerkb schema --record > record.schema.json
-      check-jsonschema --schemafile partnerkb.schema.json ~/.local/share/partnerkb/partnerkb.json
+      check-jsonschema --schemafile partnerkb.schema.json \\
+        ~/.local/share/partnerkb/partnerkb.json
     """
     from ..interchange.schema import record_schema, schema_text
 
@@ -271,6 +276,7 @@ def import_command(
         typer.Option(
             "--format",
             "-f",
+            metavar="FORMAT",
             help="csv, tsv, jsonl or json. Default: from the file's extension, or from its "
             "content.",
             callback=choice(IMPORT_FORMATS),
@@ -282,6 +288,7 @@ def import_command(
         typer.Option(
             "--mapping",
             "-m",
+            metavar="FILE|NAME",
             help="A JSON mapping file, or a shipped mapping: us-official-travels.",
             show_default=False,
         ),
@@ -290,6 +297,7 @@ def import_command(
         list[str] | None,
         typer.Option(
             "--map",
+            metavar="COLUMN=FIELD,...",
             help='Columns to fields: "Date=date,Traveler=participants" (repeatable).',
             show_default=False,
         ),
@@ -297,13 +305,17 @@ def import_command(
     key: Annotated[
         str | None,
         typer.Option(
-            "--key", help="The column whose value is each record's id.", show_default=False
+            "--key",
+            metavar="COLUMN",
+            help="The column whose value is each record's id.",
+            show_default=False,
         ),
     ] = None,
     source: Annotated[
         str | None,
         typer.Option(
             "--source",
+            metavar="ID",
             help="The source (id or title) that rows without a source column cite; self for "
             "your own record (own record of <user>, entered today).",
             show_default=False,
@@ -320,6 +332,7 @@ def import_command(
         list[str] | None,
         typer.Option(
             "--kind",
+            metavar="NAME=KIND",
             help='The kind of an entity --create-missing records: "Azerbaijan=country".',
             show_default=False,
         ),
@@ -373,8 +386,10 @@ def import_command(
     Examples:
       partnerkb export --format jsonl > kb.jsonl
       partnerkb init --db copy.json && partnerkb --db copy.json import kb.jsonl
-      partnerkb import meetings.csv --map "Date=date,Who=participants" --source self
-      partnerkb import us-official-travels.csv --mapping us-official-travels --dry-run
+      partnerkb import meetings.csv --map "Date=date,Who=participants" \\
+        --source self
+      partnerkb import us-official-travels.csv --mapping us-official-travels \\
+        --dry-run
       partnerkb timeline --format jsonl | partnerkb import - --dry-run
     """
     from datetime import date

@@ -253,7 +253,8 @@ def timeline_command(
       partnerkb timeline --reverse --limit 10
       partnerkb timeline --entity icesco --since 2024
       partnerkb timeline --planned --format json
-      partnerkb timeline --entity "Nazim Samadov" --kind meeting --until "May 2024"
+      partnerkb timeline --entity "Nazim Samadov" --kind meeting \\
+        --until "May 2024"
       partnerkb timeline --source newsaz-2024-01-31-samadov-almalik
     """
     kb = open_kb(ctx, db)
@@ -297,6 +298,7 @@ def list_command(
         typer.Option(
             "--entity",
             "-e",
+            metavar="ID-OR-NAME",
             help="Only records connected to this entity (id or name).",
             show_default=False,
         ),

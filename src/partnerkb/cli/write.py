@@ -564,18 +564,19 @@ def add_meeting_command(
       partnerkb add-meeting --date yesterday --place Rabat \\
         --participant "Nazim Samadov:guest" --participant "Salim AlMalik:host" \\
         --topic COP29 --source self
-      id=$(partnerkb add-meeting --date today --participant icesco --participant morocco \\
-        --source self)
+      id=$(partnerkb add-meeting --date today --participant icesco \\
+        --participant morocco --source self)
       partnerkb add-meeting --date "later this year" --as-of 2024-01-31 \\
         --participant nazim-samadov --participant icesco --source self
       partnerkb add-meeting --from-json meetings.jsonl
-      echo '{"date": "May 2024", "participants": ["icesco", "qatar"], "source": "self"}' \\
-        | partnerkb add-meeting --from-json -
+      echo '{"date": "May 2024", "participants": ["icesco", "qatar"],' \\
+        '"source": "self"}' | partnerkb add-meeting --from-json -
 
     \b
-    JSON fields: date, place, participants (["Name:part"] or [{"name", "part", "as"}]),
-    organizations, topics, tags, title, summary, status, source or sources (an id, or
-    {"outlet", "title", "published", "url"} for a new one), locator, attach_to, fulfils.
+    JSON fields: date, place, participants (["Name:part"] or
+    [{"name", "part", "as"}]), organizations, topics, tags, title, summary,
+    status, source or sources (an id, or {"outlet", "title", "published", "url"}
+    for a new one), locator, attach_to, fulfils.
     """
     _add_event(ctx, locals(), default_kind="meeting",
                entity_kind_values=[*_entity_kinds_of_kind(kind), *(entity_kind or [])],
@@ -731,9 +732,11 @@ def add_event_command(
     \b
     Examples (a name two people share takes an id: anar-karimov-minister):
       partnerkb add-event --kind award --date "last week" --place Baku \\
-        --participant anar-karimov-minister:awarder --participant AlMalik:recipient \\
+        --participant anar-karimov-minister:awarder \\
+        --participant AlMalik:recipient \\
         --title "An award for ICESCO's Director-General" --source self
-      partnerkb add-event --kind visit --date "March 2025" --participant AlMalik --place Shusha \\
+      partnerkb add-event --kind visit --date "March 2025" \\
+        --participant AlMalik --place Shusha \\
         --source-outlet Azertac --source-title "The article's headline" \\
         --source-date 2025-03-20 --source-url https://example.org/news/visit
       partnerkb add-event --kind conference --date "1-3 May 2025" --place Baku \\
@@ -1118,7 +1121,8 @@ def add_entity_command(
     Examples:
       partnerkb add-entity "Jane Doe" --kind person --alias "J. Doe" \\
         --role-title "Cultural attaché" --role-organization morocco --source self
-      partnerkb add-entity Ganja --kind place --located-in Azerbaijan --source self
+      partnerkb add-entity Ganja --kind place --located-in Azerbaijan \\
+        --source self
     """
     from ..writes import EntityDraft, RoleDraft, parse_assignment
 
@@ -1208,8 +1212,8 @@ def add_role_command(
     Examples:
       partnerkb add-role anar-karimov-minister --title "Minister of Culture" \\
         --organization azerbaijan --source icesco-2022-11-21-shusha-medal
-      partnerkb add-role "Nazim Samadov" --title "Honorary member" --organization icesco \\
-        --from 2025 --source self
+      partnerkb add-role "Nazim Samadov" --title "Honorary member" \\
+        --organization icesco --from 2025 --source self
     """
     from ..writes import RoleDraft
 
@@ -1345,13 +1349,14 @@ def edit_command(
 
     \b
     Examples:
-      partnerkb edit 2024-01-30-samadov-almalik-rabat --set summary="Our own words."
-      partnerkb edit world-forum-intercultural-dialogue-baku --set status=postponed \\
-        --source self
+      partnerkb edit 2024-01-30-samadov-almalik-rabat \\
+        --set summary="Our own words."
+      partnerkb edit world-forum-intercultural-dialogue-baku \\
+        --set status=postponed --source self
       partnerkb edit nazim-samadov --add aliases="N. Samadov" --add tags=diplomat
       partnerkb edit 2024-01-30-samadov-almalik-rabat --add tags=cop29
-      partnerkb edit nazim-samadov --set roles.1.title="Ambassador to the Kingdom of Morocco" \\
-        --dry-run
+      partnerkb edit nazim-samadov \\
+        --set roles.1.title="Ambassador to the Kingdom of Morocco" --dry-run
     """
     options = _write_options(as_of, order, new_kind=new_kind)
     refs = _source_refs(source, None, None, None, None, None, locator)
