@@ -34,7 +34,7 @@ def test_timeline_piped_is_tsv_with_a_header_in_date_order(cli):
     assert result.exit_code == 0, result.stderr
     rows = tsv_rows(result.stdout)
     assert list(rows[0]) == ["date", "date_sort", "id", "title", "kind", "status", "place",
-                             "participants"]  # fmt: skip
+                             "participants", "status_label"]  # fmt: skip
     ids = [r["id"] for r in rows]
     assert ids.index("2021-01-almalik-visit-azerbaijan") < ids.index(
         "2022-11-20-almalik-karimov-rabat"
@@ -459,3 +459,18 @@ def test_csv_and_tsv_timelines_carry_a_sortable_iso_day_beside_the_display_date(
         days = [r["date_sort"] for r in rows]
         assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in days)
         assert days == sorted(days)  # the timeline's order is the order of the column
+
+
+def test_csv_and_tsv_carry_the_status_as_the_table_words_it(cli):
+    import csv as csv_module
+    import io
+
+    office = "2023-icesco-baku-office-opening"  # a plan whose dates passed with no report
+    for command in (["timeline"], ["list", "events"], ["search", "Baku office"]):
+        for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+            result = cli(*command, "--format", fmt)
+            assert result.exit_code == 0, result.stderr
+            rows = {r["id"]: r for r in csv_module.DictReader(io.StringIO(result.stdout),
+                                                              delimiter=delimiter)}  # fmt: skip
+            assert rows[office]["status"] == "planned", command
+            assert rows[office]["status_label"].startswith("planned (date passed"), command

@@ -314,7 +314,7 @@ def test_csv_and_tsv_carry_score_matched_and_via(cli, fmt):
     delimiter = "," if fmt == "csv" else "\t"
     rows = list(csv.DictReader(io.StringIO(result.stdout), delimiter=delimiter))
     assert list(rows[0]) == [
-        "type", "id", "kind", "date", "title", "score", "matched", "via", "status"
+        "type", "id", "kind", "date", "title", "score", "matched", "via", "status", "status_label"
     ]  # fmt: skip
     assert rows[0]["id"] == "nazim-samadov" and rows[0]["score"] == "80"
     assert "name" in rows[0]["matched"]
@@ -324,7 +324,9 @@ def test_csv_and_tsv_carry_score_matched_and_via(cli, fmt):
 
 def test_piped_output_is_tsv(cli):
     result = cli("search", "Shusha")
-    assert result.stdout.startswith("type\tid\tkind\tdate\ttitle\tscore\tmatched\tvia\tstatus\n")
+    assert result.stdout.startswith(
+        "type\tid\tkind\tdate\ttitle\tscore\tmatched\tvia\tstatus\tstatus_label\n"
+    )
 
 
 # -- safe display ------------------------------------------------------------------------------

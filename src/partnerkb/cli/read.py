@@ -137,6 +137,8 @@ EVENT_COLUMNS = [
     # in the table when the terminal is wide enough, with the titles held at the event
     Column("participants", _participant_names, in_table=False, table_value=_participants_titled,
            table_from_width=140, max_width=60),
+    # what the table's status column reads ("planned (date passed; no later report)")
+    Column("status_label", _display("status"), in_table=False),
 ]
 ENTITY_COLUMNS = [
     Column("id", _get("id"), style="dim"),
@@ -163,6 +165,7 @@ HIT_COLUMNS = [
     Column("matched", _get("matched")),
     Column("via", _get("via")),
     Column("status", _get("status"), table_value=_get("status_label")),
+    Column("status_label", _get("status_label"), in_table=False),  # as the table reads it
 ]
 ROLE_COLUMNS = [
     Column("title", _get("title")),
