@@ -132,7 +132,7 @@ def test_a_missing_file_and_a_missing_outlet_are_usage_errors(cli, tmp_path, shi
     result = cli("--db", str(shipped_copy), "ingest", str(tmp_path / "nope.txt"), "--outlet", "X")
     assert result.exit_code == 2 and "no file" in result.stderr
     path = write(tmp_path, "a.txt", MEETING)
-    result = cli("--db", str(shipped_copy), "ingest", str(path), "--dry-run")
+    result = cli("--db", str(shipped_copy), "ingest", str(path), "--yes")
     assert result.exit_code == 2 and "--outlet is required" in result.stderr
     result = cli(
         "--db", str(shipped_copy), "ingest", str(path), "--outlet", "X", "--published", "May 2024"
@@ -702,3 +702,25 @@ def test_quitting_the_review_writes_nothing(cli, tmp_path, shipped_copy, monkeyp
     assert result.exit_code == 0
     assert "nothing was written" in result.stderr
     assert sha(shipped_copy) == before
+
+
+def test_a_dry_run_needs_no_outlet_and_its_proposal_asks_for_one_before_it_is_written(
+    cli, tmp_path, shipped_copy
+):
+    path = write(tmp_path, "a.txt", MEETING)
+    before = sha(shipped_copy)
+    shown = cli("--db", str(shipped_copy), "ingest", str(path), "--published", "2024-05-28",
+                "--dry-run", "--format", "json")  # fmt: skip
+    assert shown.exit_code == 0, shown.stderr
+    proposal = json.loads(shown.stdout)
+    assert proposal["source"]["outlet"] is None
+    assert "no --outlet" in shown.stderr
+    saved = write(tmp_path, "p.json", shown.stdout.encode())
+    refused = cli("--db", str(shipped_copy), "ingest", "--from-json", str(saved), "--yes")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith("error: source: outlet is required")
+    assert sha(shipped_copy) == before
+    proposal["source"]["outlet"] = "ICESCO"
+    filled = write(tmp_path, "p2.json", json.dumps(proposal).encode())
+    written = cli("--db", str(shipped_copy), "ingest", "--from-json", str(filled), "--yes")
+    assert written.exit_code == 0, written.stderr

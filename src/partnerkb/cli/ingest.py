@@ -68,7 +68,8 @@ def ingest_command(
             "--outlet",
             metavar="NAME",
             show_default=False,
-            help="Who published it (News.az, ICESCO, Trend...).",
+            help="Who published it (News.az, ICESCO, Trend...). Needed to write; a --dry-run "
+            "without it leaves the source's outlet to fill in.",
         ),
     ] = None,
     title: Annotated[
@@ -170,7 +171,8 @@ def ingest_command(
                 "an article is required: a path, a URL or - for stdin",
                 hint="see: partnerkb ingest --help",
             )
-        if not outlet or not outlet.strip():
+        if (not outlet or not outlet.strip()) and not dry_run:
+            # a dry run only shows the proposal: its source's outlet stays to be filled in
             raise InvalidInput(
                 "--outlet is required: who published the article", hint='e.g. --outlet "News.az"'
             )
@@ -227,7 +229,7 @@ def _propose(
     db: Path | None,
     article: str,
     published: date | None,
-    outlet: str,
+    outlet: str | None,
     title: str | None,
     url: str | None,
     language: str | None,
@@ -248,7 +250,8 @@ def _propose(
         data = read_store(store_location(ctx, db).path)
         stage(progress, "finding the records the article reports")
         return propose(
-            text, data.tables, Options(published, outlet.strip(), title, url, language, as_of)
+            text, data.tables,
+            Options(published, (outlet or "").strip() or None, title, url, language, as_of),
         )
 
 

@@ -48,6 +48,11 @@ def check_proposal(proposal: Any) -> Json:
     for key in ("outlet", "title", "published", "url", "language", "id"):
         if source.get(key) is not None and not isinstance(source[key], str):
             raise InvalidInput(f"source: {key} must be text")
+    if not source.get("id") and not (source.get("outlet") or "").strip():
+        raise InvalidInput(
+            "source: outlet is required: who published the article",
+            hint='fill in "outlet" (e.g. "News.az"), or give the "id" of a stored source',
+        )
     for table in ("entities", "events"):
         if not isinstance(proposal.get(table, []), list):
             raise InvalidInput(f"proposal: {table} must be a list")

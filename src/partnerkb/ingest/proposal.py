@@ -47,7 +47,7 @@ _STOP = {"the", "of", "a", "an", "in", "on", "for", "to", "and", "at", "by", "s"
 @dataclass
 class Options:
     published: date | None
-    outlet: str
+    outlet: str | None  # None: not given (a dry run), to be filled in before it is written
     title: str | None = None
     url: str | None = None
     language: str | None = None
@@ -68,6 +68,11 @@ def propose(article: Article, data_tables: Json, options: Options) -> Json:
         )
         if article.page_date:
             notes.append(f"the page itself shows the date {article.page_date}")
+    if options.outlet is None:
+        notes.append(
+            "no --outlet: the source has no outlet yet; give --outlet, or fill in "
+            "source.outlet before writing the proposal with --from-json"
+        )
     source = {
         "outlet": options.outlet,
         "title": options.title or article.title or _title_from(article),
