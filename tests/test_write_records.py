@@ -672,3 +672,23 @@ def test_organization_has_no_short_flag_as_o_means_output_in_export(cli, shipped
     assert result.exit_code == 2
     assert "No such option: -o" in result.stderr
     assert "--organization NAME" in cli(command, "--help", env={"COLUMNS": "200"}).stdout
+
+
+def test_a_plan_that_came_true_cannot_be_cancelled_by_edit_or_a_new_report(cli, shipped_copy):
+    before = shipped_copy.read_bytes()
+    result = run(cli, shipped_copy, "edit", LAUNCH, "--set", "status=cancelled",
+                 "--source", ICESCO_2022)  # fmt: skip
+    assert result.exit_code == 2
+    error, hint = result.stderr.splitlines()
+    assert error == (f"error: status: {LAUNCH} is fulfilled by 2024-05-11-aliyev-almalik, so it "
+                     "took place; it cannot be cancelled")  # fmt: skip
+    assert "--set fulfilled_by=" in hint
+    attached = run(cli, shipped_copy, "add-event", "--kind", "launch", "--attach-to", LAUNCH,
+                   "--status", "cancelled", "--source", ICESCO_2022)  # fmt: skip
+    assert attached.exit_code == 2
+    assert "it cannot be cancelled" in attached.stderr
+    assert shipped_copy.read_bytes() == before
+    # the link removed in the same edit, the cancellation is recorded
+    unlinked = run(cli, shipped_copy, "edit", LAUNCH, "--set", "fulfilled_by=", "--set",
+                   "status=cancelled", "--source", ICESCO_2022)  # fmt: skip
+    assert unlinked.exit_code == 0, unlinked.stderr

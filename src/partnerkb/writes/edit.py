@@ -25,7 +25,7 @@ from .drafts import (
     participant_from_json,
     source_from_json,
 )
-from .events import EventWrites, check_status_on
+from .events import EventWrites, check_not_cancelled_if_fulfilled, check_status_on
 from .inputs import checked_text, checked_texts, dedupe
 from .wording import about
 
@@ -127,19 +127,11 @@ class Editing(EventWrites):
     def _check_new_status(self, event: Json) -> None:
         """Refuse a status the event's date or links contradict: happened or ongoing before it
         starts (on the day of the report), cancelled while linked as a plan that came true."""
-        status = event["status"]
         with about("status"):
-            check_status_on(status, event.get("date"), self._edit_reference.day)
-        if status != "cancelled":
-            return
-        for name, says in (("fulfilled_by", "is fulfilled by"), ("fulfils", "fulfils")):
-            other = event.get(name)
-            if other:
-                raise InvalidInput(
-                    f"status: {event['id']} {says} {other}, so it took place; it cannot be "
-                    "cancelled",
-                    hint=f"if that link is wrong, remove it in the same edit: --set {name}=",
-                )
+            check_status_on(event["status"], event.get("date"), self._edit_reference.day)
+        check_not_cancelled_if_fulfilled(
+            event, "--set fulfilled_by= (or fulfils=) in the same edit"
+        )
 
     def _apply(self, table: str, record: Json, name: str, value: str, option: str) -> None:
         if name == "id":

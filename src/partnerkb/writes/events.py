@@ -50,6 +50,21 @@ def check_status_on(status: str, when: Json | None, reference: date) -> None:
         )
 
 
+def check_not_cancelled_if_fulfilled(event: Json, unlink: str) -> None:
+    """Refuse (InvalidInput) `cancelled` for a plan that came true (`fulfilled_by`) or for the
+    event that fulfils one: it took place. `unlink` says how the command removes a wrong link."""
+    if event.get("status") != "cancelled":
+        return
+    for name, says in (("fulfilled_by", "is fulfilled by"), ("fulfils", "fulfils")):
+        other = event.get(name)
+        if other:
+            raise InvalidInput(
+                f"status: {event['id']} {says} {other}, so it took place; it cannot be "
+                "cancelled",
+                hint=f"if that link is wrong, remove it first: {unlink}",
+            )
+
+
 def status_known_from(status: str, when: Json | None) -> str | None:
     """The first day a status can have been reported, when no report dates it (ISO or None):
     an event happened once it ended (its latest possible day; its earliest for an open end),
@@ -229,6 +244,8 @@ class EventWrites(Citations, DuplicateCheck):
             status = self.status_for(draft.status, new["date"], reference.day)
             if status != event["status"]:
                 new["status"] = status
+                check_not_cancelled_if_fulfilled(new, f"partnerkb edit {event['id']} --set "
+                                                 "fulfilled_by= (or fulfils=)")  # fmt: skip
                 new["status_history"] = [
                     *event.get("status_history", []),
                     self.status_entry(status, new["date"], cites, reference),
