@@ -474,3 +474,28 @@ def test_csv_and_tsv_carry_the_status_as_the_table_words_it(cli):
                                                               delimiter=delimiter)}  # fmt: skip
             assert rows[office]["status"] == "planned", command
             assert rows[office]["status_label"].startswith("planned (date passed"), command
+
+
+def test_timeline_as_of_a_day_shows_the_record_as_it_stood_then(cli):
+    launch, held = "2024-05-shusha-culture-capital-launch", "2024-05-11-aliyev-almalik"
+    result = cli("timeline", "--as-of", "2024-02-01", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = {r["id"]: r for r in json.loads(result.stdout)}
+    assert {r["as_of"] for r in rows.values()} == {"2024-02-01"}
+    # the launch was a plan on that day; the report that it was held came in May
+    assert rows[launch]["status"] == "planned" and rows[launch]["fulfilled_by"] is None
+    assert rows[launch]["display"]["status"] == "planned"
+    assert held not in rows
+    now = {r["id"]: r for r in json.loads(cli("timeline", "--format", "json").stdout)}
+    assert held in now and now[launch]["fulfilled_by"] == held
+    planned = cli("timeline", "--as-of", "2024-02-01", "--planned", "--format", "json")
+    assert launch in {r["id"] for r in json.loads(planned.stdout)}
+    assert "as_of" in tsv_rows(cli("timeline", "--as-of", "2024-02-01").stdout)[0]
+
+
+def test_timeline_as_of_before_any_report_matches_nothing_and_bad_days_are_refused(cli):
+    result = cli("timeline", "--as-of", "1900-01-01")
+    assert result.exit_code == 1
+    assert "as the record stood on 1900-01-01" in result.stderr
+    refused = cli("timeline", "--as-of", "May 2024")
+    assert refused.exit_code == 2 and "--as-of needs one day" in refused.stderr

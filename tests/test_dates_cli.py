@@ -171,6 +171,10 @@ def test_an_import_whose_rows_cite_no_dated_source_answers_as_of_questions(cli, 
     stats = cli("stats", "--db", str(db), "--as-of", "1990-01-01", "--format", "json")
     assert stats.exit_code == 0, stats.stderr
     assert json.loads(stats.stdout)["total"] == 1
+    timeline = cli("timeline", "--db", str(db), "--as-of", "1990", "--format", "json")
+    assert timeline.exit_code == 2  # a year is not a day
+    timeline = cli("timeline", "--db", str(db), "--as-of", "1990-01-01", "--format", "json")
+    assert [r["title"] for r in json.loads(timeline.stdout)] == ["First trip"]
 
 
 # -- a status the day of the report cannot give ---------------------------------------------

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date as calendar_day
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .dates import edtf_display, overlaps, sort_key
 from .errors import Ambiguous, InvalidInput, NoMatch, NotFound
@@ -26,6 +26,9 @@ from .model import (
 from .provenance import provenance_labels
 from .store import StoreData
 from .textfold import fold
+
+if TYPE_CHECKING:
+    from .asof import RecordAsOf
 
 Json = dict[str, Any]
 TYPE_OF_TABLE = {"entities": "entity", "events": "event", "sources": "source",
@@ -545,11 +548,39 @@ def _event_order(event: Json) -> tuple[str, str, str]:
     return earliest, latest, event["id"]
 
 
-def timeline(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
+def timeline(
+    kb: KnowledgeBase, spec: EventFilter, as_of: RecordAsOf | None = None
+) -> list[Json]:
+    """The events `spec` selects, in date order, each with its display fields. With `as_of`,
+    the timeline as the record stood on that day: only the events a report published by then
+    gave, each with the status last reported by then (`spec.statuses` reads that status), a
+    plan's fulfilment only once reported, and `as_of` (ISO) in each row. Raises NoMatch when
+    none is left."""
     labels = Labels(kb)
-    rows = [labels.event_row(e) for e in filter_events(kb, spec)]
+    if as_of is None:
+        rows = [labels.event_row(e) for e in filter_events(kb, spec)]
+    else:
+        from dataclasses import replace
+
+        labels.today = as_of.day
+        wanted = set(spec.statuses)
+        rows = []
+        for event in filter_events(kb, replace(spec, statuses=())):
+            status = as_of.status(event)
+            if status is None or (wanted and status not in wanted):
+                continue
+            then = {**event, "status": status}
+            fulfilled_by = event.get("fulfilled_by")
+            if fulfilled_by:
+                found = kb.data.find("events", fulfilled_by)
+                if found is None or as_of.status(found) is None:
+                    then["fulfilled_by"] = None  # not reported yet
+            rows.append({**labels.event_row(then), "as_of": as_of.day})
     if not rows:
-        raise NoMatch("no event matches these filters")
+        raise NoMatch(
+            "no event matches these filters"
+            + (f" as the record stood on {as_of.day}" if as_of is not None else "")
+        )
     return rows
 
 

@@ -239,6 +239,16 @@ def timeline_command(
     planned: PlannedOption = False,
     happened: HappenedOption = False,
     source: SourceFilterOption = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="DATE",
+            help="The timeline as the record stood on this day: only the events reported by "
+            "then, each with the status last reported by then.",
+            show_default=False,
+        ),
+    ] = None,
     order: DateOrderOption = None,
     limit: LimitOption = None,
     reverse: ReverseOption = False,
@@ -248,7 +258,8 @@ def timeline_command(
 ) -> None:
     """All events in date order, grouped by year in the table view. On a terminal of 140
     columns or more the table shows the participants with the titles they held; a long table
-    goes through a pager ($PAGER, default less -FRX; --no-pager to write it all out).
+    goes through a pager ($PAGER, default less -FRX; --no-pager to write it all out). With
+    --as-of, as the record stood that day (each row then says its as_of).
 
     \b
     Examples:
@@ -268,13 +279,22 @@ def timeline_command(
 
         spec = replace(spec, sources=source_ids(kb, source))
     page_setting(no_pager)
-    rows = limit_rows(timeline(kb, spec), limit, reverse)
+    record = None
+    columns, title = EVENT_COLUMNS, "Timeline"
+    if as_of is not None:
+        from ..asof import RecordAsOf, day_label, reference_day
+
+        day = reference_day(as_of, order=date_order(order))
+        record = RecordAsOf.of(day, kb.records("sources"))
+        columns = [*EVENT_COLUMNS, Column("as_of", _get("as_of"), in_table=False)]
+        title = f"Timeline as of {day_label(day.isoformat())}"
+    rows = limit_rows(timeline(kb, spec, record), limit, reverse)
     output = choose_format(fmt)
     if output == "table":  # people read it by heading; scripts get date order
         from ..queries import under_headings
 
         rows = under_headings(rows, lambda row: str(row["display"]["year"]))
-    emit(rows, EVENT_COLUMNS, output, title="Timeline",
+    emit(rows, columns, output, title=title,
          group=lambda row: row["display"]["year"])  # fmt: skip
 
 
