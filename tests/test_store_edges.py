@@ -311,6 +311,25 @@ def test_a_write_started_again_parses_only_the_records_that_changed(shipped_copy
     assert shipped_copy.read_bytes() == store_module.dumps(data.tables)
 
 
+def test_a_record_an_overtaken_try_changed_is_parsed_again_not_reused(shipped_copy):
+    doc = next(iter(read_store(shipped_copy).tables["events"]))
+    stored = read_store(shipped_copy).tables["events"][doc]["title"]
+    seen = []
+
+    def work(tx):
+        event = tx.data.tables["events"][doc]
+        seen.append(event["title"])
+        if len(seen) == 1:
+            event["title"] = "changed in place by mistake"  # then overtaken: never written
+            tx.replace("events", dict(event))
+            Store(shipped_copy).apply("other", lambda other: other.insert("sources", _source(2)))
+        tx.insert("sources", _source(1))
+
+    Store(shipped_copy).apply("mine", work)
+    assert seen == [stored, stored]
+    assert read_store(shipped_copy).tables["events"][doc]["title"] == stored
+
+
 def test_records_are_reused_only_from_a_file_in_the_layout_partnerkb_writes(shipped_copy):
     import orjson
 

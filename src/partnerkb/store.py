@@ -352,7 +352,8 @@ class RecordTexts:
     that. Only files in the layout `dumps` writes are read this way (a record starts on a line
     indented by four spaces and a quote); any other layout, or a piece that does not parse, is
     parsed whole. The records handed out are shared with the previous version's tables, which
-    writes never change in place (a transaction replaces a record with a new one).
+    writes never change in place (a transaction replaces a record with a new one); those an
+    overtaken try replaced or removed are parsed again all the same (`forget`).
     """
 
     def __init__(self) -> None:
@@ -360,6 +361,12 @@ class RecordTexts:
         self._tables: dict[str, list[tuple[str, Any]]] = {}
         # the records' texts of the last content split, and that content
         self._split: tuple[bytes, list[tuple[str, list[bytes]]] | None] | None = None
+        self._touched: set[int] = set()  # records a try changed: never handed out again
+
+    def forget(self, changes: list[Change]) -> None:
+        """The records a try that was overtaken replaced or removed are parsed again, not
+        reused: a write that changed one in place by mistake cannot leak into the next try."""
+        self._touched.update(id(change.before) for change in changes if change.before)
 
     def remember(self, content: bytes, raw: Any) -> None:
         """The version just read (before anything changes its tables)."""
@@ -400,6 +407,8 @@ class RecordTexts:
             table = tables[name] = {}
             for piece in pieces:
                 found = known.get(piece)
+                if found is not None and id(found[1]) in self._touched:
+                    found = None
                 if found is None:
                     text = piece[:-1] if piece.endswith(b",") else piece
                     try:
@@ -996,6 +1005,7 @@ class Store:
                             return result
                     finally:
                         prepared.discard()
+            texts.forget(tx.changes)
             _pause(overtaken + 1, time.monotonic() - started)
         # A busy store: this writer's turn, holding the lock to the end of the write. It reads
         # the store first, without the lock; under it, a version written meanwhile is read
