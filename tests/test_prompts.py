@@ -192,3 +192,32 @@ def test_the_ingest_review_reads_participants_separated_by_commas(
     assert [(p["entity"], p.get("part")) for p in written["participants"]] == [
         ("nazim-samadov", "guest"), ("salim-almalik", "host")]  # fmt: skip
 
+
+
+def test_tab_completes_a_stored_name_and_the_history_is_the_users_alone(shipped_copy, me):
+    term = Terminal("add-meeting", "--db", str(shipped_copy), "--date", "2024-02-11",
+                    "--place", "Rabat", "--source", "self")  # fmt: skip
+    term.expect("Participants")
+    term.send("icesco, Nazim Sa\t")  # completes to the stored name
+    term.expect("Nazim Samadov")
+    term.send("\r")
+    term.expect("2 participants:")
+    term.answer("Is that right?", "")
+    assert term.finish() == 0, term.shown()
+    event = events(shipped_copy)["2024-02-11-icesco-samadov-rabat"]
+    assert [p["entity"] for p in event["participants"]] == ["icesco", "nazim-samadov"]
+    history = Path(os.environ["XDG_STATE_HOME"]) / "partnerkb" / "prompt-history"
+    assert (history / "participants").stat().st_mode & 0o077 == 0
+    assert history.stat().st_mode & 0o077 == 0
+
+
+def test_a_kind_the_store_never_used_is_introduced_from_the_prompt(shipped_copy, me):
+    term = Terminal("add-event", "--db", str(shipped_copy), "--date", "2024-02-12",
+                    "--participant", "icesco", "--place", "Rabat", "--source", "self")
+    term.answer("Kind of event", "picnic")
+    term.answer("'picnic' is a kind the store has never used. Introduce it as a new event kind?",
+                "y")  # fmt: skip
+    assert term.finish() == 0, term.shown()
+    assert "--new-kind" not in term.shown()
+    [event] = [e for e in events(shipped_copy).values() if e["id"].startswith("2024-02-12")]
+    assert event["kind"] == "picnic"

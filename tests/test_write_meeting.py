@@ -673,7 +673,7 @@ def test_with_create_missing_a_new_name_at_the_prompt_is_taken_and_its_kind_chec
     cli, shipped_copy, monkeypatch
 ):
     monkeypatch.setattr(write_cli, "interactive", lambda: True)
-    answers = ["Jane Roe:guest; icesco", "picnic", "person", "", ""]
+    answers = ["Jane Roe:guest; icesco", "picnic", "n", "person", "", ""]
     result = add(cli, shipped_copy, "--date", "2024-02-02", "--source", NEWSAZ,
                  "--create-missing", input="\n".join(answers) + "\n")  # fmt: skip
     assert result.exit_code == 0, result.stderr

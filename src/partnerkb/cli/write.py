@@ -802,9 +802,8 @@ def _add_event(
             if not interactive():
                 raise InvalidInput("--kind is required", hint="e.g. --kind visit")
             check = _answer_check(ctx, given["db"], options)
-            default_kind = _ask("Kind of event (visit, award, conference...)",
-                                lambda text: check.kind(text, "events"),
-                                topic="event-kind")  # fmt: skip
+            default_kind = _ask_kind("Kind of event (visit, award, conference...)", "events",
+                                     check, options)  # fmt: skip
         refs = _source_refs(given["source"], given["source_url"], given["source_outlet"],
                             given["source_title"], given["source_date"],
                             given["source_language"], given["locator"])  # fmt: skip
@@ -887,6 +886,37 @@ def _ask_missing(
         _prompt_source(draft.sources, locator, check)
 
 
+def _ask_kind(
+    question: str,
+    table: str,
+    check: AnswerCheck,
+    options: WriteOptions,
+    *,
+    default: str | None = None,
+) -> str:
+    """A kind, checked; one the store has never used is introduced when the person says so
+    (the prompt's --new-kind), else asked again."""
+    from .prompts import confirm
+
+    noun = "event" if table == "events" else "entity"
+
+    def take(text: str) -> str:
+        word = check.new_kind(text, table)
+        if word is None:
+            return check.kind(text, table)
+        if confirm(f"{word!r} is a kind the store has never used. Introduce it as a new "
+                   f"{noun} kind?", default=False):  # fmt: skip
+            options.new_kinds = options.new_kinds | {word}
+            return word
+        try:
+            return check.kind(text, table)
+        except InvalidInput as exc:  # its hint names --new-kind: not for a prompt
+            hint = (exc.hint or "").split("; add --new-kind")[0]
+            raise InvalidInput(exc.message, hint=hint) from None
+
+    return _ask(question, take, default=default, topic=f"{noun}-kind")
+
+
 def _ask_participants(check: AnswerCheck, options: WriteOptions) -> list[Participant]:
     """Participants typed on one line, separated by ',' or ';' ('Name:part' each), every name
     settled (a namesake chosen, a new name recorded if wanted), the list confirmed; asked
@@ -949,9 +979,9 @@ def _settle(
         return None
     key = fold(name)
     if key not in options.entity_kinds:
-        options.entity_kinds[key] = _ask(f"What is {name!r}? (person, organization, country, "
-                                         "place...)", lambda text: check.kind(text, "entities"),
-                                         default=kind, topic="entity-kind")  # fmt: skip
+        options.entity_kinds[key] = _ask_kind(f"What is {name!r}? (person, organization, "
+                                              "country, place...)", "entities", check, options,
+                                              default=kind)  # fmt: skip
     options.create_names = options.create_names | {key}
     options.new_names = options.new_names | {key}
     return name
@@ -974,8 +1004,8 @@ def _ask_kinds(
     except PartnerkbError:  # the write itself reports the store problem
         return
     for name in unresolved_participants(data, draft, options):
-        kind = _ask(f"{name!r} is not in the store; what is it?",
-                    lambda text: check.kind(text, "entities"), default="person")  # fmt: skip
+        kind = _ask_kind(f"{name!r} is not in the store; what is it?", "entities", check,
+                         options, default="person")  # fmt: skip
         options.entity_kinds[fold(name)] = kind
 
 
@@ -1139,8 +1169,8 @@ def add_entity_command(
     if interactive() and (name is None or kind is None or not refs):
         check = _answer_check(ctx, db, options)
         name = name or _line("Name")
-        kind = kind or _ask("Kind (person, organization, country, place)",
-                            lambda text: check.kind(text, "entities"))  # fmt: skip
+        kind = kind or _ask_kind("Kind (person, organization, country, place)", "entities",
+                                 check, options)  # fmt: skip
         if not refs:
             _prompt_source(refs, locator, check)
     role = None

@@ -14,6 +14,7 @@ from ..ownrecord import is_self
 from ..store import StoreData, Transaction
 from .drafts import MISSING_HINTS, Participant, WriteOptions, parse_participant
 from .inputs import checked_text
+from .resolution import KIND_WORD
 from .wording import about, or_create_missing
 from .writer import Writer
 
@@ -175,3 +176,15 @@ class AnswerCheck:
 
     def kind(self, text: str, table: str) -> str:
         return self._writer.check_kind(text, table)
+
+    def new_kind(self, text: str, table: str) -> str | None:
+        """The kind `text` gives when it is a well-formed word the store has never used (to
+        ask before it is introduced); None when it is a known kind. Other answers raise."""
+        try:
+            self._writer.check_kind(text, table)
+        except InvalidInput:
+            word = text.strip().lower()
+            if KIND_WORD.fullmatch(word):
+                return word
+            raise
+        return None

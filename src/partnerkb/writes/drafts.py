@@ -116,6 +116,8 @@ class WriteOptions:
     new_names: frozenset[str] = frozenset()
     # names (folded) the person at a prompt agreed to record as new, without --create-missing
     create_names: frozenset[str] = frozenset()
+    # kinds the person at a prompt agreed to introduce, without --new-kind
+    new_kinds: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

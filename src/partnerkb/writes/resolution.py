@@ -213,7 +213,7 @@ class Resolution(WriterBase):
                 f"kind {kind!r} is not a lowercase word", hint="e.g. meeting, visit, person"
             )
         builtin = EVENT_KINDS if table == "events" else ENTITY_KINDS
-        if value in builtin or self.options.new_kind:
+        if value in builtin or self.options.new_kind or value in self.options.new_kinds:
             return value
         if table not in self._kinds:
             self._kinds[table] = {r.get("kind", "") for r in self.data.tables[table].values()}
