@@ -130,6 +130,8 @@ def test_completion_reads_the_store_the_command_would_use(own_store):
     assert complete("partnerkb show Zeb", env={"PARTNERKB_DB": str(own_store)}) == [
         "Zebulon\\ Quartz"
     ]
+    assert complete(f"partnerkb --db {own_store} undo h-") == ["h-000001"]
+    assert complete(f"partnerkb --db {own_store} add-meeting --source s") == ["self"]
 
 
 def test_a_broken_store_offers_nothing_and_prints_nothing(tmp_path):
