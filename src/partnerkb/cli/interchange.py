@@ -184,6 +184,9 @@ def export_command(
     filters, event cards with sources) that opens offline. sqlite: a database file for SQL or
     Datasette, with full-text search.
 
+    While it works, a progress bar shows on stderr when stderr is a terminal (not with the
+    global --quiet; never in a pipe or a file).
+
     \b
     Examples:
       partnerkb export --format jsonl | jq -c 'select(.type == "event") | .title'
@@ -380,7 +383,8 @@ def import_command(
     file does more (see docs/interchange.md). Importing the same file twice adds nothing; a changed
     row updates its record and says so. Every row is checked before anything is written.
 
-    Prints the ids of the records added or updated; the report goes to stderr.
+    Prints the ids of the records added or updated; the report goes to stderr, and while it
+    works a progress bar when stderr is a terminal (not with the global --quiet).
 
     \b
     Examples:
