@@ -46,11 +46,59 @@ def isolated_home(
     return home
 
 
+# Tests that use a store through `shipped_copy` run once per engine. A test about the JSON
+# file itself (its bytes, its layout, its lock file) says so with @pytest.mark.json_only (or a
+# module's pytestmark) and runs on JSON only.
+ENGINES = ("json", "sqlite")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "json_only: about the JSON engine's file; runs on the JSON store only"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the SQLite runs of tests marked json_only (they are not run, not skipped)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("engine") if callspec is not None else None
+        if engine == "sqlite" and item.get_closest_marker("json_only") is not None:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def shipped_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped knowledge base converted to SQLite once (copy it before writing)."""
+    from partnerkb.engines.sqlite import write_store
+    from partnerkb.store import read_store
+
+    path = tmp_path_factory.mktemp("engines") / "shipped.sqlite"
+    write_store(path, read_store(shipped_store_path()))
+    return path
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The storage engine of the store the test uses: json, then sqlite."""
+    return str(request.param)
+
+
 @pytest.fixture
-def shipped_copy(tmp_path: Path) -> Path:
-    """A writable copy of the shipped knowledge base."""
-    target = tmp_path / "kb.json"
-    shutil.copyfile(shipped_store_path(), target)
+def shipped_copy(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Path:
+    """A writable copy of the shipped knowledge base, in each engine: kb.json, kb.sqlite."""
+    if engine == "sqlite":
+        target = tmp_path / "kb.sqlite"
+        shutil.copyfile(request.getfixturevalue("shipped_sqlite"), target)
+    else:
+        target = tmp_path / "kb.json"
+        shutil.copyfile(shipped_store_path(), target)
     return target
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from partnerkb.store import StoreData, dumps, read_store
+from store_files import save_tables
 
 PARTNERKB = str(Path(sys.executable).with_name("partnerkb"))
 
@@ -299,7 +300,7 @@ def hostile_store(tmp_path: Path, shipped_copy: Path) -> Path:
     entity = data.find("entities", "nazim-samadov")
     entity["name"] = "[bold red]Nazim[/bold red] \x1b[31mSamadov\x1b]0;pwned\x07"
     entity["description"] = '=HYPERLINK("http://evil","click")'
-    shipped_copy.write_bytes(dumps(data.to_json()))
+    save_tables(shipped_copy, data.to_json())
     return shipped_copy
 
 
@@ -405,7 +406,7 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path, shipped_copy):
     events = data.tables["events"]
     for n in range(3000):  # well past a pipe's buffer
         events[str(1000 + n)] = {**template, "id": f"copy-{n}"}
-    shipped_copy.write_bytes(dumps(data.to_json()))
+    save_tables(shipped_copy, data.to_json())
     piped = subprocess.run(
         ["bash", "-c", f"'{PARTNERKB}' timeline --db '{shipped_copy}' | head -n 1; "
          'exit "${PIPESTATUS[0]}"'],

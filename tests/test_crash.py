@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from partnerkb.engines import open_engine
 from partnerkb.model import VALIDATORS
-from partnerkb.store import Store, read_store
+from partnerkb.store import read_store
 
 NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
 MEETING = ["--participant", "icesco", "--participant", "morocco", "--source", NEWSAZ]
@@ -53,7 +54,7 @@ def assert_valid(path: Path) -> dict[str, dict]:
 @pytest.fixture
 def bigger_store(shipped_copy: Path) -> Path:
     """The shipped store plus 2,000 events, so that a write takes long enough to be cut."""
-    with Store(shipped_copy).transaction("grow") as tx:
+    with open_engine(shipped_copy).transaction("grow") as tx:
         template = read_store(shipped_copy).find("events", "2024-01-30-samadov-almalik-rabat")
         for n in range(2000):
             tx.insert("events", {**template, "id": f"filler-{n}", "title": f"Filler {n}"})
@@ -81,6 +82,7 @@ def _kill_when_writing(writer: subprocess.Popen, folder: Path) -> None:
     writer.send_signal(signal.SIGKILL)
 
 
+@pytest.mark.json_only  # the JSON file's own write path (SQLite: test_sqlite_engine.py)
 def test_a_writer_killed_at_any_moment_leaves_the_old_or_the_new_store(bigger_store):
     """Half the kills land at a random moment (starting, reading, writing, between commands),
     half while the new file is being written, after the writer has finished one write: so the
@@ -115,6 +117,7 @@ def test_a_writer_killed_at_any_moment_leaves_the_old_or_the_new_store(bigger_st
     assert grown >= 4
 
 
+@pytest.mark.json_only  # the JSON file's own write path (SQLite: test_sqlite_engine.py)
 def test_temporary_files_of_killed_writers_are_cleaned_by_the_next_write(shipped_copy, cli):
     stale = shipped_copy.parent / f".{shipped_copy.name}.abc123.tmp"
     stale.write_bytes(b'{"half": ')
@@ -138,6 +141,7 @@ def test_a_read_only_store_is_refused_with_exit_3_and_left_intact(shipped_copy, 
     assert shipped_copy.read_bytes() == before
 
 
+@pytest.mark.json_only  # the JSON file's own write path (SQLite: test_sqlite_engine.py)
 def test_a_read_only_file_system_is_exit_3_and_the_store_is_intact(shipped_copy, cli, monkeypatch):
     before = shipped_copy.read_bytes()
 
@@ -151,6 +155,7 @@ def test_a_read_only_file_system_is_exit_3_and_the_store_is_intact(shipped_copy,
     assert shipped_copy.read_bytes() == before
 
 
+@pytest.mark.json_only  # the JSON file's own write path (SQLite: test_sqlite_engine.py)
 def test_a_full_disk_is_exit_3_and_the_store_is_intact(shipped_copy, cli, monkeypatch):
     before = shipped_copy.read_bytes()
 
@@ -178,6 +183,7 @@ HOLDERS = {
 }
 
 
+@pytest.mark.json_only  # the JSON file's own write path (SQLite: test_sqlite_engine.py)
 @pytest.mark.parametrize("kind", HOLDERS)
 def test_a_store_locked_by_a_stuck_process_times_out_with_exit_3_naming_the_holder(
     shipped_copy, cli, kind

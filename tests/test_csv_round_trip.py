@@ -15,11 +15,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from partnerkb.engines import open_engine
 from partnerkb.interchange.cells import list_cell, list_items
 from partnerkb.interchange.exporters import export, select
 from partnerkb.interchange.importer import ImportOptions, import_rows, read_source
 from partnerkb.queries import KnowledgeBase
-from partnerkb.store import Store, read_store, shipped_store_path
+from partnerkb.store import read_store, shipped_store_path
 from partnerkb.textfold import fold
 
 EVENT = "2024-01-30-samadov-almalik-rabat"
@@ -52,7 +53,7 @@ def round_trip(path: Path) -> tuple[bytes, bytes]:
     """(the store before, after importing its own unedited CSV export)."""
     before = path.read_bytes()
     exported = export(select(KnowledgeBase(read_store(path))), "csv")
-    with Store(path).transaction("import") as tx:
+    with open_engine(path).transaction("import") as tx:
         import_rows(tx, read_source(exported, "csv"), ImportOptions(today=date(2024, 6, 1)))
     return before, path.read_bytes()
 
@@ -78,7 +79,7 @@ def test_an_unedited_csv_export_imports_back_as_the_same_store(
         else:
             participants[0]["as"] = as_title
         event["participants"] = participants
-        with Store(path).transaction("test: cells") as tx:
+        with open_engine(path).transaction("test: cells") as tx:
             tx.replace("events", event)
         before, after = round_trip(path)
         assert after == before
@@ -91,7 +92,7 @@ def test_the_shipped_cells_that_broke_the_round_trip_come_back(cli, shipped_copy
     participants = [dict(p) for p in event["participants"]]
     participants[0]["as"] = "Ambassador; also Dean: Rabat"
     event["participants"] = participants
-    with Store(shipped_copy).transaction("test") as tx:
+    with open_engine(shipped_copy).transaction("test") as tx:
         tx.replace("events", event)
     exported = tmp_path / "events.csv"
     cli("--db", str(shipped_copy), "export", "--format", "csv", "--output", str(exported))

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partnerkb.store import Store, read_store, shipped_store_path
+from partnerkb.engines import open_engine
+from partnerkb.store import read_store, shipped_store_path
 
 FORMATS = ("json", "jsonl", "csv", "md", "ics", "timelinejs", "ftm", "dot", "mermaid", "gexf",
            "graphml", "html", "xlsx", "sqlite")  # fmt: skip
@@ -37,7 +38,7 @@ def with_hostile_event(path: Path) -> None:
     event = dict(data.find("events", "2024-01-30-samadov-almalik-rabat") or {})
     event["title"] = '=HYPERLINK("http://x") <script>alert(1)</script> *bold* [link](u) "q" \\'
     event["summary"] = "-2+3 `code` # heading | pipe\nsecond line ]] }"
-    store = Store(path)
+    store = open_engine(path)
     with store.transaction("test: hostile text") as tx:
         tx.replace("events", event)
 
@@ -368,7 +369,7 @@ def test_mermaid_over_its_size_limit_is_refused_with_a_clear_message(cli, tmp_pa
     big = tmp_path / "big.json"
     data = read_store(shipped_store_path())
     source = next(iter(data.tables["sources"].values()))["id"]
-    store = Store(big)
+    store = open_engine(big)
     store.create(data)
     people = [f"person-{n:04d}" for n in range(400)]
     with store.transaction("test: many people") as tx:
@@ -411,7 +412,7 @@ def test_dot_escapes_quotes_and_backslashes_in_labels(cli, shipped_copy):
     data = read_store(shipped_copy)
     entity = dict(data.find("entities", "nazim-samadov") or {})
     entity["name"] = 'Nazim "The" Samadov \\ x'
-    with Store(shipped_copy).transaction("test") as tx:
+    with open_engine(shipped_copy).transaction("test") as tx:
         tx.replace("entities", entity)
     text = export(cli, "--format", "dot", db=shipped_copy).stdout
     assert '[label="Nazim \\"The\\" Samadov \\\\ x", shape=ellipse]' in text
@@ -421,7 +422,7 @@ def test_mermaid_shows_the_network_with_escaped_labels(cli, shipped_copy):
     data = read_store(shipped_copy)
     entity = dict(data.find("entities", "nazim-samadov") or {})
     entity["name"] = 'Nazim "x" <b>#1</b> [y]'
-    with Store(shipped_copy).transaction("test") as tx:
+    with open_engine(shipped_copy).transaction("test") as tx:
         tx.replace("entities", entity)
     text = export(cli, "--format", "mermaid", db=shipped_copy).stdout
     assert text.startswith("graph LR\n")

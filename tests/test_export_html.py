@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from headless import Browser, chromium_or_reason, colours_in, marks_in
-from partnerkb.store import Store, read_store, shipped_store_path
+from partnerkb.engines import open_engine
+from partnerkb.store import read_store, shipped_store_path
 
 # the shipped knowledge base grows as reports are ingested (issue 12): counted, not pinned
 SHIPPED_EVENTS = len(read_store(shipped_store_path()).tables["events"])
@@ -62,7 +63,7 @@ def test_store_text_cannot_end_the_data_block_or_become_markup(cli, shipped_copy
     data = read_store(shipped_copy)
     event = dict(data.find("events", "2024-01-30-samadov-almalik-rabat") or {})
     event["title"] = "</script><script>alert(1)</script><!-- & -->"
-    with Store(shipped_copy).transaction("test: hostile title") as tx:
+    with open_engine(shipped_copy).transaction("test: hostile title") as tx:
         tx.replace("events", event)
     page = html_of(cli, db=shipped_copy)
     assert "alert(1)" in page and "<script>alert(1)" not in page
@@ -143,7 +144,7 @@ def corpus_store(tmp_path_factory) -> Path:
     from partnerkb.store import StoreData
 
     path = tmp_path_factory.mktemp("corpus") / "corpus.json"
-    Store(path).create(StoreData.empty("us official travels"))
+    open_engine(path).create(StoreData.empty("us official travels"))
     result = CliRunner().invoke(app, ["--db", str(path), "import", str(CORPUS_CSV),
                                       "--mapping", "us-official-travels"])  # fmt: skip
     assert result.exit_code == 0, result.stderr

@@ -10,8 +10,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from partnerkb.engines import open_engine
 from partnerkb.interchange.exporters.ics import ics_fold, ics_text
-from partnerkb.store import Store, read_store, shipped_store_path
+from partnerkb.store import read_store, shipped_store_path
 
 # the shipped knowledge base grows as reports are ingested (issue 12): counted, not pinned
 SHIPPED_EVENTS = len(read_store(shipped_store_path()).tables["events"])
@@ -54,7 +55,7 @@ def parse_calendar(data: bytes):
 def with_event_text(path: Path, title: str, summary: str) -> None:
     event = dict(read_store(path).find("events", EVENT) or {})
     event["title"], event["summary"] = title, summary
-    with Store(path).transaction("test: event text") as tx:
+    with open_engine(path).transaction("test: event text") as tx:
         tx.replace("events", event)
 
 
@@ -132,7 +133,7 @@ def test_a_source_url_with_a_line_break_is_left_out_rather_than_break_the_calend
     event = data.find("events", EVENT) or {}
     source = dict(data.find("sources", event["sources"][0]["source"]) or {})
     source["url"] = "https://example.org/a\nBEGIN:VEVENT"
-    with Store(shipped_copy).transaction("test: url") as tx:
+    with open_engine(shipped_copy).transaction("test: url") as tx:
         tx.replace("sources", source)
     calendar = parse_calendar(export_ics(cli, shipped_copy))
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
@@ -144,7 +145,7 @@ def test_a_calendar_name_stays_on_its_line_and_reads_back_as_written(cli, shippe
     data = read_store(shipped_copy)
     entity = dict(data.find("entities", "nazim-samadov") or {})
     entity["name"] = "Nazim, Samadov;\nBEGIN:VEVENT"
-    with Store(shipped_copy).transaction("test: name") as tx:
+    with open_engine(shipped_copy).transaction("test: name") as tx:
         tx.replace("entities", entity)
     calendar = parse_calendar(export_ics(cli, shipped_copy, "--entity", "nazim-samadov"))
     # an X- property is not escaped (icalendar writes and reads it as it is): one line of it

@@ -7,7 +7,8 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
-from partnerkb.store import Store, read_store, shipped_store_path
+from partnerkb.engines import open_engine
+from partnerkb.store import read_store, shipped_store_path
 
 # the shipped knowledge base grows as reports are ingested (issue 12): counted, not pinned
 SHIPPED_EVENTS = len(read_store(shipped_store_path()).tables["events"])
@@ -53,7 +54,7 @@ def test_codes_stay_text_and_formulas_stay_text(cli, shipped_copy):
     event = dict(read_store(shipped_copy).find("events", EVENT) or {})
     event["title"] = '=HYPERLINK("http://x","y")'
     event["summary"] = "first line\nsecond\tline"
-    with Store(shipped_copy).transaction("test") as tx:
+    with open_engine(shipped_copy).transaction("test") as tx:
         tx.replace("events", event)
     row = rows_of(workbook(cli, "--db", str(shipped_copy))["events"])[EVENT]
     assert row["cameo"].value == "040" and row["cameo"].data_type == "s"

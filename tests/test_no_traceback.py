@@ -12,7 +12,8 @@ import sys
 import orjson
 import pytest
 
-from partnerkb.store import dumps, read_store
+from partnerkb.store import read_store
+from store_files import save_tables
 
 NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
 MEETING = {"date": "2024-01-30", "participants": ["icesco", "morocco"], "source": NEWSAZ}
@@ -71,10 +72,10 @@ def test_a_lone_surrogate_in_any_stored_text_is_refused(cli, shipped_copy):
 
 
 def damage(path, table: str, field: str, value) -> str:
-    tables = orjson.loads(path.read_bytes())
+    tables = read_store(path).to_json()
     doc = sorted(tables[table], key=int)[0]
     tables[table][doc][field] = value
-    path.write_bytes(dumps(tables))
+    save_tables(path, tables)
     return f"{table} record #{doc} ({tables[table][doc]['id']!r}) is damaged"
 
 

@@ -23,6 +23,7 @@ from partnerkb.queries import KnowledgeBase
 from partnerkb.search import SearchFilter, search
 from partnerkb.store import StoreData, read_store, shipped_store_path
 from partnerkb.textfold import fold
+from store_files import save_tables
 
 
 def hits_of(result) -> list[dict]:
@@ -335,14 +336,14 @@ def test_piped_output_is_tsv(cli):
 @pytest.fixture
 def hostile_copy(shipped_copy: Path) -> Path:
     """The shipped store with markup, escapes and formulas in Shusha's name and an event title."""
-    data = json.loads(shipped_copy.read_text(encoding="utf-8"))
+    data = read_store(shipped_copy).to_json()
     for record in data["entities"].values():
         if record["id"] == "shusha":
             record["name"] = "[bold red]Shusha[/bold red] \x1b[2J=HYPERLINK()"
     for record in data["events"].values():
         if record["id"] == "2024-shusha-culture-capital-year":
             record["title"] = "[link=http://x]Shusha[/link]'s year \x1b]8;;evil\x07"
-    shipped_copy.write_text(json.dumps(data), encoding="utf-8")
+    save_tables(shipped_copy, data)
     return shipped_copy
 
 
@@ -449,11 +450,11 @@ def test_a_big_store_gets_an_index_that_gives_the_same_answers(cli, indexed):
 def test_a_changed_store_is_never_answered_from_its_old_index(cli, indexed):
     store, _ = indexed
     assert cli("search", "Shusha", "--format", "json", "--db", str(store)).exit_code == 0
-    data = json.loads(store.read_text(encoding="utf-8"))
+    data = read_store(store).to_json()
     for record in data["entities"].values():
         if record["id"] == "shusha":
             record["aliases"].append("Zanzibarista")
-    store.write_text(json.dumps(data), encoding="utf-8")
+    save_tables(store, data)
     assert ids_of(cli("search", "Zanzibarista", "--format", "json", "--db", str(store)))[0] == (
         "shusha"
     )
@@ -477,9 +478,9 @@ def test_an_index_of_other_records_under_the_same_fingerprint_is_not_trusted(cli
     expected = hits_of(cli("search", "Shusha", "--format", "json", "--db", str(store)))
     (index,) = folder.iterdir()
     other = store.with_name("other.json")
-    data = json.loads(store.read_text(encoding="utf-8"))
+    data = read_store(store).to_json()
     data["entities"] = {k: v for k, v in data["entities"].items() if v["id"] != "baku"}
-    other.write_text(json.dumps(data), encoding="utf-8")
+    save_tables(other, data)
     kb = KnowledgeBase(read_store(other))
     fingerprint = search_module.store_fingerprint(store)
     assert search_module.Corpus.load(kb, index, fingerprint) is None

@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import orjson
 import pytest
 
+from partnerkb.engines import open_engine
 from partnerkb.errors import StoreError
 from partnerkb.model import TABLES
-from partnerkb.store import Store, dumps, read_store
+from partnerkb.store import dumps, read_store
 from partnerkb.writes import WriteOptions, Writer, history_entry
+from store_files import save_tables, store_bytes
 
 NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
 
@@ -52,13 +53,13 @@ def test_undo_of_a_history_id_reverts_that_command_and_not_a_later_one_by_someon
 def test_undo_of_a_command_a_later_one_changed_again_is_refused_naming_it(cli, shipped_copy):
     cli("add-entity", "--db", str(shipped_copy), "--kind", "person", "Jane Roe", "--source", NEWSAZ)
     cli("edit", "--db", str(shipped_copy), "jane-roe", "--add", "tags=later")
-    before = shipped_copy.read_bytes()
+    before = store_bytes(shipped_copy)
     result = cli("undo", "h-000001", "--yes", "--db", str(shipped_copy))
     assert result.exit_code == 2
     assert "h-000001 cannot be undone" in result.stderr
     assert "h-000002 (edit jane-roe --add tags=later)" in result.stderr
     assert "undo h-000002 first" in result.stderr
-    assert shipped_copy.read_bytes() == before
+    assert store_bytes(shipped_copy) == before
 
 
 def test_undo_of_a_record_a_later_command_cites_is_refused_naming_that_command(cli, shipped_copy):
@@ -67,33 +68,33 @@ def test_undo_of_a_record_a_later_command_cites_is_refused_naming_that_command(c
     meeting = cli("add-meeting", "--db", str(shipped_copy), "--date", "2020-01-01",
                   "--participant", "icesco", "--participant", "morocco", "--source", source)
     assert meeting.exit_code == 0, meeting.stderr
-    before = shipped_copy.read_bytes()
+    before = store_bytes(shipped_copy)
     result = cli("undo", "h-000001", "--yes", "--db", str(shipped_copy))
     assert result.exit_code == 2
     assert "h-000001 cannot be undone: 2020-01-01-icesco-morocco (written by h-000002" in (
         result.stderr
     )
-    assert shipped_copy.read_bytes() == before
+    assert store_bytes(shipped_copy) == before
 
 
 def test_undo_of_an_unknown_or_an_undone_entry_is_refused(cli, shipped_copy):
     add_meeting(cli, shipped_copy, "2020-01-01")
     assert cli("undo", "h-000009", "--yes", "--db", str(shipped_copy)).exit_code == 2
     assert cli("undo", "h-000001", "--yes", "--db", str(shipped_copy)).exit_code == 0
-    before = shipped_copy.read_bytes()
+    before = store_bytes(shipped_copy)
     again = cli("undo", "h-000001", "--yes", "--db", str(shipped_copy))
     assert again.exit_code == 2 and "no history entry 'h-000001'" in again.stderr
-    assert shipped_copy.read_bytes() == before
+    assert store_bytes(shipped_copy) == before
 
 
 def legacy_undo(path) -> None:
     """Write the history as partnerkb did before an undo left no trace: the command's entry,
     then an entry of its own marking what it undid."""
-    tables = orjson.loads(path.read_bytes())
+    tables = read_store(path).to_json()
     first = tables["history"]["1"]
     tables["history"]["2"] = {**first, "id": "h-000002", "command": "undo --yes",
                               "undoes": "h-000001", "changes": []}  # fmt: skip
-    path.write_bytes(dumps(tables))
+    save_tables(path, tables)
 
 
 def test_undo_entries_of_older_stores_are_still_understood(cli, shipped_copy):
@@ -101,14 +102,14 @@ def test_undo_entries_of_older_stores_are_still_understood(cli, shipped_copy):
     assert cli("undo", "--yes", "--db", str(shipped_copy)).exit_code == 0
     add_meeting(cli, shipped_copy, "2020-01-01")  # h-000001 again, then an old-style undo of it
     legacy_undo(shipped_copy)
-    before = shipped_copy.read_bytes()
+    before = store_bytes(shipped_copy)
     again = cli("undo", "h-000001", "--yes", "--db", str(shipped_copy))
     assert again.exit_code == 2 and "already undone (by h-000002)" in again.stderr
     of_undo = cli("undo", "h-000002", "--yes", "--db", str(shipped_copy))
     assert of_undo.exit_code == 2 and "is itself an undo" in of_undo.stderr
     bare = cli("undo", "--yes", "--db", str(shipped_copy))
     assert bare.exit_code == 1 and "nothing to undo" in bare.stderr
-    assert shipped_copy.read_bytes() == before
+    assert store_bytes(shipped_copy) == before
     rows = json.loads(cli("history", "--db", str(shipped_copy), "--format", "json").stdout)
     assert [r["display"]["status"] for r in rows] == ["undoes h-000001", "undone by h-000002"]
 
@@ -124,10 +125,10 @@ def test_a_bare_undo_says_whose_command_it_reverts(cli, shipped_copy):
 
 def someone_elses(path) -> None:
     """Make the last history entry another user's, from another session."""
-    tables = orjson.loads(path.read_bytes())
+    tables = read_store(path).to_json()
     last = max(tables["history"], key=int)
     tables["history"][last]["by"] = {"user": "alice", "pid": 4242, "session": -1}
-    path.write_bytes(dumps(tables))
+    save_tables(path, tables)
 
 
 def test_a_bare_undo_of_someone_elses_command_asks_on_a_terminal_even_with_yes(
@@ -137,13 +138,13 @@ def test_a_bare_undo_of_someone_elses_command_asks_on_a_terminal_even_with_yes(
 
     add_meeting(cli, shipped_copy, "2020-01-01")
     someone_elses(shipped_copy)
-    before = shipped_copy.read_bytes()
+    before = store_bytes(shipped_copy)
     monkeypatch.setattr(write_cli, "interactive", lambda: True)
     declined = cli("undo", "--yes", "--db", str(shipped_copy), input="n\n")
     assert declined.exit_code != 0
     assert "by user alice (pid 4242, another session)" in declined.stderr
     assert "not your command" in declined.stderr
-    assert shipped_copy.read_bytes() == before
+    assert store_bytes(shipped_copy) == before
     accepted = cli("undo", "--yes", "--db", str(shipped_copy), input="y\n")
     assert accepted.exit_code == 0
     assert "2020-01-01-icesco-morocco" not in event_ids(shipped_copy)
@@ -152,7 +153,7 @@ def test_a_bare_undo_of_someone_elses_command_asks_on_a_terminal_even_with_yes(
 def test_undo_of_a_removal_brings_the_records_back_byte_identical_in_the_same_places(
     cli, shipped_copy
 ):
-    before = shipped_copy.read_bytes()
+    before = store_bytes(shipped_copy)
     data = read_store(shipped_copy)
     order = {t: list(data.tables[t]) for t in TABLES}
     # an event in the middle of the file, with references to drop
@@ -160,24 +161,24 @@ def test_undo_of_a_removal_brings_the_records_back_byte_identical_in_the_same_pl
     removed = cli("remove", event["id"], "--cascade", "--yes", "--db", str(shipped_copy))
     assert removed.exit_code == 0, removed.stderr
     assert cli("undo", "--yes", "--db", str(shipped_copy)).exit_code == 0
-    assert shipped_copy.read_bytes() == before
+    assert store_bytes(shipped_copy) == before
     restored = read_store(shipped_copy)
     assert restored.tables["events"][doc]["id"] == event["id"]
     assert {t: list(restored.tables[t]) for t in TABLES} == order  # where each document sits
 
 
 def test_undo_of_a_merge_and_of_an_entity_removal_is_byte_identical(cli, shipped_copy):
-    before = shipped_copy.read_bytes()
+    before = store_bytes(shipped_copy)
     added = cli("add-entity", "--db", str(shipped_copy), "--kind", "organization",
                 "Isesco Twin", "--source", NEWSAZ)  # fmt: skip
     assert added.exit_code == 0, added.stderr
-    after_add = shipped_copy.read_bytes()
+    after_add = store_bytes(shipped_copy)
     merged = cli("merge", "isesco-twin", "icesco", "--db", str(shipped_copy))
     assert merged.exit_code == 0, merged.stderr
     assert cli("undo", "--yes", "--db", str(shipped_copy)).exit_code == 0
-    assert shipped_copy.read_bytes() == after_add
+    assert store_bytes(shipped_copy) == after_add
     assert cli("undo", "--yes", "--db", str(shipped_copy)).exit_code == 0
-    assert shipped_copy.read_bytes() == before
+    assert store_bytes(shipped_copy) == before
     assert cli("history", "--db", str(shipped_copy)).exit_code == 1  # no trace of either undo
 
 
@@ -248,15 +249,15 @@ def test_after_undo_the_file_is_byte_identical_to_before_the_command(
     cli, shipped_copy, tmp_path, write
 ):
     cli("edit", "--db", str(shipped_copy), "morocco", "--add", "tags=earlier")  # a history
-    before = shipped_copy.read_bytes()
+    before = store_bytes(shipped_copy)
     done = cli("--db", str(shipped_copy), *WRITES[write](tmp_path))
     assert done.exit_code == 0, done.stderr
     assert "history: h-000002 " in done.stderr
-    assert shipped_copy.read_bytes() != before
+    assert store_bytes(shipped_copy) != before
     undone = cli("undo", "--yes", "--db", str(shipped_copy))
     assert undone.exit_code == 0, undone.stderr
     assert undone.stdout == "h-000002\n"
-    assert shipped_copy.read_bytes() == before
+    assert store_bytes(shipped_copy) == before
     # what was reverted is said, since the history keeps no trace of it
     assert "undone: h-000002, written " in undone.stderr
     assert " by you (this session, pid " in undone.stderr
@@ -267,19 +268,19 @@ def test_after_undo_the_file_is_byte_identical_to_before_the_command(
 
 def test_undo_of_an_earlier_command_removes_only_its_entry(cli, shipped_copy):
     cli("edit", "--db", str(shipped_copy), "morocco", "--add", "tags=earlier")
-    before = orjson.loads(shipped_copy.read_bytes())
+    before = read_store(shipped_copy).to_json()
     add_meeting(cli, shipped_copy, "2020-01-01")
     later = cli("edit", "--db", str(shipped_copy), "icesco", "--add", "tags=later")
     assert later.exit_code == 0, later.stderr
-    after = orjson.loads(shipped_copy.read_bytes())
+    after = read_store(shipped_copy).to_json()
     result = cli("undo", "h-000002", "--yes", "--db", str(shipped_copy))
     assert result.exit_code == 0, result.stderr
     assert "next write may be numbered" not in result.stderr  # h-000003 is still there
-    now = orjson.loads(shipped_copy.read_bytes())
+    now = read_store(shipped_copy).to_json()
     assert now["events"] == before["events"]
     assert now["entities"] == after["entities"]
     assert now["history"] == {k: v for k, v in after["history"].items() if k != "2"}
-    assert shipped_copy.read_bytes() == dumps(now)
+    assert store_bytes(shipped_copy) == dumps(now)
 
 
 def test_an_undo_refuses_a_new_command_given_the_number_of_the_one_shown(cli, shipped_copy):
@@ -288,14 +289,14 @@ def test_an_undo_refuses_a_new_command_given_the_number_of_the_one_shown(cli, sh
     # meanwhile someone else undoes it, and a new command is numbered h-000001 again
     assert cli("undo", "--yes", "--db", str(shipped_copy)).exit_code == 0
     assert "h-000001" in add_meeting(cli, shipped_copy, "2020-02-02").stderr
-    before = shipped_copy.read_bytes()
+    before = store_bytes(shipped_copy)
     result = cli("undo", "h-000001", "--yes", "--db", str(shipped_copy))
     assert result.exit_code == 0  # asked now, it names the new command: that one is reverted
     assert ": add-meeting --date 2020-02-02" in result.stderr
-    shipped_copy.write_bytes(before)
-    store = Store(shipped_copy)
+    save_tables(shipped_copy, json.loads(before))
+    store = open_engine(shipped_copy)
     options = WriteOptions(today=date(2026, 1, 1))
     with pytest.raises(StoreError, match="changed since h-000001 was shown"):
         store.apply("undo h-000001", lambda tx: Writer(tx, options).undo("h-000001",
                                                                           expected=shown))
-    assert shipped_copy.read_bytes() == before
+    assert store_bytes(shipped_copy) == before

@@ -510,7 +510,11 @@ def store_fingerprint(path: Path) -> list[Any] | None:
         return None
     if stat.st_size < INDEX_MIN_BYTES:
         return None  # small stores fold faster than an index file loads
-    return [str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, FOLD_VERSION]
+    from .engines import change_counter
+
+    # a SQLite store is changed in place: its header counts the changes
+    return [str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, FOLD_VERSION,
+            *change_counter(path)]  # fmt: skip
 
 
 def index_path(fingerprint: list[Any]) -> Path:

@@ -135,6 +135,31 @@ class StoreData:
         found = self.get(record_id)
         return found[1] if found and found[0] == table else None
 
+    # What a transaction asks of the tables: an engine whose tables are not all in memory (the
+    # SQLite engine's `SqliteData`) answers these without loading a whole table.
+    def locate(self, record_id: str) -> tuple[str, str] | None:
+        """(table, document number) of an id of a record table, or None."""
+        return self._ids().get(record_id)
+
+    def has_doc(self, table: str, doc: str) -> bool:
+        """Whether document number `doc` is taken in `table`."""
+        return doc in self.tables[table]
+
+    def last_doc(self, table: str) -> int:
+        """The highest document number of `table` (0 when empty)."""
+        return max((int(k) for k in self.tables[table]), default=0)
+
+    def put(self, table: str, doc: str, record: Json) -> None:
+        """Set the record under document number `doc` of a record table (new or replaced)."""
+        self.tables[table][doc] = record
+        self._ids()[record["id"]] = (table, doc)
+
+    def drop(self, table: str, doc: str) -> Json:
+        """Remove and return the record under document number `doc` of a record table."""
+        record = self.tables[table].pop(doc)
+        del self._ids()[record["id"]]
+        return record
+
     def to_json(self) -> Json:
         return self.tables
 
@@ -161,7 +186,15 @@ def check_layout(raw: Any, path: Path) -> StoreData:
 
 
 def read_store(path: Path) -> StoreData:
-    """Parse and check a store file; every failure is a one-line StoreError."""
+    """Read and check a store file of either engine (SQLite by its header), every table of it;
+    every failure is a one-line StoreError. Commands read through their engine's `read()`,
+    which loads only the tables used."""
+    from .engines import engine_of
+
+    if engine_of(path) == "sqlite":
+        from .engines.sqlite import read_sqlite_whole
+
+        return read_sqlite_whole(path)
     return _read_store_at(path)[0]
 
 
@@ -783,7 +816,7 @@ class Transaction:
     def _next_doc_id(self, table: str) -> str:
         last = self._last_doc.get(table)
         if last is None:
-            last = max((int(k) for k in self.data.tables[table]), default=0)
+            last = self.data.last_doc(table)
         self._last_doc[table] = last + 1
         return str(last + 1)
 
@@ -799,31 +832,30 @@ class Transaction:
         VALIDATORS[table](record)
         if self.data.get(record["id"]) is not None:
             raise InvalidInput(f"id {record['id']!r} already exists")
-        if doc is None or doc in self.data.tables[table]:
+        if doc is None or self.data.has_doc(table, doc):
             doc = self._next_doc_id(table)
         elif table in self._last_doc:
             self._last_doc[table] = max(self._last_doc[table], int(doc))
-        self.data.tables[table][doc] = record
-        self.data._ids()[record["id"]] = (table, doc)
+        self.data.put(table, doc, record)
         self.changes.append(Change(table, record["id"], None, record, doc))
         return record
 
     def replace(self, table: str, record: Json) -> Json:
         VALIDATORS[table](record)
-        found = self.data._ids().get(record["id"])
-        if found is None or found[0] != table:
+        found = self.data.get(record["id"])
+        doc = self.data.locate(record["id"])
+        if found is None or doc is None or found[0] != table:
             raise InvalidInput(f"no {table[:-1]} {record['id']!r} to update")
-        before = self.data.tables[table][found[1]]
-        self.data.tables[table][found[1]] = record
-        self.changes.append(Change(table, record["id"], before, record, found[1]))
+        before = found[1]
+        self.data.put(table, doc[1], record)
+        self.changes.append(Change(table, record["id"], before, record, doc[1]))
         return record
 
     def delete(self, table: str, record_id: str) -> Json:
-        found = self.data._ids().get(record_id)
+        found = self.data.locate(record_id)
         if found is None or found[0] != table:
             raise InvalidInput(f"no {table[:-1]} {record_id!r} to remove")
-        before = self.data.tables[table].pop(found[1])
-        del self.data._ids()[record_id]
+        before = self.data.drop(table, found[1])
         self.changes.append(Change(table, record_id, before, None, found[1]))
         return before
 
@@ -904,7 +936,10 @@ _OPTIMISTIC_TRIES = 12
 
 
 class Store:
-    """A store file: read it, or change it in one locked, atomic transaction."""
+    """A store file in JSON (the JSON engine): read it, or change it in one locked, atomic
+    transaction. See `partnerkb.engines` for the interface it shares with the SQLite engine."""
+
+    engine = "json"
 
     def __init__(self, location: StoreLocation | Path, *, seed: Path | None = None) -> None:
         """`seed`: while the file does not exist, transactions start from this store instead
@@ -931,7 +966,21 @@ class Store:
         return real_path(self.path)
 
     def read(self) -> StoreData:
-        return read_store(self.path)
+        return _read_store_at(self.path)[0]
+
+    def summary(self) -> Any:
+        """Counts per table, schema version and last write (an `engines.StoreSummary`)."""
+        from .engines.base import StoreSummary, history_tail
+
+        data = self.read()
+        history = data.tables["history"]
+        ordered = (history[k] for k in sorted(history, key=lambda k: int(k) if k.isdigit() else 0))
+        return StoreSummary(
+            {table: len(data.tables[table]) for table in ALL_TABLES},
+            data.meta.get("schema_version"),
+            None,
+            history_tail(ordered),
+        )
 
     def lock(self, command: str = "", *, turn: bool = False) -> Any:
         """The store's lock (on `<target>.lock`), with $PARTNERKB_LOCK_TIMEOUT; not taken yet."""
@@ -1073,7 +1122,7 @@ class Store:
             except OSError as exc:
                 raise _write_error(self.path, exc) from None
         if self.seed is None and not os.path.lexists(self.path):
-            self.read()  # "no store at ...": clearer than failing to lock beside it
+            read_store(self.path)  # "no store at ...": clearer than failing to lock beside it
 
     def _start(
         self, texts: RecordTexts | None = None

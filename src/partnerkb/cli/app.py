@@ -104,6 +104,16 @@ class PartnerkbGroup(TyperGroup):
         STORES_USED.clear()
         # the global options set these again; until they are read, the environment's settings
         set_session(quiet=env_flag("PARTNERKB_QUIET"), no_input=env_flag("PARTNERKB_NO_INPUT"))
+        engine = sys.modules.get("partnerkb.engines.sqlite")
+        mark = engine.opened() if engine is not None else 0
+        try:
+            return self._run_command(*args, **kwargs)
+        finally:
+            engine = sys.modules.get("partnerkb.engines.sqlite")
+            if engine is not None:  # the read views of the command's SQLite stores end here
+                engine.close_since(mark)
+
+    def _run_command(self, *args: Any, **kwargs: Any) -> int:
         try:
             _refuse_undecodable(kwargs.get("args", args[0] if args else None))
             try:
@@ -306,6 +316,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("write", "The log of writes, newest first."),
     "undo": ("write", "Revert the whole last command."),
     "init": ("write", "Create a store."),
+    "info": ("stores", "The store in use and why, its engine, size and counts."),
+    "convert": ("stores", "Copy a store into the other engine (JSON or SQLite)."),
     "ingest": ("ingest", "Propose the records an article reports, for you to review."),
     "import": ("interchange", "Import events, entities and sources from CSV, JSON Lines or JSON."),
     "export": ("interchange", "Export events and the records they cite, for other tools."),

@@ -15,8 +15,9 @@ import typer
 from ..errors import InvalidInput
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it, not at start-up
+    from ..engines import Engine
     from ..queries import EventFilter, KnowledgeBase
-    from ..store import Store, StoreLocation
+    from ..store import StoreData, StoreLocation
 
 FORMAT_HELP = (
     "Output format: table, json, jsonl, csv or tsv. Default: table on a terminal, tsv when piped."
@@ -189,10 +190,16 @@ def store_location(ctx: typer.Context, db: Path | None) -> StoreLocation:
     return location
 
 
-def open_store(ctx: typer.Context, db: Path | None) -> Store:
-    from ..store import Store
+def open_store(ctx: typer.Context, db: Path | None) -> Engine:
+    """The store the command uses, in its engine (JSON or SQLite)."""
+    from ..engines import open_engine
 
-    return Store(store_location(ctx, db))
+    return open_engine(store_location(ctx, db))
+
+
+def read_data(ctx: typer.Context, db: Path | None) -> StoreData:
+    """The command's store as its engine reads it (a SQLite store loads only what is used)."""
+    return open_store(ctx, db).read()
 
 
 def open_kb(ctx: typer.Context, db: Path | None) -> KnowledgeBase:
@@ -383,7 +390,7 @@ def command_line(ctx: typer.Context) -> str:
     return shlex.join(words)
 
 
-def announce_created(store: Store) -> None:
+def announce_created(store: Engine) -> None:
     """Say where the user's store was made, when a write has just made it."""
     if store.created:
         info(
@@ -392,7 +399,7 @@ def announce_created(store: Store) -> None:
         )
 
 
-def announce_history(store: Store) -> None:
+def announce_history(store: Engine) -> None:
     """The history id of what a write just wrote: `partnerkb undo ID` reverts exactly that."""
     if store.history_id:  # an undo adds no entry
         info(f"history: {store.history_id} (partnerkb undo {store.history_id} reverts it)")

@@ -29,6 +29,7 @@ from .common import (
     info,
     interactive,
     no_terminal_reason,
+    read_data,
     store_location,
 )
 
@@ -238,7 +239,6 @@ def _propose(
     from ..ingest.article import read_source
     from ..ingest.proposal import Options, propose
     from ..progress import stage
-    from ..store import read_store
     from .progress_bar import progress_bar
 
     stdin = sys.stdin.buffer.read() if article == "-" else None
@@ -247,7 +247,7 @@ def _propose(
         stage(progress, "fetching the page" if web else "reading the article")
         text = read_source(article, stdin)
         stage(progress, "reading the store")
-        data = read_store(store_location(ctx, db).path)
+        data = read_data(ctx, db)
         stage(progress, "finding the records the article reports")
         return propose(
             text, data.tables,

@@ -412,7 +412,16 @@ def import_command(
     flag_order = check_date_order(order, "--date-order")
     env_order = env_date_order()
     content = _read_input(file)
-    chosen = fmt or _format_of(file) or sniff_format(content)
+    from ..engines import HEADER
+
+    if file != "-" and content.startswith(HEADER):
+        # a whole store in the SQLite engine: imported as its JSON text would be
+        from ..store import dumps, read_store
+
+        content = dumps(read_store(Path(file)).to_json())
+        chosen = "json"
+    else:
+        chosen = fmt or _format_of(file) or sniff_format(content)
     options = ImportOptions(
         today=date.today(),
         as_of=as_of_day(as_of, flag_order or env_order),

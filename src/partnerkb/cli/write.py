@@ -33,6 +33,7 @@ from .common import (
     interactive,
     no_terminal_reason,
     say,
+    read_data,
     store_location,
 )
 
@@ -229,11 +230,10 @@ def _line(question: str, *, default: str | None = None, topic: str | None = None
 
 def _answer_check(ctx: typer.Context, db: Path | None, options: WriteOptions) -> AnswerCheck:
     """Checks prompt answers against the store the write goes to (if it can be read yet)."""
-    from ..store import read_store
     from ..writes import AnswerCheck
 
     try:
-        data = read_store(store_location(ctx, db).path)
+        data = read_data(ctx, db)
     except PartnerkbError:  # the write itself reports the store problem
         data = None
     return AnswerCheck(data, options)
@@ -377,6 +377,16 @@ def init_command(
             "--name", metavar="NAME", help="A name for the store, kept in its meta table."
         ),
     ] = "",
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            metavar="json|sqlite",
+            help="The store's engine: json (one JSON file, git-friendly) or sqlite (for large "
+            "stores). Default: sqlite for a .sqlite, .sqlite3 or .db path, else json.",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create a store at --db (or $PARTNERKB_DB, or your own store's place), empty or with a copy
@@ -386,17 +396,20 @@ def init_command(
     Examples (each where no store is yet):
       partnerkb init --db ~/notes/kb.json
       partnerkb init --with-shipped
+      partnerkb init --db ~/notes/events.sqlite
       PARTNERKB_DB=kb.json partnerkb init --name "Embassy notes"
     """
+    from ..engines import check_engine
     from ..store import user_store_path
     from ..writes import init_store
 
+    chosen = check_engine(engine)
     location = store_location(ctx, db)
     path = user_store_path() if location.origin == "shipped" else location.path
-    store = init_store(path, with_shipped=with_shipped, name=name)
+    store = init_store(path, with_shipped=with_shipped, name=name, engine=chosen)
     sys.stdout.write(f"{store.path}\n")
     what = "a copy of the shipped knowledge base" if with_shipped else "an empty store"
-    info(f"created {what} at {store.path}")
+    info(f"created {what} at {store.path} ({store.engine})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -994,13 +1007,11 @@ def _ask_kinds(
     options: WriteOptions,
     check: AnswerCheck,
 ) -> None:
-    from ..store import read_store
     from ..textfold import fold
     from ..writes import unresolved_participants
 
-    location = store_location(ctx, db)
     try:
-        data = read_store(location.path)
+        data = read_data(ctx, db)
     except PartnerkbError:  # the write itself reports the store problem
         return
     for name in unresolved_participants(data, draft, options):
@@ -1531,9 +1542,8 @@ def history_command(
 
 
 def _open_data(ctx: typer.Context, db: Path | None) -> Any:
-    from ..store import read_store
 
-    return read_store(store_location(ctx, db).path)
+    return read_data(ctx, db)
 
 
 def undo_command(

@@ -7,18 +7,24 @@ creates the user's store from it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import StoreError
-from ..store import Store, StoreData, StoreLocation, read_store, shipped_store_path, user_store_path
+from ..store import StoreData, StoreLocation, read_store, shipped_store_path, user_store_path
+
+if TYPE_CHECKING:
+    from ..engines import Engine
 
 
-def prepare_store(location: StoreLocation, *, dry_run: bool = False) -> Store:
-    """The store a write goes to.
+def prepare_store(location: StoreLocation, *, dry_run: bool = False) -> Engine:
+    """The store a write goes to, in its engine (JSON or SQLite).
 
     With no --db and no $PARTNERKB_DB, writes go to the user's store in the platform's data
     directory; the first one that succeeds creates it from the shipped knowledge base (see
     `Store.created`). The shipped file is never written.
     """
+    from ..engines import open_engine
+
     if not location.is_shipped:
         if not dry_run and _same_file(location.path, shipped_store_path()):
             raise StoreError(
@@ -26,10 +32,10 @@ def prepare_store(location: StoreLocation, *, dry_run: bool = False) -> Store:
                 "modified",
                 hint="write to your own copy: partnerkb init --with-shipped --db PATH",
             )
-        return Store(location)
+        return open_engine(location)
     if dry_run:
-        return Store(location)
-    return Store(StoreLocation(user_store_path(), "user"), seed=location.path)
+        return open_engine(location)
+    return open_engine(StoreLocation(user_store_path(), "user"), seed=location.path)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -39,8 +45,13 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def init_store(path: Path, *, with_shipped: bool, name: str = "") -> Store:
-    """A new store at `path`, empty or a copy of the shipped knowledge base; never overwrites."""
+def init_store(
+    path: Path, *, with_shipped: bool, name: str = "", engine: str | None = None
+) -> Engine:
+    """A new store at `path`, empty or a copy of the shipped knowledge base; never overwrites.
+    `engine`: 'json' or 'sqlite'; None: by the path's extension (.sqlite, .sqlite3, .db)."""
+    from ..engines import engine_by_name, new_engine
+
     if path.exists() or path.is_symlink():
         raise StoreError(
             f"a store already exists at {path}; refusing to overwrite it",
@@ -54,6 +65,6 @@ def init_store(path: Path, *, with_shipped: bool, name: str = "") -> Store:
         if name.strip():
             shipped.meta["name"] = name.strip()
         data = shipped
-    store = Store(StoreLocation(path, "option"))
+    store = new_engine(StoreLocation(path, "option"), engine or engine_by_name(path))
     store.create(data)
     return store

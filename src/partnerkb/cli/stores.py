@@ -1,0 +1,132 @@
+"""Commands about the store itself: `info` (which store, why, what it holds) and `convert` (a
+copy in the other engine)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .common import DbOption, FormatOption, info, store_location
+
+
+def register(app: typer.Typer) -> None:
+    app.command("info")(info_command)
+    app.command("convert")(convert_command)
+
+
+_ORIGINS = {
+    "option": "given with --db",
+    "env": "given by $PARTNERKB_DB",
+    "user": "your own store (no --db, no $PARTNERKB_DB)",
+    "shipped": "the knowledge base shipped with partnerkb (you have no store of your own yet)",
+}
+
+
+def info_command(ctx: typer.Context, fmt: FormatOption = None, db: DbOption = None) -> None:
+    """The store in use and why, its engine, size, records per table, schema version and last
+    write.
+
+    \b
+    Examples:
+      partnerkb info
+      partnerkb info --db events.sqlite --format json
+    """
+    import os
+
+    from ..engines import open_engine
+    from ..errors import StoreError
+    from ..render import Column, choose_format, emit, write_json, write_json_lines
+
+    location = store_location(ctx, db)
+    engine = open_engine(location)
+    summary = engine.summary()
+    try:
+        size = os.stat(location.path).st_size
+    except OSError as exc:
+        raise StoreError(f"cannot read the store {location.path}: {exc.strerror or exc}") from None
+    report: dict[str, Any] = {
+        "path": str(location.path),
+        "origin": location.origin,
+        "why": _ORIGINS.get(location.origin, location.origin),
+        "engine": engine.engine,
+        "size_bytes": size,
+        "schema_version": summary.schema_version,
+        "layout_version": summary.layout_version,
+        "records": summary.counts,
+        "last_write": summary.last_write,
+        **summary.details,
+    }
+    chosen = choose_format(fmt)
+    if chosen == "json":
+        write_json(report, sys.stdout)
+        return
+    if chosen == "jsonl":
+        write_json_lines([report], sys.stdout)
+        return
+    rows = [
+        {"field": "store", "value": report["path"]},
+        {"field": "why", "value": f"{report['why']} ({location.origin})"},
+        {"field": "engine", "value": report["engine"]},
+        {"field": "size", "value": f"{_size(size)} ({size} bytes)"},
+        {"field": "schema version", "value": summary.schema_version},
+    ]
+    if summary.layout_version is not None:
+        rows.append({"field": "SQLite layout version", "value": summary.layout_version})
+    for key, value in summary.details.items():
+        rows.append({"field": key.replace("_", " "), "value": value})
+    for table, count in summary.counts.items():
+        rows.append({"field": f"{table}", "value": f"{count:,}"})
+    last = summary.last_write
+    rows.append({"field": "last write",
+                 "value": f"{last['at']}: {last['command']}" if last else "none (no history)"})
+    columns = [Column("field", lambda r: r["field"], style="bold"),
+               Column("value", lambda r: r["value"], max_width=80)]  # fmt: skip
+    emit(rows, columns, chosen, title="Store")
+
+
+def _size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} bytes"  # pragma: no cover
+
+
+def convert_command(
+    source: Annotated[Path, typer.Argument(metavar="SRC", help="The store to copy.")],
+    dest: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DEST",
+            help="The new store: SQLite for a .sqlite, .sqlite3 or .db name, else JSON.",
+        ),
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace DEST if it exists.")
+    ] = False,
+) -> None:
+    """Copy a store into the other engine (by DEST's extension): every record and the history.
+    A JSON store converted to SQLite and back is the same file, byte for byte.
+
+    \b
+    Examples:
+      partnerkb convert kb.json kb.sqlite
+      partnerkb convert kb.sqlite kb.json --force
+    """
+    from ..convert import convert
+
+    progress = _progress if sys.stderr.isatty() else None
+    result = convert(source.expanduser(), dest.expanduser(), force=force, progress=progress)
+    if progress is not None:
+        sys.stderr.write("\n")
+    info(f"converted {result.records:,} records and {result.history:,} history entries from "
+         f"{source} ({result.source_engine}) to {dest} ({result.dest_engine})")  # fmt: skip
+
+
+def _progress(done: int, total: int) -> None:
+    sys.stderr.write(f"\rconverting: {done:,} of {total:,} records")
+    sys.stderr.flush()

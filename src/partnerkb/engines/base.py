@@ -1,0 +1,86 @@
+"""What every storage engine offers the commands: a read view, one transaction per command,
+creation, its lock, and a summary for `partnerkb info`.
+
+Two engines implement it: the JSON file in TinyDB's layout (`partnerkb.store.Store`, the default
+and the shipped format) and SQLite (`partnerkb.engines.sqlite.SqliteStore`). `open_engine` (in
+this package) picks one for a store path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from ..store import StoreData, StoreLocation, Transaction
+
+T = TypeVar("T")
+
+
+@dataclass
+class StoreSummary:
+    """What `partnerkb info` tells of a store besides where it is.
+
+    `counts`: table -> number of records (meta and history included); `schema_version`: the
+    record schema (model.SCHEMA_VERSION when written by this version); `layout_version`: the
+    engine's own file layout (SQLite's `PRAGMA user_version`; None for JSON); `last_write`: the
+    `at` and `command` of the latest history entry, or None when the history is empty.
+    """
+
+    counts: dict[str, int]
+    schema_version: int | None
+    layout_version: int | None = None
+    last_write: dict[str, str] | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    """A store in one engine's file. Every failure to read, lock or write is a StoreError
+    (exit code 3) with one line; a refused write leaves the file byte-identical."""
+
+    engine: str  # "json" or "sqlite"
+    location: StoreLocation
+    created: bool  # whether the last write created the file (the user's store, seeded)
+    history_id: str | None  # the history entry the last write added
+    last_transaction: Transaction | None
+    lock_seconds: float | None  # how long the last write held the lock
+
+    @property
+    def path(self) -> Path: ...
+
+    def read(self) -> StoreData:
+        """A view of the store's records as `StoreData` (tables loaded when first used)."""
+        ...
+
+    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False) -> T:
+        """Run `work` on a transaction and write its changes, with one history entry, at once;
+        a dry run writes nothing. `work` may run more than once: it must only change `tx`."""
+        ...
+
+    def transaction(
+        self, command: str, *, dry_run: bool = False
+    ) -> contextlib.AbstractContextManager[Transaction]:
+        """The same as `apply`, holding the store's lock for the whole block."""
+        ...
+
+    def create(self, data: StoreData) -> None:
+        """Write a new store holding `data`; refuses to replace an existing file."""
+        ...
+
+    def locked(self, command: str = "") -> contextlib.AbstractContextManager[None]:
+        """Hold the store's write lock for the block ($PARTNERKB_LOCK_TIMEOUT, then StoreError)."""
+        ...
+
+    def summary(self) -> StoreSummary: ...
+
+
+def history_tail(entries: Iterator[dict[str, Any]]) -> dict[str, str] | None:
+    """`at` and `command` of the last entry given, if any."""
+    last = None
+    for entry in entries:
+        last = entry
+    if not isinstance(last, dict):
+        return None
+    return {"at": str(last.get("at") or ""), "command": str(last.get("command") or "")}

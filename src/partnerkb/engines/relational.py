@@ -1,0 +1,264 @@
+"""The relational layout of a store, shared by the SQL engines: tables, typed columns, derived
+tables and views, and the rows one record gives.
+
+Each record table (`sources`, `entities`, `events`, `partnerships`) and `meta` and `history` is
+one SQL table with the record's document number (`doc`), its `id`, a few typed columns for SQL
+users, and the whole record as JSON text (`record`): the record read back is exactly the one
+written, whatever fields it has. Derived tables (`participants`, `event_organizations`,
+`citations`, `roles`, `partnership_parties`) spell out what records hold in lists, so that SQL
+users, and the engine's own queries, can join on them; they are rewritten with their record.
+
+Nothing here is specific to SQLite: the `Dialect` says what differs between SQL databases (the
+placeholder, the JSON column's type), so that another SQL engine can reuse the layout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What one SQL database writes differently."""
+
+    name: str
+    placeholder: str  # "?" (sqlite3) or "%s" (psycopg)
+    json_type: str  # the type of the `record` column: TEXT, or JSONB
+
+
+SQLITE = Dialect("sqlite", "?", "TEXT")
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _field(name: str) -> Callable[[Json], Any]:
+    return lambda record: _text(record.get(name))
+
+
+def _date_part(field: str, part: str) -> Callable[[Json], Any]:
+    def read(record: Json) -> str | None:
+        when = record.get(field)
+        return _text(when.get(part)) if isinstance(when, dict) else None
+
+    return read
+
+
+def _meta_version(record: Json) -> int | None:
+    value = record.get("schema_version")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# table -> its typed columns (name, SQL type, how to read it from the record), after doc and id
+COLUMNS: dict[str, tuple[tuple[str, str, Callable[[Json], Any]], ...]] = {
+    "meta": (
+        ("schema_version", "INTEGER", _meta_version),
+        ("name", "TEXT", _field("name")),
+        ("created", "TEXT", _field("created")),
+    ),
+    "sources": (
+        ("outlet", "TEXT", _field("outlet")),
+        ("title", "TEXT", _field("title")),
+        ("published", "TEXT", _field("published")),
+        ("url", "TEXT", _field("url")),
+        ("language", "TEXT", _field("language")),
+    ),
+    "entities": (
+        ("kind", "TEXT", _field("kind")),
+        ("name", "TEXT", _field("name")),
+        ("description", "TEXT", _field("description")),
+        ("located_in", "TEXT", _field("located_in")),
+    ),
+    "events": (
+        ("kind", "TEXT", _field("kind")),
+        ("title", "TEXT", _field("title")),
+        ("status", "TEXT", _field("status")),
+        ("date", "TEXT", _date_part("date", "edtf")),
+        ("earliest", "TEXT", _date_part("date", "earliest")),
+        ("latest", "TEXT", _date_part("date", "latest")),
+        ("place", "TEXT", _field("place")),
+        ("summary", "TEXT", _field("summary")),
+    ),
+    "partnerships": (("summary", "TEXT", _field("summary")),),
+    "history": (
+        ("at", "TEXT", _field("at")),
+        ("command", "TEXT", _field("command")),
+    ),
+}
+TABLE_ORDER = ("meta", "sources", "entities", "events", "partnerships", "history")
+# tables whose ids are unique (history ids are unique too, but an old store may say otherwise)
+RECORD_TABLES = ("sources", "entities", "events", "partnerships")
+
+
+def _dicts(value: Any) -> list[Json]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _strings(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _participants(record: Json) -> Iterator[tuple[Any, ...]]:
+    for n, p in enumerate(_dicts(record.get("participants")), 1):
+        if isinstance(p.get("entity"), str):
+            yield record.get("id"), p["entity"], _text(p.get("part")), _text(p.get("as")), n
+
+
+def _organizations(record: Json) -> Iterator[tuple[Any, ...]]:
+    for n, entity in enumerate(_strings(record.get("organizations")), 1):
+        yield record.get("id"), entity, n
+
+
+def _parties(record: Json) -> Iterator[tuple[Any, ...]]:
+    for n, entity in enumerate(_strings(record.get("parties")), 1):
+        yield record.get("id"), entity, n
+
+
+def _roles(record: Json) -> Iterator[tuple[Any, ...]]:
+    for n, role in enumerate(_dicts(record.get("roles")), 1):
+        yield (record.get("id"), _text(role.get("title")), _text(role.get("organization")),
+               _date_part("from", "edtf")(role), _date_part("until", "edtf")(role), n)  # fmt: skip
+
+
+def _citations(record: Json) -> Iterator[tuple[Any, ...]]:
+    for n, cite in enumerate(_dicts(record.get("sources")), 1):
+        if isinstance(cite.get("source"), str):
+            yield record.get("id"), cite["source"], _text(cite.get("locator")), n
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A table derived from one record table: its columns (the first is the owner's id)."""
+
+    name: str
+    sources: tuple[str, ...]  # the record tables it is derived from
+    columns: tuple[tuple[str, str], ...]
+    rows: Callable[[Json], Iterator[tuple[Any, ...]]]
+    indexes: tuple[str, ...]  # columns indexed (besides the owner's)
+
+
+DERIVED = (
+    Derived("participants", ("events",),
+            (("event_id", "TEXT NOT NULL"), ("entity_id", "TEXT NOT NULL"), ("part", "TEXT"),
+             ("title", "TEXT"), ("position", "INTEGER NOT NULL")),
+            _participants, ("entity_id",)),
+    Derived("event_organizations", ("events",),
+            (("event_id", "TEXT NOT NULL"), ("entity_id", "TEXT NOT NULL"),
+             ("position", "INTEGER NOT NULL")),
+            _organizations, ("entity_id",)),
+    Derived("partnership_parties", ("partnerships",),
+            (("partnership_id", "TEXT NOT NULL"), ("entity_id", "TEXT NOT NULL"),
+             ("position", "INTEGER NOT NULL")),
+            _parties, ("entity_id",)),
+    Derived("roles", ("entities",),
+            (("entity_id", "TEXT NOT NULL"), ("title", "TEXT"), ("organization", "TEXT"),
+             ("from_date", "TEXT"), ("until_date", "TEXT"), ("position", "INTEGER NOT NULL")),
+            _roles, ("organization",)),
+    Derived("citations", RECORD_TABLES,
+            (("record_id", "TEXT NOT NULL"), ("source_id", "TEXT NOT NULL"),
+             ("locator", "TEXT"), ("position", "INTEGER NOT NULL")),
+            _citations, ("source_id",)),
+)  # fmt: skip
+
+VIEWS = {
+    "event_participants": (
+        "SELECT p.event_id, e.title AS event_title, e.kind AS event_kind, e.earliest, e.latest,"
+        " p.entity_id, n.name AS entity_name, n.kind AS entity_kind, p.part, p.title"
+        " FROM participants p JOIN events e ON e.id = p.event_id"
+        " LEFT JOIN entities n ON n.id = p.entity_id"
+    ),
+    "event_sources": (
+        "SELECT c.record_id AS event_id, c.source_id, s.outlet, s.title, s.published, s.url,"
+        " c.locator FROM citations c JOIN events e ON e.id = c.record_id"
+        " LEFT JOIN sources s ON s.id = c.source_id"
+    ),
+}
+
+
+def schema_statements(dialect: Dialect) -> list[str]:
+    """CREATE statements of every table, index and view, in order."""
+    statements = []
+    for table in TABLE_ORDER:
+        typed = "".join(f", {name} {kind}" for name, kind, _ in COLUMNS[table])
+        unique = " UNIQUE" if table in RECORD_TABLES else ""
+        ident = "" if table == "meta" else f", id TEXT NOT NULL{unique}"
+        statements.append(
+            f"CREATE TABLE {table} (doc INTEGER PRIMARY KEY{ident}{typed},"
+            f" record {dialect.json_type} NOT NULL)"
+        )
+    statements.append("CREATE INDEX history_id ON history (id)")
+    statements.append("CREATE INDEX events_earliest ON events (earliest)")
+    statements.append("CREATE INDEX events_latest ON events (latest)")
+    statements.append("CREATE INDEX events_kind ON events (kind)")
+    statements.append("CREATE INDEX events_status ON events (status)")
+    statements.append("CREATE INDEX events_place ON events (place)")
+    statements.append("CREATE INDEX entities_name ON entities (name)")
+    statements.append("CREATE INDEX entities_located_in ON entities (located_in)")
+    for derived in DERIVED:
+        columns = ", ".join(f"{name} {kind}" for name, kind in derived.columns)
+        statements.append(f"CREATE TABLE {derived.name} ({columns})")
+        owner = derived.columns[0][0]
+        statements.append(f"CREATE INDEX {derived.name}_{owner} ON {derived.name} ({owner})")
+        for column in derived.indexes:
+            statements.append(
+                f"CREATE INDEX {derived.name}_{column} ON {derived.name} ({column})"
+            )
+    for name, select in VIEWS.items():
+        statements.append(f"CREATE VIEW {name} AS {select}")
+    return statements
+
+
+@dataclass(frozen=True)
+class Statements:
+    """The parameterized statements that write one record, for one dialect."""
+
+    insert: dict[str, str]  # table -> INSERT of its row
+    delete: dict[str, str]  # table -> DELETE of a row by doc
+    insert_derived: dict[str, str]  # derived table -> INSERT of a row
+    delete_derived: dict[str, str]  # derived table -> DELETE of an owner's rows
+
+
+def statements(dialect: Dialect) -> Statements:
+    mark = dialect.placeholder
+    insert, delete = {}, {}
+    for table in TABLE_ORDER:
+        names = ["doc", *([] if table == "meta" else ["id"]),
+                 *(name for name, _, _ in COLUMNS[table]), "record"]  # fmt: skip
+        insert[table] = (
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+        )
+        delete[table] = f"DELETE FROM {table} WHERE doc = {mark}"
+    insert_derived, delete_derived = {}, {}
+    for derived in DERIVED:
+        names = [name for name, _ in derived.columns]
+        insert_derived[derived.name] = (
+            f"INSERT INTO {derived.name} ({', '.join(names)})"
+            f" VALUES ({', '.join([mark] * len(names))})"
+        )
+        owner = names[0]
+        delete_derived[derived.name] = f"DELETE FROM {derived.name} WHERE {owner} = {mark}"
+    return Statements(insert, delete, insert_derived, delete_derived)
+
+
+def row_of(table: str, doc: int, record: Json, text: str) -> tuple[Any, ...]:
+    """The row of `table` holding `record` (its JSON text given) under document number `doc`."""
+    ident = () if table == "meta" else (record.get("id"),)
+    return (doc, *ident, *(read(record) for _, _, read in COLUMNS[table]), text)
+
+
+def derived_rows(table: str, record: Json) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """(derived table, row) of every derived row a record of `table` gives."""
+    for derived in DERIVED:
+        if table in derived.sources:
+            for row in derived.rows(record):
+                yield derived.name, row
+
+
+def derived_of(table: str) -> list[str]:
+    """The derived tables of a record table."""
+    return [d.name for d in DERIVED if table in d.sources]

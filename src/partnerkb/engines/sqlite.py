@@ -1,0 +1,754 @@
+"""The SQLite engine: a store in one SQLite file (stdlib `sqlite3`), for stores too big to parse
+whole on every command.
+
+Layout: `engines.relational` (one SQL table per store table with the whole record as JSON, plus
+typed columns, derived tables and views for SQL users; docs/store-format.md). The file says what
+it is: SQLite's header, `PRAGMA application_id` = 0x504B4231 ("PKB1"), and the layout version in
+`PRAGMA user_version`; the records' schema version is in the `meta` record, as in JSON.
+
+Reads open the file read-only (`mode=ro`) and load a table only when a command touches it;
+`get(id)` is an indexed look-up. Writes: one command is one SQLite transaction (`BEGIN
+IMMEDIATE`, SQLite's own locking, waiting up to $PARTNERKB_LOCK_TIMEOUT), applying the
+transaction's changes row by row and adding the history entry, then COMMIT. The journal is
+SQLite's rollback journal (`journal_mode=DELETE`), not WAL: a reader then never needs to write
+beside the store (WAL readers create `-shm` and `-wal` files), so a store in a read-only folder,
+or on read-only media, reads as it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from ..errors import InvalidInput, StoreError
+from ..model import SCHEMA_VERSION, TABLES
+from ..store import (
+    ALL_TABLES,
+    StoreData,
+    StoreLocation,
+    Transaction,
+    real_path,
+    special_file_kind,
+)
+from . import HEADER, relational
+from .base import StoreSummary
+
+Json = dict[str, Any]
+T = TypeVar("T")
+
+APPLICATION_ID = 0x504B4231  # "PKB1"
+LAYOUT_VERSION = 1  # PRAGMA user_version: the layout of engines.relational this code writes
+_STATEMENTS = relational.statements(relational.SQLITE)
+_OPEN: list[sqlite3.Connection] = []  # read connections of this process, closed by close_all
+
+
+def opened() -> int:
+    """How many read connections this process has opened and not closed (see `close_since`)."""
+    return len(_OPEN)
+
+
+def close_since(mark: int = 0) -> None:
+    """Close the read connections opened since `opened()` returned `mark` (the CLI does at the
+    end of a command; a closed view cannot load more tables)."""
+    while len(_OPEN) > mark:
+        with contextlib.suppress(sqlite3.Error):
+            _OPEN.pop().close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening a file
+# ---------------------------------------------------------------------------------------------
+
+
+def _failure(path: Path, exc: sqlite3.Error, doing: str = "read") -> StoreError:
+    """One line for what SQLite said."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        from ..locking import lock_timeout
+
+        return StoreError(
+            f"the store {path} is locked by another process (SQLite's lock: a write in "
+            f"progress); waited {lock_timeout():g} s, nothing written",
+            hint="try again when it is done, or wait longer with PARTNERKB_LOCK_TIMEOUT=SECONDS",
+        )
+    if ("readonly" in text or "read-only" in text) and os.path.exists(f"{path}-journal"):
+        return StoreError(
+            f"the store {path} has an unfinished write (its journal {path}-journal), which "
+            "only someone who may write the store can roll back; refusing to read it half-done",
+            hint="run any partnerkb command on it as a user who may write it",
+        )
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"cannot write the store {path}: {text}; it is unchanged")
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return StoreError(
+            f"{path} is not a sound SQLite store ({text}); refusing to use it",
+            hint="restore it from a backup; partnerkb never overwrites it",
+        )
+    return StoreError(f"cannot {doing} the store {path}: {text}")
+
+
+def _check_file(path: Path) -> None:
+    """Refuse what is missing or not a regular file, as the JSON engine does."""
+    try:
+        status = os.stat(path)
+    except PermissionError:
+        raise StoreError(f"cannot read the store {path}: permission denied") from None
+    except FileNotFoundError:
+        dangling = f" (a link to {os.readlink(path)}, which does not exist)" if (
+            path.is_symlink()) else ""  # fmt: skip
+        raise StoreError(
+            f"no store at {path}{dangling}", hint=f"create one with: partnerkb init --db {path}"
+        ) from None
+    except OSError as exc:
+        raise StoreError(f"cannot read the store {path}: {exc.strerror or exc}") from None
+    not_a_file = special_file_kind(status.st_mode)
+    if not_a_file:
+        raise StoreError(f"{path} is {not_a_file}, not a store file; refusing to use it")
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(100)
+    except PermissionError:
+        raise StoreError(f"cannot read the store {path}: permission denied") from None
+    except OSError as exc:
+        raise StoreError(f"cannot read the store {path}: {exc.strerror or exc}") from None
+    if not head.startswith(HEADER) or len(head) < 100:
+        raise StoreError(
+            f"{path} is not a SQLite database (its file name asks for the SQLite engine); "
+            "refusing to use it",
+            hint="restore it from a backup, or give a store file that is one",
+        )
+    # the header's page size and page count, when valid (written by SQLite 3.7 or later)
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    if pages and head[24:28] == head[92:96] and status.st_size < page_size * pages:
+        raise StoreError(
+            f"{path} is truncated ({status.st_size} bytes of {page_size * pages}); "
+            "refusing to use it",
+            hint="restore it from a backup; partnerkb never overwrites it",
+        )
+
+
+def connect(path: Path, *, write: bool) -> sqlite3.Connection:
+    """A checked connection to the store at `path`: read-only unless `write`. StoreError for a
+    missing, special, corrupt or truncated file, one that is not a partnerkb store, or one of a
+    newer layout or schema; nothing is written to the file or beside it."""
+    from ..locking import lock_timeout
+
+    _check_file(path)
+    timeout = lock_timeout()
+    # A journal beside the file may be the hot journal of a writer that was killed: SQLite rolls
+    # it back on the next read, which a read-only connection cannot do, so a reader that may
+    # write the store opens it read-write (and writes nothing else).
+    journal = os.path.exists(f"{real_path(path)}-journal")
+    can_write = os.access(path, os.W_OK) and os.access(real_path(path).parent, os.W_OK)
+    mode = "rw" if write or (journal and can_write) else "ro"
+    uri = f"file:{quote(os.fspath(path))}?mode={mode}"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+                               check_same_thread=False)  # fmt: skip
+    except sqlite3.Error as exc:
+        raise _failure(path, exc) from None
+    try:
+        _check_store(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_store(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        layout = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise _failure(path, exc) from None
+    if application_id != APPLICATION_ID:
+        raise StoreError(
+            f"{path} is a SQLite database but not a partnerkb store; refusing to use it"
+        )
+    if layout > LAYOUT_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer partnerkb (SQLite layout {layout}, this one knows "
+            f"{LAYOUT_VERSION}); refusing to read or change it",
+            hint="upgrade partnerkb (pip install -U partnerkb)",
+        )
+    try:
+        row = conn.execute("SELECT schema_version FROM meta ORDER BY doc LIMIT 1").fetchone()
+    except sqlite3.Error as exc:
+        raise _failure(path, exc) from None
+    version = row[0] if row else None
+    if not isinstance(version, int):
+        raise StoreError(f"{path} has no schema version; refusing to use it")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer partnerkb (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); refusing to read or change it",
+            hint="upgrade partnerkb (pip install -U partnerkb)",
+        )
+
+
+def read_sqlite(path: Path) -> SqliteData:
+    """A read-only, lazily loaded view of the SQLite store at `path` (see `SqliteData`): what a
+    command reads. Its connection stays open until `close_since` (the CLI's exit point)."""
+    conn = connect(path, write=False)
+    _OPEN.append(conn)
+    return SqliteData(_Db(conn, path, snapshot=True))
+
+
+def read_sqlite_whole(path: Path) -> StoreData:
+    """Every table of the SQLite store at `path`, read in one read transaction (one version of
+    the store, as a JSON file is read whole): what `store.read_store` gives library users."""
+    conn = connect(path, write=False)
+    try:
+        db = _Db(conn, path, snapshot=False)
+        db.rows("BEGIN")
+        tables = LazyTables(db).all()
+        db.rows("COMMIT")
+    finally:
+        conn.close()
+    return StoreData(tables)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: a StoreData whose tables load on first use
+# ---------------------------------------------------------------------------------------------
+
+
+class _Db:
+    """A connection and the path it is of, turning SQLite's errors into StoreErrors.
+
+    A read view (`snapshot`) runs each query on its own; if another process committed between
+    two of them, the view would mix two versions, so it refuses to go on instead (PRAGMA
+    data_version tells).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, snapshot: bool) -> None:
+        self.conn = conn
+        self.path = path
+        self.version = self._data_version() if snapshot else None
+
+    def _data_version(self) -> int:
+        try:
+            return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise _failure(self.path, exc) from None
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        try:
+            rows = self.conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.ProgrammingError:  # closed: the command is over
+            raise StoreError(f"the store {self.path} was closed before it was read") from None
+        except sqlite3.Error as exc:
+            raise _failure(self.path, exc) from None
+        if self.version is not None and self._data_version() != self.version:
+            raise StoreError(
+                f"the store {self.path} changed while this command read it; run it again"
+            )
+        return rows
+
+
+def _loads(text: str | bytes) -> Any:
+    import orjson
+
+    return orjson.loads(text)
+
+
+class LazyTables(dict[str, dict[str, Json]]):
+    """table -> doc -> record, each table loaded from the database when first looked at, with
+    the changes of a transaction not yet written laid over it."""
+
+    def __init__(self, db: _Db) -> None:
+        super().__init__()
+        self.db = db
+        self.cache: dict[tuple[str, str], Json] = {}  # records fetched one by one
+        # changes to tables not loaded yet: doc -> record (None: removed), in the order made
+        self.pending: dict[str, dict[str, Json | None]] = {}
+        self.readded: set[tuple[str, str]] = set()  # removed, then put back: now at the end
+
+    def __missing__(self, table: str) -> dict[str, Json]:
+        if table not in ALL_TABLES:
+            raise KeyError(table)
+        loaded = self._load(table)
+        self[table] = loaded
+        return loaded
+
+    def _load(self, table: str) -> dict[str, Json]:
+        # in the order a JSON store's tables read: document numbers sorted as text
+        rows = self.db.rows(f"SELECT doc, record FROM {table} ORDER BY CAST(doc AS TEXT)")
+        pending = self.pending.pop(table, {})
+        out: dict[str, Json] = {}
+        for doc, text in rows:
+            key = str(doc)
+            if key in pending:
+                if (table, key) in self.readded:
+                    continue
+                changed = pending[key]
+                if changed is not None:
+                    out[key] = changed
+                continue
+            record = self.cache.get((table, key))
+            out[key] = record if record is not None else _loads(text)
+        for key, changed in pending.items():
+            if changed is not None and key not in out:
+                out[key] = changed
+        return out
+
+    def loaded(self, table: str) -> dict[str, Json] | None:
+        return dict.get(self, table)
+
+    def all(self) -> dict[str, dict[str, Json]]:
+        return {table: self[table] for table in ALL_TABLES}
+
+    # every table, as a dict would give them (loading those not loaded yet)
+    def keys(self) -> Any:
+        return self.all().keys()
+
+    def values(self) -> Any:
+        return self.all().values()
+
+    def items(self) -> Any:
+        return self.all().items()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(ALL_TABLES)
+
+    def __len__(self) -> int:
+        return len(ALL_TABLES)
+
+    def __contains__(self, table: object) -> bool:
+        return table in ALL_TABLES
+
+    def get(self, table: str, default: Any = None) -> Any:
+        return self[table] if table in ALL_TABLES else default
+
+
+_FIND = " UNION ALL ".join(
+    f"SELECT '{table}', doc, record FROM {table} WHERE id = ?" for table in TABLES
+)
+
+
+class SqliteData(StoreData):
+    """The tables of a SQLite store as StoreData: a table is read from the file when a command
+    first uses it, and `get`/`locate` find one record through the id indexes without loading
+    any. Changes made by a transaction are kept here until written."""
+
+    def __init__(self, db: _Db) -> None:
+        self.db = db
+        self.lazy = LazyTables(db)
+        super().__init__(self.lazy)
+        self.located: dict[str, tuple[str, str] | None] = {}  # id -> where it is now (changed)
+
+    def _all_loaded(self) -> bool:
+        return all(self.lazy.loaded(table) is not None for table in TABLES)
+
+    def _fetch(self, record_id: str) -> tuple[str, str, Json] | None:
+        if record_id in self.located:
+            where = self.located[record_id]
+            if where is None:
+                return None
+            table, doc = where
+            record = self._record_at(table, doc)
+            return None if record is None else (table, doc, record)
+        if self._index is not None or self._all_loaded():
+            found = self._ids().get(record_id)
+            if found is None:
+                return None
+            return found[0], found[1], self.tables[found[0]][found[1]]
+        rows = self.db.rows(_FIND, [record_id] * len(TABLES))
+        if not rows:
+            return None
+        table, doc, text = rows[0]
+        key = str(doc)
+        record = self._record_at(table, key, text)
+        return None if record is None else (table, key, record)
+
+    def _record_at(self, table: str, doc: str, text: str | None = None) -> Json | None:
+        loaded = self.lazy.loaded(table)
+        if loaded is not None:
+            return loaded.get(doc)
+        pending = self.lazy.pending.get(table, {})
+        if doc in pending:
+            return pending[doc]
+        record = self.lazy.cache.get((table, doc))
+        if record is None:
+            if text is None:
+                rows = self.db.rows(f"SELECT record FROM {table} WHERE doc = ?", [int(doc)])
+                if not rows:
+                    return None
+                text = rows[0][0]
+            record = _loads(text)
+            self.lazy.cache[(table, doc)] = record
+        return record
+
+    def get(self, record_id: str) -> tuple[str, Json] | None:
+        found = self._fetch(record_id)
+        return None if found is None else (found[0], found[2])
+
+    def locate(self, record_id: str) -> tuple[str, str] | None:
+        found = self._fetch(record_id)
+        return None if found is None else (found[0], found[1])
+
+    def has_doc(self, table: str, doc: str) -> bool:
+        return self._record_at(table, doc) is not None
+
+    def last_doc(self, table: str) -> int:
+        loaded = self.lazy.loaded(table)
+        if loaded is not None:
+            return max((int(k) for k in loaded), default=0)
+        pending = self.lazy.pending.get(table, {})
+        last = max((int(k) for k, r in pending.items() if r is not None), default=0)
+        gone = {int(k) for k, r in pending.items() if r is None}
+        for (doc,) in self.db.rows(f"SELECT doc FROM {table} ORDER BY doc DESC LIMIT ?",
+                                   [len(gone) + 1]):  # fmt: skip
+            if doc not in gone:
+                return max(last, int(doc))
+        return last
+
+    def put(self, table: str, doc: str, record: Json) -> None:
+        loaded = self.lazy.loaded(table)
+        if loaded is not None:
+            loaded[doc] = record
+        else:
+            pending = self.lazy.pending.setdefault(table, {})
+            if doc in pending and pending[doc] is None:  # removed, put back: at the end
+                del pending[doc]
+                self.lazy.readded.add((table, doc))
+            pending[doc] = record
+        self.located[record["id"]] = (table, doc)
+        if self._index is not None:
+            self._index[record["id"]] = (table, doc)
+
+    def drop(self, table: str, doc: str) -> Json:
+        record = self._record_at(table, doc)
+        if record is None:
+            raise KeyError(doc)
+        loaded = self.lazy.loaded(table)
+        if loaded is not None:
+            del loaded[doc]
+        else:
+            self.lazy.pending.setdefault(table, {})[doc] = None
+        self.located[record["id"]] = None
+        if self._index is not None:
+            self._index.pop(record["id"], None)
+        return record
+
+    def to_json(self) -> Json:
+        return self.lazy.all()
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+
+def _json_text(record: Json) -> str:
+    import orjson
+
+    try:
+        return orjson.dumps(record).decode("utf-8")
+    except TypeError as exc:  # a lone surrogate that no validator saw: refuse, not crash
+        raise InvalidInput(f"cannot store this input: {exc}; nothing written") from None
+
+
+def insert_record(conn: sqlite3.Connection, table: str, doc: int, record: Json) -> None:
+    """Insert one record (its row and its derived rows)."""
+    conn.execute(_STATEMENTS.insert[table],
+                 relational.row_of(table, doc, record, _json_text(record)))  # fmt: skip
+    for derived, row in relational.derived_rows(table, record):
+        conn.execute(_STATEMENTS.insert_derived[derived], row)
+
+
+def write_changes(conn: sqlite3.Connection, tx: Transaction) -> None:
+    """Write what `tx` changed, row by row: every document touched is deleted with its derived
+    rows, then written as it ends up."""
+    final: dict[tuple[str, str], Json | None] = {}
+    owners: dict[tuple[str, str], set[str]] = {}
+    for change in tx.changes:
+        final[(change.table, change.doc)] = change.after
+        owners.setdefault((change.table, change.doc), set()).add(change.id)
+    for (table, doc), ids in owners.items():
+        conn.execute(_STATEMENTS.delete[table], (int(doc),))
+        for derived in relational.derived_of(table):
+            for record_id in ids:
+                conn.execute(_STATEMENTS.delete_derived[derived], (record_id,))
+    for (table, doc), record in final.items():
+        if record is not None:
+            insert_record(conn, table, int(doc), record)
+
+
+class SqliteStore:
+    """A store in a SQLite file (see the module's doc)."""
+
+    engine = "sqlite"
+
+    def __init__(self, location: StoreLocation | Path) -> None:
+        if isinstance(location, Path):
+            location = StoreLocation(location, "option")
+        self.location = location
+        self.created = False
+        self.history_id: str | None = None
+        self.last_transaction: Transaction | None = None
+        self.lock_seconds: float | None = None
+
+    @property
+    def path(self) -> Path:
+        return self.location.path
+
+    @property
+    def target(self) -> Path:
+        return real_path(self.path)
+
+    def read(self) -> StoreData:
+        return read_sqlite(self.path)
+
+    # -- writing ------------------------------------------------------------------------------
+    def _check_writable(self) -> None:
+        """Refuse at once a store this caller cannot change in place: SQLite writes the file
+        and a journal beside it, so both the file and its folder must be writable."""
+        if self.location.is_shipped:
+            raise StoreError("the shipped knowledge base is read-only")
+        _check_file(self.path)
+        status = os.stat(self.path)
+        if not status.st_mode & 0o222:
+            raise StoreError(
+                f"the store {self.path} is read-only (its file mode forbids writing); "
+                "it is unchanged",
+                hint=f"make it writable with: chmod u+w {self.path}",
+            )
+        if not os.access(self.path, os.W_OK):
+            raise StoreError(
+                f"cannot write the store {self.path}: permission denied (the file is not "
+                "writable by you); it is unchanged"
+            )
+        folder = self.target.parent
+        if not os.stat(folder).st_mode & 0o222:
+            raise StoreError(
+                f"cannot write the store {self.path}: its folder {folder} is read-only (its "
+                "mode forbids writing), and SQLite writes its journal there during a write; "
+                "it is unchanged",
+                hint=f"make the folder writable with: chmod u+w {folder}",
+            )
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreError(
+                f"cannot write the store {self.path}: its folder {folder} is not writable, and "
+                "SQLite writes its journal there during a write; it is unchanged"
+            )
+
+    @contextlib.contextmanager
+    def _writing(self, command: str) -> Iterator[sqlite3.Connection]:
+        """A connection inside BEGIN IMMEDIATE (the write lock), committed if the block ends
+        normally, rolled back otherwise."""
+        self._check_writable()
+        conn = connect(self.path, write=True)
+        started = None
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _failure(self.path, exc, "lock") from None
+            started = time.monotonic()
+            yield conn
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise _failure(self.path, exc, "write") from None
+        finally:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            if started is not None:
+                self.lock_seconds = time.monotonic() - started
+            conn.close()
+
+    @contextlib.contextmanager
+    def locked(self, command: str = "") -> Iterator[None]:
+        with self._writing(command):
+            yield
+
+    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False) -> T:
+        """Run `work` on a transaction and write its changes and one history entry in one
+        SQLite transaction (holding SQLite's write lock throughout, so `work` runs once). A dry
+        run reads, runs `work` and checks references, and writes nothing."""
+        with self.transaction(command, dry_run=dry_run) as tx:
+            return work(tx)
+
+    @contextlib.contextmanager
+    def transaction(self, command: str, *, dry_run: bool = False) -> Iterator[Transaction]:
+        self.history_id = None
+        if dry_run:
+            tx = Transaction(self.read())
+            self.last_transaction = tx
+            yield tx
+            if tx.changes:
+                tx.check_references()
+            return
+        with self._writing(command) as conn:
+            tx = Transaction(SqliteData(_Db(conn, self.path, snapshot=False)))
+            self.last_transaction = tx
+            yield tx
+            if not tx.changes:
+                return
+            tx.check_references()
+            self._write(conn, tx, command)
+
+    def _write(self, conn: sqlite3.Connection, tx: Transaction, command: str) -> None:
+        try:
+            write_changes(conn, tx)
+            taken_back = getattr(tx, "taken_back", None)  # an undo that removes its entry
+            if taken_back is not None:
+                conn.execute(_STATEMENTS.delete["history"], (int(taken_back),))
+                entry_id = None
+            else:
+                doc, entry = tx.history_entry(command)
+                insert_record(conn, "history", int(doc), entry)
+                entry_id = entry["id"]
+        except sqlite3.Error as exc:
+            raise _failure(self.path, exc, "write") from None
+        self.history_id = entry_id
+
+    def create(self, data: StoreData) -> None:
+        write_store(self.path, data)
+
+    # -- info ---------------------------------------------------------------------------------
+    def summary(self) -> StoreSummary:
+        conn = connect(self.path, write=False)
+        db = _Db(conn, self.path, snapshot=True)
+        try:
+            counts = {t: int(db.rows(f"SELECT count(*) FROM {t}")[0][0]) for t in ALL_TABLES}
+            version = db.rows("SELECT schema_version FROM meta ORDER BY doc LIMIT 1")[0][0]
+            layout = int(db.rows("PRAGMA user_version")[0][0])
+            last = db.rows("SELECT at, command FROM history ORDER BY doc DESC LIMIT 1")
+            journal = db.rows("PRAGMA journal_mode")[0][0]
+        finally:
+            conn.close()
+        return StoreSummary(
+            counts, version, layout,
+            {"at": str(last[0][0] or ""), "command": str(last[0][1] or "")} if last else None,
+            {"journal_mode": journal},
+        )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# A new file
+# ---------------------------------------------------------------------------------------------
+
+
+def write_store(
+    path: Path,
+    data: StoreData,
+    *,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Write `data` as a new SQLite store at `path` (through its links): built in a temporary
+    file beside it, then put in place at once. Refuses to replace an existing file unless
+    `overwrite`. `progress(done, total)` is called as records are written. StoreError on
+    failure, with nothing left behind."""
+    tables = data.tables
+    total = sum(len(tables[t]) for t in ALL_TABLES)
+    with new_file(path, overwrite=overwrite) as conn:
+        done = 0
+        for table in relational.TABLE_ORDER:
+            for doc, record in tables[table].items():
+                try:
+                    insert_record(conn, table, _doc_number(table, doc), record)
+                except sqlite3.IntegrityError as exc:
+                    raise StoreError(
+                        f"{table} record #{doc} cannot be stored ({exc}): it is damaged, or its "
+                        "id is taken; nothing written",
+                        hint="partnerkb check --db SOURCE names what is wrong",
+                    ) from None
+                done += 1
+                if progress is not None and done % 10_000 == 0:
+                    progress(done, total)
+        if progress is not None:
+            progress(done, total)
+
+
+def _doc_number(table: str, doc: str) -> int:
+    if not doc.isascii() or not doc.isdigit() or str(int(doc)) != doc:
+        raise StoreError(
+            f"{table} document number {doc!r} is not a plain number; the SQLite engine keeps "
+            "document numbers as integers, so it would not come back the same; nothing written"
+        )
+    return int(doc)
+
+
+@contextlib.contextmanager
+def new_file(path: Path, *, overwrite: bool = False) -> Iterator[sqlite3.Connection]:
+    """A connection to a new, empty store being built beside `path`; when the block ends it is
+    committed, synced and put in place (refusing an existing file unless `overwrite`)."""
+    import tempfile
+
+    from ..store import _keep_mode_and_owner, _lock_in_use, _write_error, remove_stale_temp_files
+
+    target = real_path(path)
+    if not overwrite and os.path.lexists(path):
+        raise StoreError(f"a store already exists at {path}; refusing to overwrite it")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _write_error(target, exc) from None
+    conn = None
+    try:
+        _lock_in_use(fd)
+        _keep_mode_and_owner(fd, None)
+        conn = sqlite3.connect(temp, isolation_level=None)
+        # a file nobody else sees yet: no journal needed (a failure discards it)
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
+        conn.execute("BEGIN")
+        for statement in relational.schema_statements(relational.SQLITE):
+            conn.execute(statement)
+        yield conn
+        conn.execute("COMMIT")
+        conn.close()
+        conn = None
+        os.fsync(fd)
+        remove_stale_temp_files(target)
+        if overwrite:
+            os.replace(temp, target)
+        else:
+            try:
+                os.link(temp, target)  # never replaces a file that appeared meanwhile
+            except FileExistsError:
+                raise StoreError(
+                    f"a store already exists at {path}; refusing to overwrite it"
+                ) from None
+            os.unlink(temp)
+        _sync_folder(target.parent)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot write {path}: {exc}; nothing written") from None
+    except OSError as exc:
+        if exc.errno == errno.EEXIST:
+            raise StoreError(
+                f"a store already exists at {path}; refusing to overwrite it"
+            ) from None
+        raise _write_error(target, exc) from None
+    finally:
+        if conn is not None:
+            conn.close()
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
