@@ -4,11 +4,11 @@ history, so that JSON -> SQLite -> JSON gives back the same bytes."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import StoreError
+from .progress import NO_PROGRESS, Progress, stage
 from .store import ALL_TABLES, StoreData, dumps, read_store, real_path
 
 
@@ -25,12 +25,12 @@ def convert(
     dest: Path,
     *,
     force: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> Converted:
     """Write the store at `source` to `dest`, in the engine `dest`'s extension names (.sqlite,
     .sqlite3, .db: SQLite; else JSON). Refuses (StoreError) to replace an existing `dest`
     without `force`, to write over `source` itself, and a source table the engines do not
-    know (it would be lost). `progress(done, total)` is called while records are written."""
+    know (it would be lost). `progress` hears of the reading and of the records written."""
     from .engines import engine_by_name, engine_of
 
     source_engine = engine_of(source)
@@ -42,6 +42,7 @@ def convert(
             raise StoreError(
                 f"{dest} already exists; refusing to overwrite it", hint="replace it with --force"
             )
+    stage(progress, f"reading {source}")
     data = read_store(source)
     unknown = [t for t in data.to_json() if t not in ALL_TABLES]
     if unknown:
@@ -61,33 +62,25 @@ def convert(
                      counts["history"])  # fmt: skip
 
 
-def _write_json(
-    dest: Path, data: StoreData, force: bool, progress: Callable[[int, int], None] | None
-) -> None:
+def _write_json(dest: Path, data: StoreData, force: bool, progress: Progress) -> None:
     from .store import Store, write_atomic
 
-    tables = data.to_json()
-    total = sum(len(records) for records in tables.values())
-    if progress is not None:
-        progress(0, total)
+    stage(progress, f"writing {dest}")
     try:
-        content = dumps(tables)
+        content = dumps(data.to_json())
     except TypeError as exc:
         raise StoreError(f"cannot write {dest} as JSON: {exc}; nothing written") from None
     if force and os.path.lexists(dest):
         write_atomic(dest, content)
-    else:
-        store = Store(dest)
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot write {dest}: {exc.strerror or exc}") from None
-        with store.locked("convert"):
-            if os.path.lexists(dest):
-                raise StoreError(f"{dest} already exists; refusing to overwrite it")
-            write_atomic(dest, content)
-    if progress is not None:
-        progress(total, total)
+        return
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot write {dest}: {exc.strerror or exc}") from None
+    with Store(dest).locked("convert"):
+        if os.path.lexists(dest):
+            raise StoreError(f"{dest} already exists; refusing to overwrite it")
+        write_atomic(dest, content)
 
 
 def _same_file(a: Path, b: Path) -> bool:

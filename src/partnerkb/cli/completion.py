@@ -33,13 +33,14 @@ ALL_TABLES = ("entities", "events", "sources", "partnerships")
 def _store_data(ctx: Any) -> Any:
     """The data of the store the command being completed would open: its own --db, else the
     global --db (both as typed so far), else $PARTNERKB_DB, the user's store, the shipped one."""
-    from ..store import Store, locate_store
+    from ..engines import open_engine
+    from ..store import locate_store
 
     chosen = None
     while ctx is not None and chosen is None:
         chosen = (ctx.params or {}).get("db")
         ctx = ctx.parent
-    return Store(locate_store(chosen)).read()
+    return open_engine(locate_store(chosen)).read()
 
 
 def _from_store(pick: Callable[[Any, str, Any], Candidates]) -> Completer:

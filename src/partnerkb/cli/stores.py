@@ -118,15 +118,10 @@ def convert_command(
       partnerkb convert kb.sqlite kb.json --force
     """
     from ..convert import convert
+    from .progress_bar import progress_bar
 
-    progress = _progress if sys.stderr.isatty() else None
-    result = convert(source.expanduser(), dest.expanduser(), force=force, progress=progress)
-    if progress is not None:
-        sys.stderr.write("\n")
+    with progress_bar() as progress:
+        result = convert(source.expanduser(), dest.expanduser(), force=force, progress=progress)
     info(f"converted {result.records:,} records and {result.history:,} history entries from "
          f"{source} ({result.source_engine}) to {dest} ({result.dest_engine})")  # fmt: skip
 
-
-def _progress(done: int, total: int) -> None:
-    sys.stderr.write(f"\rconverting: {done:,} of {total:,} records")
-    sys.stderr.flush()

@@ -32,8 +32,8 @@ from .common import (
     info,
     interactive,
     no_terminal_reason,
-    say,
     read_data,
+    say,
     store_location,
 )
 

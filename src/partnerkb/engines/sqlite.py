@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from ..errors import InvalidInput, StoreError
 from ..model import SCHEMA_VERSION, TABLES
+from ..progress import NO_PROGRESS, Progress, tracked
 from ..store import (
     ALL_TABLES,
     StoreData,
@@ -646,18 +647,18 @@ def write_store(
     data: StoreData,
     *,
     overwrite: bool = False,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> None:
     """Write `data` as a new SQLite store at `path` (through its links): built in a temporary
     file beside it, then put in place at once. Refuses to replace an existing file unless
-    `overwrite`. `progress(done, total)` is called as records are written. StoreError on
-    failure, with nothing left behind."""
+    `overwrite`. `progress` hears of each table's records written. StoreError on failure, with
+    nothing left behind."""
     tables = data.tables
-    total = sum(len(tables[t]) for t in ALL_TABLES)
     with new_file(path, overwrite=overwrite) as conn:
-        done = 0
         for table in relational.TABLE_ORDER:
-            for doc, record in tables[table].items():
+            records = tables[table]
+            for doc, record in tracked(records.items(), progress, f"writing {table}",
+                                       len(records)):  # fmt: skip
                 try:
                     insert_record(conn, table, _doc_number(table, doc), record)
                 except sqlite3.IntegrityError as exc:
@@ -666,11 +667,6 @@ def write_store(
                         "id is taken; nothing written",
                         hint="partnerkb check --db SOURCE names what is wrong",
                     ) from None
-                done += 1
-                if progress is not None and done % 10_000 == 0:
-                    progress(done, total)
-        if progress is not None:
-            progress(done, total)
 
 
 def _doc_number(table: str, doc: str) -> int:
