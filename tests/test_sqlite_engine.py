@@ -455,3 +455,18 @@ def test_a_write_killed_mid_commit_is_rolled_back_by_the_next_reader(cli, sqlite
     assert result.exit_code == 1, result.stderr  # no history: the half write is gone
     assert not journal.exists()
     assert read_store(sqlite_copy).to_json() == before
+
+
+def test_derived_tables_of_other_folding_rules_are_made_again_by_the_next_write(cli, sqlite_copy):
+    conn = sqlite3.connect(sqlite_copy)
+    names = conn.execute("SELECT key, record_id FROM names ORDER BY 1, 2").fetchall()
+    assert ("shushi", "shusha") in names and ("nazim samadov", "nazim-samadov") in names
+    conn.execute("DELETE FROM names")
+    conn.execute("UPDATE derived SET version = -1")
+    conn.commit()
+    conn.close()
+    assert cli("add-meeting", "--db", str(sqlite_copy), "--date", "2020", *MEETING).exit_code == 0
+    conn = sqlite3.connect(sqlite_copy)
+    again = set(conn.execute("SELECT key, record_id FROM names").fetchall())
+    conn.close()
+    assert set(names) < again  # every name again, and the new meeting's

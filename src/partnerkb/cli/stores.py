@@ -32,7 +32,7 @@ def info_command(ctx: typer.Context, fmt: FormatOption = None, db: DbOption = No
     \b
     Examples:
       partnerkb info
-      partnerkb info --db events.sqlite --format json
+      partnerkb info --format json
     """
     import os
 
@@ -114,8 +114,10 @@ def convert_command(
 
     \b
     Examples:
-      partnerkb convert kb.json kb.sqlite
-      partnerkb convert kb.sqlite kb.json --force
+      partnerkb init --with-shipped --db notes.json
+      partnerkb convert notes.json notes.sqlite
+      partnerkb convert notes.sqlite notes-again.json
+      partnerkb convert notes.sqlite notes.json --force
     """
     from ..convert import convert
     from .progress_bar import progress_bar

@@ -54,6 +54,12 @@ def _meta_version(record: Json) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _name_key(record: Json) -> str | None:
+    """The name with case and spacing ignored: what tells namesakes (queries._name_key)."""
+    name = record.get("name")
+    return " ".join(name.casefold().split()) if isinstance(name, str) else None
+
+
 # table -> its typed columns (name, SQL type, how to read it from the record), after doc and id
 COLUMNS: dict[str, tuple[tuple[str, str, Callable[[Json], Any]], ...]] = {
     "meta": (
@@ -71,6 +77,7 @@ COLUMNS: dict[str, tuple[tuple[str, str, Callable[[Json], Any]], ...]] = {
     "entities": (
         ("kind", "TEXT", _field("kind")),
         ("name", "TEXT", _field("name")),
+        ("name_key", "TEXT", _name_key),
         ("description", "TEXT", _field("description")),
         ("located_in", "TEXT", _field("located_in")),
     ),
@@ -125,6 +132,21 @@ def _roles(record: Json) -> Iterator[tuple[Any, ...]]:
                _date_part("from", "edtf")(role), _date_part("until", "edtf")(role), n)  # fmt: skip
 
 
+def _names(record: Json) -> Iterator[tuple[Any, ...]]:
+    """The folded id, name, title and aliases of a record: what a name given on the command
+    line is looked up by (queries.KnowledgeBase._name_index)."""
+    from ..textfold import fold
+
+    keys: dict[str, None] = {}
+    for value in (record.get("id"), record.get("name"), record.get("title")):
+        if isinstance(value, str) and value:
+            keys[fold(value)] = None
+    for alias in _strings(record.get("aliases")):
+        keys[fold(alias)] = None
+    for key in keys:
+        yield record.get("id"), key
+
+
 def _citations(record: Json) -> Iterator[tuple[Any, ...]]:
     for n, cite in enumerate(_dicts(record.get("sources")), 1):
         if isinstance(cite.get("source"), str):
@@ -159,6 +181,9 @@ DERIVED = (
             (("entity_id", "TEXT NOT NULL"), ("title", "TEXT"), ("organization", "TEXT"),
              ("from_date", "TEXT"), ("until_date", "TEXT"), ("position", "INTEGER NOT NULL")),
             _roles, ("organization",)),
+    Derived("names", RECORD_TABLES,
+            (("record_id", "TEXT NOT NULL"), ("key", "TEXT NOT NULL")),
+            _names, ("key",)),
     Derived("citations", RECORD_TABLES,
             (("record_id", "TEXT NOT NULL"), ("source_id", "TEXT NOT NULL"),
              ("locator", "TEXT"), ("position", "INTEGER NOT NULL")),
@@ -198,6 +223,10 @@ def schema_statements(dialect: Dialect) -> list[str]:
     statements.append("CREATE INDEX events_status ON events (status)")
     statements.append("CREATE INDEX events_place ON events (place)")
     statements.append("CREATE INDEX entities_name ON entities (name)")
+    statements.append("CREATE INDEX entities_name_key ON entities (name_key)")
+    # what the derived data was made with (the folding rules of `names`): a store whose derived
+    # data is of other rules is answered without it
+    statements.append("CREATE TABLE derived (name TEXT PRIMARY KEY, version INTEGER NOT NULL)")
     statements.append("CREATE INDEX entities_located_in ON entities (located_in)")
     for derived in DERIVED:
         columns = ", ".join(f"{name} {kind}" for name, kind in derived.columns)

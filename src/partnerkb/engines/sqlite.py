@@ -602,6 +602,8 @@ class SqliteStore:
 
     def _write(self, conn: sqlite3.Connection, tx: Transaction, command: str) -> None:
         try:
+            if not derived_current(conn):
+                rebuild_derived(conn)
             write_changes(conn, tx)
             taken_back = getattr(tx, "taken_back", None)  # an undo that removes its entry
             if taken_back is not None:
@@ -635,6 +637,37 @@ class SqliteStore:
             {"at": str(last[0][0] or ""), "command": str(last[0][1] or "")} if last else None,
             {"journal_mode": journal},
         )  # fmt: skip
+
+
+def _derived_versions() -> dict[str, int]:
+    """What each derived table's content depends on: `names` holds folded names."""
+    from ..textfold import FOLD_VERSION
+
+    return {"names": FOLD_VERSION}
+
+
+def _mark_derived(conn: sqlite3.Connection) -> None:
+    conn.executemany("INSERT OR REPLACE INTO derived (name, version) VALUES (?, ?)",
+                     list(_derived_versions().items()))  # fmt: skip
+
+
+def derived_current(conn: sqlite3.Connection) -> bool:
+    """Whether the derived tables were made with this version's rules (folding...): if not,
+    queries do without them and the next write makes them again."""
+    found = dict(conn.execute("SELECT name, version FROM derived").fetchall())
+    return all(found.get(name) == version for name, version in _derived_versions().items())
+
+
+def rebuild_derived(conn: sqlite3.Connection) -> None:
+    """Write every derived row again from the records (inside the caller's transaction)."""
+    for derived in relational.DERIVED:
+        conn.execute(f"DELETE FROM {derived.name}")
+    for table in relational.RECORD_TABLES:
+        for (text,) in conn.execute(f"SELECT record FROM {table}").fetchall():
+            record = _loads(text)
+            for name, row in relational.derived_rows(table, record):
+                conn.execute(_STATEMENTS.insert_derived[name], row)
+    _mark_derived(conn)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -707,6 +740,7 @@ def new_file(path: Path, *, overwrite: bool = False) -> Iterator[sqlite3.Connect
         conn.execute("BEGIN")
         for statement in relational.schema_statements(relational.SQLITE):
             conn.execute(statement)
+        _mark_derived(conn)
         yield conn
         conn.execute("COMMIT")
         conn.close()
