@@ -280,6 +280,7 @@ def test_a_store_overtaken_every_time_is_written_holding_the_lock_throughout(shi
     assert not Path(f"{shipped_copy}.lock").read_bytes()  # the turn's record is erased
 
 
+@pytest.mark.json_only  # the JSON file's own write path
 def test_a_writer_holds_the_lock_only_to_rename_never_to_sync_or_clean(shipped_copy, monkeypatch):
     """Syncing the new file and the folder, and removing killed writers' leftovers, happen
     without the lock: under it, a write only checks the store's version and renames."""
@@ -297,6 +298,7 @@ def test_a_writer_holds_the_lock_only_to_rename_never_to_sync_or_clean(shipped_c
     assert read_store(shipped_copy).find("sources", "src-1")
 
 
+@pytest.mark.json_only  # the JSON file's own write path
 def test_a_write_started_again_parses_only_the_records_that_changed(shipped_copy):
     store = Store(shipped_copy)
     seen = []
@@ -316,6 +318,7 @@ def test_a_write_started_again_parses_only_the_records_that_changed(shipped_copy
     assert shipped_copy.read_bytes() == store_module.dumps(data.tables)
 
 
+@pytest.mark.json_only  # the JSON file's own write path
 def test_a_record_an_overtaken_try_changed_is_parsed_again_not_reused(shipped_copy):
     doc = next(iter(read_store(shipped_copy).tables["events"]))
     stored = read_store(shipped_copy).tables["events"][doc]["title"]
@@ -335,6 +338,7 @@ def test_a_record_an_overtaken_try_changed_is_parsed_again_not_reused(shipped_co
     assert read_store(shipped_copy).tables["events"][doc]["title"] == stored
 
 
+@pytest.mark.json_only  # the JSON file's own write path
 def test_records_are_reused_only_from_a_file_in_the_layout_partnerkb_writes(shipped_copy):
     import orjson
 
@@ -361,6 +365,7 @@ def test_records_are_reused_only_from_a_file_in_the_layout_partnerkb_writes(ship
     assert texts.loads(unsorted) == changed
 
 
+@pytest.mark.json_only  # the JSON file's own write path
 def test_other_writers_wait_while_one_writes_in_its_turn_holding_the_lock(shipped_copy):
     import threading
 
