@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from partnerkb.engines import change_counter, engine_of
-from partnerkb.engines.sqlite import SqliteData, read_sqlite
+from partnerkb.engines.sqlite import LAYOUT_VERSION, SqliteData, read_sqlite
 from partnerkb.model import VALIDATORS
 from partnerkb.store import read_store, shipped_store_path
 
@@ -177,7 +177,7 @@ def test_info_names_the_store_why_its_engine_size_counts_and_last_write(cli, sql
     assert report["engine"] == "sqlite" and report["size_bytes"] == sqlite_copy.stat().st_size
     assert report["records"]["events"] == len(shipped.tables["events"]) + 1
     assert report["records"]["history"] == 1
-    assert report["schema_version"] == 1 and report["layout_version"] == 1
+    assert report["schema_version"] == 1 and report["layout_version"] == LAYOUT_VERSION
     assert report["last_write"]["command"].startswith("add-meeting --date 2020")
     assert report["journal_mode"] == "delete"
     table = cli("info", "--format", "tsv").stdout  # no store of one's own: the shipped one
@@ -470,3 +470,54 @@ def test_derived_tables_of_other_folding_rules_are_made_again_by_the_next_write(
     again = set(conn.execute("SELECT key, record_id FROM names").fetchall())
     conn.close()
     assert set(names) < again  # every name again, and the new meeting's
+
+
+def test_a_profile_and_a_filtered_timeline_are_answered_from_the_indexes(sqlite_copy):
+    from partnerkb.queries import (
+        EventFilter,
+        KnowledgeBase,
+        entity_profile,
+        filter_events,
+        known_kinds,
+    )
+
+    shipped = KnowledgeBase(read_store(shipped_store_path()))
+    data = read_sqlite(sqlite_copy)
+    kb = KnowledgeBase(data)
+    person = kb.resolve("Nazim Səmədov", ("entities",))[1]  # by a folded alias
+    assert kb.resolve("Samadov", ("entities",), partial=True)[1] == person
+    profile = entity_profile(kb, person)
+    spec = EventFilter(entities=("azerbaijan",), kinds=("meeting", "visit"), since="2022-01-01",
+                       until="2024-12-31", statuses=("happened",))  # fmt: skip
+    found = filter_events(kb, spec)
+    kinds = known_kinds(kb, ("events", "entities"))
+    # nothing was loaded whole: the answers came from the indexes
+    assert all(data.lazy.loaded(t) is None for t in ("events", "entities", "sources"))
+    assert profile == entity_profile(shipped, shipped.resolve("nazim-samadov")[1])
+    assert found == filter_events(shipped, spec) and found
+    assert kinds == known_kinds(shipped, ("events", "entities"))
+    assert kb.places_within("azerbaijan") == shipped.places_within("azerbaijan")
+    assert kb.display_name("anar-karimov") == shipped.display_name("anar-karimov")
+
+
+def test_a_store_of_the_first_layout_reads_without_the_new_tables_and_is_brought_up_by_a_write(
+    cli, sqlite_copy
+):
+    conn = sqlite3.connect(sqlite_copy)
+    conn.execute("DROP TABLE event_entities")
+    conn.execute("DELETE FROM derived WHERE name = 'event_entities'")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    read = cli("timeline", "--entity", "azerbaijan", "--db", str(sqlite_copy), "--format", "json")
+    assert read.exit_code == 0, read.stderr
+    assert cli("add-meeting", "--db", str(sqlite_copy), "--date", "2020", *MEETING).exit_code == 0
+    conn = sqlite3.connect(sqlite_copy)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION
+    (involved,) = conn.execute(
+        "SELECT count(*) FROM event_entities WHERE entity_id = 'azerbaijan'"
+    ).fetchone()
+    conn.close()
+    assert involved >= len(read_store(sqlite_copy).records("events")) // 10
+    again = cli("timeline", "--entity", "azerbaijan", "--db", str(sqlite_copy), "--format", "json")
+    assert again.stdout == read.stdout

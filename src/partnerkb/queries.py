@@ -42,6 +42,7 @@ class KnowledgeBase:
         self.data = data
         self._names: dict[str, list[str]] | None = None
         self._shared_names: dict[str, list[str]] | None = None
+        self._pushed_namesakes: dict[str, list[str]] = {}
 
     def records(self, table: str) -> list[Json]:
         return self.data.records(table)
@@ -67,7 +68,7 @@ class KnowledgeBase:
         name = self.name_of(record_id)
         if not record_id or self.data.find("entities", record_id) is None:
             return name
-        group = self._namesakes().get(_name_key(name))
+        group = self._namesake_group(_name_key(name))
         if group is None:
             return name
         if held:
@@ -78,6 +79,18 @@ class KnowledgeBase:
         if list(apart.values()).count(mine) > 1:
             mine = record_id
         return f"{name} ({mine})"
+
+    def _namesake_group(self, key: str) -> list[str] | None:
+        """The ids of the entities sharing the name `key`, if several do."""
+        if self._shared_names is None and key:
+            pushed = self._pushed_namesakes.get(key)
+            if pushed is None:
+                pushed = self.data.namesakes(key)
+                if pushed is not None:
+                    self._pushed_namesakes[key] = pushed
+            if pushed is not None:
+                return pushed if len(pushed) > 1 else None
+        return self._namesakes().get(key)
 
     def _namesakes(self) -> dict[str, list[str]]:
         """Name (case and spacing ignored) -> ids of the entities sharing it, for shared names."""
@@ -127,9 +140,12 @@ class KnowledgeBase:
         found = self.data.get(text)
         if found and found[0] in wanted:
             return found
+        named = self.data.ids_named(fold(text)) if self._names is None else None
+        if named is None:
+            named = self._name_index().get(fold(text), [])
         ids = [
             i
-            for i in dict.fromkeys(self._name_index().get(fold(text), []))
+            for i in dict.fromkeys(named)
             if (hit := self.data.get(i)) and hit[0] in wanted
         ]
         if not ids and partial:
@@ -158,6 +174,10 @@ class KnowledgeBase:
         words = set(folded.split())
         if not words or "entities" not in tables:
             return []
+        if self._names is None:
+            pushed = self.data.entities_named_with(max(words, key=len))
+            if pushed is not None:
+                return list(dict.fromkeys(i for key, i in pushed if words <= set(key.split())))
         return list(
             dict.fromkeys(
                 record_id
@@ -187,6 +207,15 @@ class KnowledgeBase:
     # -- relations ----------------------------------------------------------------------------
     def places_within(self, entity_id: str) -> set[str]:
         """The entity and every place located in it, transitively (Azerbaijan -> Baku, Shusha)."""
+        found, frontier = {entity_id}, [entity_id]
+        while frontier:
+            pushed = self.data.located_in(frontier)
+            if pushed is None:
+                break
+            frontier = [child for child in dict.fromkeys(pushed) if child not in found]
+            found.update(frontier)
+        else:
+            return found
         inside: dict[str, list[str]] = {}
         for record in self.data.tables["entities"].values():
             if record.get("located_in"):
@@ -233,6 +262,10 @@ def known_kinds(kb: KnowledgeBase, tables: Sequence[str]) -> list[str]:
     if "events" in tables:
         found.update(dict.fromkeys(EVENT_KINDS))
     for table in tables:
+        pushed = kb.data.kinds(table)
+        if pushed is not None:
+            found.update(dict.fromkeys(pushed))
+            continue
         for record in kb.data.tables[table].values():
             kind = record.get("kind")
             if isinstance(kind, str):
@@ -516,7 +549,10 @@ def filter_events(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
     since, until = spec.since, spec.until
     sources = set(spec.sources)
     selected = []
-    for event in kb.data.tables["events"].values():
+    candidates = kb.data.event_candidates(
+        kinds=spec.kinds, statuses=spec.statuses, since=since, until=until, scopes=scopes
+    )
+    for event in kb.data.tables["events"].values() if candidates is None else candidates:
         if kinds and event["kind"] not in kinds:
             continue
         if sources and not cites("events", event, sources):
@@ -667,9 +703,10 @@ def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
     related = [
         {**link, "name": kb.display_name(link["entity"])} for link in entity.get("related") or []
     ]
+    persons = kb.data.role_holders(entity["id"])
     holders = [
         {"id": person["id"], "name": kb.display_name(person["id"]), **role_row(kb, role)}
-        for person in kb.records("entities")
+        for person in (kb.records("entities") if persons is None else persons)
         for role in person.get("roles") or []
         if role.get("organization") == entity["id"]
     ]

@@ -18,7 +18,7 @@ import errno
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -153,6 +153,48 @@ class StoreData:
         """Set the record under document number `doc` of a record table (new or replaced)."""
         self.tables[table][doc] = record
         self._ids()[record["id"]] = (table, doc)
+
+    # Questions an engine may answer from its indexes instead of the tables in memory (the SQLite
+    # engine's `SqliteData` does while a table is not loaded). None: not answered here, and the
+    # caller works on the tables, which is always right. An answer may hold more records than
+    # asked for (candidates), never fewer; the caller applies its own test to each.
+    def event_candidates(
+        self,
+        *,
+        kinds: Sequence[str] = (),
+        statuses: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        scopes: Sequence[Collection[str]] = (),
+    ) -> list[Json] | None:
+        """Events that may be of one of `kinds` and `statuses`, overlap [since, until] (ISO
+        days) and involve an entity of each of `scopes` (sets of entity ids)."""
+        return None
+
+    def ids_named(self, key: str) -> list[str] | None:
+        """Ids of the records whose folded id, name, title or alias is `key`, in table order
+        (entities, events, sources, partnerships), then document order."""
+        return None
+
+    def entities_named_with(self, word: str) -> list[tuple[str, str]] | None:
+        """(folded name, id) of the entities whose folded id, name or alias contains `word`."""
+        return None
+
+    def namesakes(self, name_key: str) -> list[str] | None:
+        """Ids of the entities whose name is `name_key` (case and spacing ignored)."""
+        return None
+
+    def located_in(self, parents: Collection[str]) -> list[str] | None:
+        """Ids of the entities located in one of `parents`."""
+        return None
+
+    def role_holders(self, organization: str) -> list[Json] | None:
+        """Entities with a role at `organization`, in document order."""
+        return None
+
+    def kinds(self, table: str) -> set[str] | None:
+        """The kinds the records of `table` have."""
+        return None
 
     def drop(self, table: str, doc: str) -> Json:
         """Remove and return the record under document number `doc` of a record table."""

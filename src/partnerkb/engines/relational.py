@@ -116,6 +116,21 @@ def _participants(record: Json) -> Iterator[tuple[Any, ...]]:
             yield record.get("id"), p["entity"], _text(p.get("part")), _text(p.get("as")), n
 
 
+def _involved(record: Json) -> Iterator[tuple[Any, ...]]:
+    """Every entity an event involves, as `model.event_entities` says (participants,
+    organizations, place, series), once each."""
+    from ..model import event_entities
+
+    involved: list[Any]
+    try:
+        involved = list(event_entities(record))
+    except (AttributeError, KeyError, TypeError):  # a record damaged by hand: its lists
+        involved = [p.get("entity") for p in _dicts(record.get("participants"))]
+        involved += [*_strings(record.get("organizations")), record.get("place")]
+    for entity in dict.fromkeys(e for e in involved if isinstance(e, str)):
+        yield record.get("id"), entity
+
+
 def _organizations(record: Json) -> Iterator[tuple[Any, ...]]:
     for n, entity in enumerate(_strings(record.get("organizations")), 1):
         yield record.get("id"), entity, n
@@ -169,6 +184,9 @@ DERIVED = (
             (("event_id", "TEXT NOT NULL"), ("entity_id", "TEXT NOT NULL"), ("part", "TEXT"),
              ("title", "TEXT"), ("position", "INTEGER NOT NULL")),
             _participants, ("entity_id",)),
+    Derived("event_entities", ("events",),
+            (("event_id", "TEXT NOT NULL"), ("entity_id", "TEXT NOT NULL")),
+            _involved, ("entity_id",)),
     Derived("event_organizations", ("events",),
             (("event_id", "TEXT NOT NULL"), ("entity_id", "TEXT NOT NULL"),
              ("position", "INTEGER NOT NULL")),
@@ -226,7 +244,9 @@ def schema_statements(dialect: Dialect) -> list[str]:
     statements.append("CREATE INDEX entities_name_key ON entities (name_key)")
     # what the derived data was made with (the folding rules of `names`): a store whose derived
     # data is of other rules is answered without it
-    statements.append("CREATE TABLE derived (name TEXT PRIMARY KEY, version INTEGER NOT NULL)")
+    statements.append(
+        "CREATE TABLE IF NOT EXISTS derived (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+    )
     statements.append("CREATE INDEX entities_located_in ON entities (located_in)")
     for derived in DERIVED:
         columns = ", ".join(f"{name} {kind}" for name, kind in derived.columns)

@@ -22,7 +22,7 @@ import errno
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -45,7 +45,9 @@ Json = dict[str, Any]
 T = TypeVar("T")
 
 APPLICATION_ID = 0x504B4231  # "PKB1"
-LAYOUT_VERSION = 1  # PRAGMA user_version: the layout of engines.relational this code writes
+# PRAGMA user_version: the layout of engines.relational this code writes. 2 added the derived
+# table event_entities; a store of layout 1 is brought to 2 by its next write.
+LAYOUT_VERSION = 2
 _STATEMENTS = relational.statements(relational.SQLITE)
 _OPEN: list[sqlite3.Connection] = []  # read connections of this process, closed by close_all
 
@@ -331,6 +333,8 @@ class LazyTables(dict[str, dict[str, Json]]):
         return self[table] if table in ALL_TABLES else default
 
 
+_MAX_PARAMETERS = 30_000  # SQLite takes 32,766 parameters in one statement
+_NAME_ORDER = ("entities", "events", "sources", "partnerships")  # KnowledgeBase._name_index's
 _FIND = " UNION ALL ".join(
     f"SELECT '{table}', doc, record FROM {table} WHERE id = ?" for table in TABLES
 )
@@ -346,6 +350,7 @@ class SqliteData(StoreData):
         self.lazy = LazyTables(db)
         super().__init__(self.lazy)
         self.located: dict[str, tuple[str, str] | None] = {}  # id -> where it is now (changed)
+        self._derived_ok: bool | None = None
 
     def _all_loaded(self) -> bool:
         return all(self.lazy.loaded(table) is not None for table in TABLES)
@@ -443,6 +448,120 @@ class SqliteData(StoreData):
 
     def to_json(self) -> Json:
         return self.lazy.all()
+
+    # -- answers from the indexes (see StoreData) -------------------------------------------
+    def _pushable(self, *tables: str, derived: bool = False) -> bool:
+        """Whether `tables` are still only in the file (not loaded, not changed here), and, with
+        `derived`, whether the derived tables are made by this version's rules."""
+        for table in tables:
+            if self.lazy.loaded(table) is not None or self.lazy.pending.get(table):
+                return False
+        if derived:
+            if self._derived_ok is None:
+                found = dict(self.db.rows("SELECT name, version FROM derived"))
+                self._derived_ok = all(found.get(name) == version
+                                       for name, version in _derived_versions().items())
+            return self._derived_ok
+        return True
+
+    def _records(self, table: str, rows: list[Any]) -> list[Json]:
+        out = []
+        for doc, text in rows:
+            key = str(doc)
+            record = self.lazy.cache.get((table, key))
+            if record is None:
+                record = self.lazy.cache[(table, key)] = _loads(text)
+            out.append(record)
+        return out
+
+    def event_candidates(
+        self,
+        *,
+        kinds: Sequence[str] = (),
+        statuses: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        scopes: Sequence[Collection[str]] = (),
+    ) -> list[Json] | None:
+        if not (kinds or statuses or since or until or scopes):
+            return None
+        if not self._pushable("events", derived=bool(scopes)):
+            return None
+        where: list[str] = []
+        params: list[Any] = []
+        if kinds:
+            where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+            params.extend(kinds)
+        if statuses:
+            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params.extend(statuses)
+        if since:
+            where.append("(latest >= ? OR latest IS NULL)")
+            params.append(since)
+        if until:
+            where.append("(earliest <= ? OR earliest IS NULL)")
+            params.append(until)
+        for scope in scopes:
+            where.append("id IN (SELECT event_id FROM event_entities WHERE entity_id IN "
+                         f"({', '.join('?' * len(scope))}))")  # fmt: skip
+            params.extend(sorted(scope))
+        if len(params) > _MAX_PARAMETERS:
+            return None
+        rows = self.db.rows(f"SELECT doc, record FROM events WHERE {' AND '.join(where)}", params)
+        return self._records("events", rows)
+
+    def ids_named(self, key: str) -> list[str] | None:
+        if not self._pushable(*TABLES, derived=True):
+            return None
+        ids = [i for (i,) in self.db.rows("SELECT record_id FROM names WHERE key = ?", [key])]
+        order = {table: n for n, table in enumerate(_NAME_ORDER)}
+
+        def place(record_id: str) -> tuple[int, str]:
+            where = self.locate(record_id)
+            return (order.get(where[0], 9), where[1]) if where else (9, "")
+
+        return sorted(dict.fromkeys(ids), key=place)
+
+    def entities_named_with(self, word: str) -> list[tuple[str, str]] | None:
+        if not self._pushable("entities", derived=True):
+            return None
+        rows = self.db.rows(
+            "SELECT n.key, n.record_id FROM names n JOIN entities e ON e.id = n.record_id"
+            " WHERE instr(n.key, ?) > 0 ORDER BY CAST(e.doc AS TEXT)", [word]
+        )
+        return [(key, record_id) for key, record_id in rows]
+
+    def namesakes(self, name_key: str) -> list[str] | None:
+        if not self._pushable("entities"):
+            return None
+        rows = self.db.rows(
+            "SELECT id FROM entities WHERE name_key = ? ORDER BY CAST(doc AS TEXT)", [name_key]
+        )
+        return [record_id for (record_id,) in rows]
+
+    def located_in(self, parents: Collection[str]) -> list[str] | None:
+        if not self._pushable("entities") or len(parents) > _MAX_PARAMETERS:
+            return None
+        rows = self.db.rows(
+            f"SELECT id FROM entities WHERE located_in IN ({', '.join('?' * len(parents))})"
+            " ORDER BY CAST(doc AS TEXT)", sorted(parents)
+        )
+        return [record_id for (record_id,) in rows]
+
+    def role_holders(self, organization: str) -> list[Json] | None:
+        if not self._pushable("entities", derived=True):
+            return None
+        rows = self.db.rows(
+            "SELECT doc, record FROM entities WHERE id IN"
+            " (SELECT entity_id FROM roles WHERE organization = ?) ORDER BY CAST(doc AS TEXT)",
+            [organization],
+        )
+        return self._records("entities", rows)
+
+    def kinds(self, table: str) -> set[str] | None:
+        if table not in ("entities", "events") or not self._pushable(table):
+            return None
+        return {k for (k,) in self.db.rows(f"SELECT DISTINCT kind FROM {table}") if k}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -602,6 +721,7 @@ class SqliteStore:
 
     def _write(self, conn: sqlite3.Connection, tx: Transaction, command: str) -> None:
         try:
+            upgrade(conn)
             if not derived_current(conn):
                 rebuild_derived(conn)
             write_changes(conn, tx)
@@ -640,10 +760,28 @@ class SqliteStore:
 
 
 def _derived_versions() -> dict[str, int]:
-    """What each derived table's content depends on: `names` holds folded names."""
+    """What each derived table's content depends on: `names` holds folded names; the others
+    are made by this layout's rules."""
     from ..textfold import FOLD_VERSION
 
-    return {"names": FOLD_VERSION}
+    versions = {d.name: LAYOUT_VERSION for d in relational.DERIVED}
+    versions["names"] = FOLD_VERSION
+    return versions
+
+
+def upgrade(conn: sqlite3.Connection) -> None:
+    """Bring a store of an older layout to this one, inside the caller's write transaction: the
+    tables and indexes it lacks are created (their rows are then made by `rebuild_derived`)."""
+    layout = conn.execute("PRAGMA user_version").fetchone()[0]
+    if layout >= LAYOUT_VERSION:
+        return
+    have = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    for statement in relational.schema_statements(relational.SQLITE):
+        words = statement.split()
+        name = words[5] if words[1:5] == ["TABLE", "IF", "NOT", "EXISTS"] else words[2]
+        if name not in have:
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
 
 
 def _mark_derived(conn: sqlite3.Connection) -> None:
