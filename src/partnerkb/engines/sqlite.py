@@ -90,11 +90,38 @@ def _failure(path: Path, exc: sqlite3.Error, doing: str = "read") -> StoreError:
     if "readonly" in text or "read-only" in text:
         return StoreError(f"cannot write the store {path}: {text}; it is unchanged")
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        truncated = _truncation(path)
+        if truncated:
+            return StoreError(
+                f"{path} is truncated ({truncated}); refusing to use it",
+                hint="restore it from a backup; partnerkb never overwrites it",
+            )
         return StoreError(
             f"{path} is not a sound SQLite store ({text}); refusing to use it",
             hint="restore it from a backup; partnerkb never overwrites it",
         )
     return StoreError(f"cannot {doing} the store {path}: {text}")
+
+
+def _truncation(path: Path) -> str | None:
+    """'N bytes of M' when the file is shorter than its header says, else None. Read only to
+    explain an error SQLite reported: outside SQLite's locks, a write in progress may have
+    written the header of a file not grown yet."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(100)
+        size = os.stat(path).st_size
+    except OSError:
+        return None
+    if len(head) < 100:
+        return None
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    # the page count is valid when written by SQLite 3.7 or later (change counters agree)
+    if pages and head[24:28] == head[92:96] and size < page_size * pages:
+        return f"{size} bytes of {page_size * pages}"
+    return None
 
 
 def _check_file(path: Path) -> None:
@@ -126,16 +153,6 @@ def _check_file(path: Path) -> None:
             f"{path} is not a SQLite database (its file name asks for the SQLite engine); "
             "refusing to use it",
             hint="restore it from a backup, or give a store file that is one",
-        )
-    # the header's page size and page count, when valid (written by SQLite 3.7 or later)
-    page_size = int.from_bytes(head[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(head[28:32], "big")
-    if pages and head[24:28] == head[92:96] and status.st_size < page_size * pages:
-        raise StoreError(
-            f"{path} is truncated ({status.st_size} bytes of {page_size * pages}); "
-            "refusing to use it",
-            hint="restore it from a backup; partnerkb never overwrites it",
         )
 
 
