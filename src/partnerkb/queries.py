@@ -584,6 +584,21 @@ def _event_order(event: Json) -> tuple[str, str, str]:
     return earliest, latest, event["id"]
 
 
+def timeline_events(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
+    """The events `spec` selects, in date order; NoMatch when there is none. Cut them before
+    making their rows (`event_rows`): a row costs far more than a test."""
+    events = filter_events(kb, spec)
+    if not events:
+        raise NoMatch("no event matches these filters")
+    return events
+
+
+def event_rows(kb: KnowledgeBase, events: Iterable[Json]) -> list[Json]:
+    """The rows of `events`, with their display fields."""
+    labels = Labels(kb)
+    return [labels.event_row(e) for e in events]
+
+
 def timeline(
     kb: KnowledgeBase, spec: EventFilter, as_of: RecordAsOf | None = None
 ) -> list[Json]:

@@ -17,11 +17,13 @@ from ..queries import (
     check_choices,
     entity_profile,
     event_profile,
+    event_rows,
     known_kinds,
     list_entities,
     list_sources,
     partnership_profile,
     timeline,
+    timeline_events,
 )
 from ..render import Column, choose_format, emit, sections_delimited, sections_view
 from .common import (
@@ -288,7 +290,10 @@ def timeline_command(
         record = RecordAsOf.of(day, kb.records("sources"))
         columns = [*EVENT_COLUMNS, Column("as_of", _get("as_of"), in_table=False)]
         title = f"Timeline as of {day_label(day.isoformat())}"
-    rows = limit_rows(timeline(kb, spec, record), limit, reverse)
+    if record is None:  # only the rows shown are made
+        rows = event_rows(kb, limit_rows(timeline_events(kb, spec), limit, reverse))
+    else:
+        rows = limit_rows(timeline(kb, spec, record), limit, reverse)
     output = choose_format(fmt)
     if output == "table":  # people read it by heading; scripts get date order
         from ..queries import under_headings
@@ -357,7 +362,7 @@ def list_command(
         spec = EventFilter(entities=(entity_id,) if entity_id else (),
                            kinds=tuple(kind or []), tags=tuple(tag or []),
                            sources=cited)  # fmt: skip
-        rows = limit_rows(timeline(kb, spec), limit, reverse)
+        rows = event_rows(kb, limit_rows(timeline_events(kb, spec), limit, reverse))
         emit(rows, EVENT_COLUMNS, output, title="Events")
     elif what is ListWhat.sources:
         if kind or tag:

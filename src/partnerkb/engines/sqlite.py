@@ -254,6 +254,7 @@ class _Db:
         self.conn = conn
         self.path = path
         self.version = self._data_version() if snapshot else None
+        self.small = 0  # look-ups by id since the view was made
 
     def _data_version(self) -> int:
         try:
@@ -261,13 +262,19 @@ class _Db:
         except sqlite3.Error as exc:
             raise _failure(self.path, exc) from None
 
-    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+    def rows(self, sql: str, params: Iterable[Any] = (), *, small: bool = False) -> list[Any]:
+        """The rows of a query. After every large read (and every 64th `small` one: a look-up
+        by id), the view checks that no other process has committed meanwhile."""
         try:
             rows = self.conn.execute(sql, tuple(params)).fetchall()
         except sqlite3.ProgrammingError:  # closed: the command is over
             raise StoreError(f"the store {self.path} was closed before it was read") from None
         except sqlite3.Error as exc:
             raise _failure(self.path, exc) from None
+        if small:
+            self.small += 1
+            if self.small % 64:
+                return rows
         if self.version is not None and self._data_version() != self.version:
             raise StoreError(
                 f"the store {self.path} changed while this command read it; run it again"
@@ -368,11 +375,16 @@ class SqliteData(StoreData):
         super().__init__(self.lazy)
         self.located: dict[str, tuple[str, str] | None] = {}  # id -> where it is now (changed)
         self._derived_ok: bool | None = None
+        # the ids looked up in the file: where and what (None: in no table), as long as they
+        # are not changed here (changes go to `located`, which is asked first)
+        self.seen: dict[str, tuple[str, str, Json] | None] = {}
 
     def _all_loaded(self) -> bool:
         return all(self.lazy.loaded(table) is not None for table in TABLES)
 
     def _fetch(self, record_id: str) -> tuple[str, str, Json] | None:
+        if not self.located and record_id in self.seen:  # the fast path of a read
+            return self.seen[record_id]
         if record_id in self.located:
             where = self.located[record_id]
             if where is None:
@@ -385,13 +397,19 @@ class SqliteData(StoreData):
             if found is None:
                 return None
             return found[0], found[1], self.tables[found[0]][found[1]]
-        rows = self.db.rows(_FIND, [record_id] * len(TABLES))
+        if record_id in self.seen:  # asked before (a name shown on many rows)
+            return self.seen[record_id]
+        rows = self.db.rows(_FIND, [record_id] * len(TABLES), small=True)
         if not rows:
+            self.seen[record_id] = None
             return None
         table, doc, text = rows[0]
         key = str(doc)
         record = self._record_at(table, key, text)
-        return None if record is None else (table, key, record)
+        hit = None if record is None else (str(table), key, record)
+        if not self.lazy.pending.get(table):
+            self.seen[record_id] = hit
+        return hit
 
     def _record_at(self, table: str, doc: str, text: str | None = None) -> Json | None:
         loaded = self.lazy.loaded(table)
