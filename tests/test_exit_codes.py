@@ -61,7 +61,7 @@ def test_a_bug_is_an_internal_error_with_the_version_and_exit_70(cli, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("something nobody foresaw")
 
-    monkeypatch.setattr(read_cli, "timeline", broken)
+    monkeypatch.setattr(read_cli, "timeline_events", broken)
     monkeypatch.delenv("PARTNERKB_DEBUG")
     result = cli("timeline", "--format", "json")
     assert result.exit_code == 70
