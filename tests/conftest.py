@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -23,6 +26,17 @@ FOREIGN_SETTINGS = (
     "PYTHONIOENCODING",
     "PARTNERKB_QUIET",
     "PARTNERKB_NO_INPUT",
+    # libpq's own settings (a password, a service, a default server) must not reach the tests
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGUSER",
+    "PGDATABASE",
+    "PGOPTIONS",
 )
 
 
@@ -48,23 +62,32 @@ def isolated_home(
 
 # Tests that use a store through `shipped_copy` run once per engine. A test about the JSON
 # file itself (its bytes, its layout, its lock file) says so with @pytest.mark.json_only (or a
-# module's pytestmark) and runs on JSON only.
-ENGINES = ("json", "sqlite")
+# module's pytestmark) and runs on JSON only; a test about store files (SQLite's and JSON's)
+# says @pytest.mark.files_only and does not run on PostgreSQL. The PostgreSQL runs use one
+# throwaway cluster for the session (tests/postgres_server.py), a fresh schema per test; they
+# are skipped, saying why, where no PostgreSQL server is installed.
+ENGINES = ("json", "sqlite", "postgresql")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "json_only: about the JSON engine's file; runs on the JSON store only"
     )
+    config.addinivalue_line(
+        "markers", "files_only: about store files (JSON, SQLite); not run on PostgreSQL"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Drop the SQLite runs of tests marked json_only (they are not run, not skipped)."""
+    """Drop the SQLite and PostgreSQL runs of tests marked json_only, and the PostgreSQL runs
+    of tests marked files_only (they are not run, not skipped)."""
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         engine = callspec.params.get("engine") if callspec is not None else None
-        if engine == "sqlite" and item.get_closest_marker("json_only") is not None:
+        if engine in ("sqlite", "postgresql") and item.get_closest_marker("json_only") is not None:
+            dropped.append(item)
+        elif engine == "postgresql" and item.get_closest_marker("files_only") is not None:
             dropped.append(item)
         else:
             kept.append(item)
@@ -84,15 +107,67 @@ def shipped_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def postgresql_server() -> Iterator[str]:
+    """The URL of the session's throwaway PostgreSQL database (skips, saying why, where there
+    is no PostgreSQL install)."""
+    from postgres_server import remove_cluster, start_cluster, unavailable
+
+    why = unavailable()
+    if why is not None:
+        pytest.skip(f"PostgreSQL tests skipped: {why}")
+    cluster = start_cluster()
+    try:
+        yield cluster.url
+    finally:
+        remove_cluster(cluster)
+
+
+@pytest.fixture(scope="session")
+def shipped_data() -> Any:
+    """The shipped knowledge base, read once (StoreData; never change it)."""
+    from partnerkb.store import read_store
+
+    return read_store(shipped_store_path())
+
+
+_SCHEMAS = itertools.count(1)
+
+
+@pytest.fixture
+def new_pg_store(postgresql_server: str) -> Iterator[Callable[..., Any]]:
+    """Make PostgreSQL stores for a test, each in a schema of its own (dropped afterwards):
+    new_pg_store(data=None) gives its URL (a PgStore), its schema created holding `data`, or
+    only named when `data` is None (for init)."""
+    from partnerkb.engines.postgresql import parse_url, write_store
+    from postgres_server import drop_schema, store_url
+
+    made: list[str] = []
+
+    def make(data: Any = None) -> Any:
+        url = store_url(postgresql_server, f"t{os.getpid()}_{next(_SCHEMAS)}")
+        made.append(url)
+        if data is not None:
+            write_store(parse_url(url), data)
+        return url
+
+    yield make
+    for url in made:
+        drop_schema(url)
+
+
 @pytest.fixture(params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> str:
-    """The storage engine of the store the test uses: json, then sqlite."""
+    """The storage engine of the store the test uses: json, sqlite, then postgresql."""
     return str(request.param)
 
 
 @pytest.fixture
-def shipped_copy(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Path:
-    """A writable copy of the shipped knowledge base, in each engine: kb.json, kb.sqlite."""
+def shipped_copy(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Any:
+    """A writable copy of the shipped knowledge base, in each engine: kb.json, kb.sqlite, and
+    a schema of the test database (its URL, as a `postgres_server.PgStore`)."""
+    if engine == "postgresql":
+        return request.getfixturevalue("new_pg_store")(request.getfixturevalue("shipped_data"))
     if engine == "sqlite":
         target = tmp_path / "kb.sqlite"
         shutil.copyfile(request.getfixturevalue("shipped_sqlite"), target)

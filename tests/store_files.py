@@ -11,7 +11,16 @@ from partnerkb.store import StoreData, dumps
 
 
 def save_tables(path: Path, tables: dict[str, Any]) -> None:
-    """Replace the store at `path` with `tables`, as they are, in the store's own engine."""
+    """Replace the store at `path` with `tables`, as they are, in the store's own engine (a
+    PostgreSQL store: its URL, as a str)."""
+    if isinstance(path, str):
+        from partnerkb.engines.postgresql import parse_url
+        from partnerkb.engines.postgresql import write_store as write_postgresql
+        from postgres_server import drop_schema
+
+        drop_schema(path)
+        write_postgresql(parse_url(path), StoreData(tables))
+        return
     if engine_of(path) == "sqlite":
         from partnerkb.engines.sqlite import write_store
 

@@ -70,4 +70,5 @@ def test_eight_writers_at_once_lose_nothing_and_leave_a_valid_store(shipped_copy
     history = after.records("history")
     assert len(history) == WRITERS * MEETINGS_EACH
     assert len({h["id"] for h in history}) == len(history)
-    assert not [p for p in shipped_copy.parent.iterdir() if p.name.endswith(".tmp")]
+    if isinstance(shipped_copy, Path):  # a store file: no temporary file left beside it
+        assert not [p for p in shipped_copy.parent.iterdir() if p.name.endswith(".tmp")]

@@ -128,6 +128,7 @@ def test_temporary_files_of_killed_writers_are_cleaned_by_the_next_write(shipped
     assert not stale.exists()
 
 
+@pytest.mark.files_only  # a read-only file (PostgreSQL: test_postgresql_engine.py)
 def test_a_read_only_store_is_refused_with_exit_3_and_left_intact(shipped_copy, cli):
     before = shipped_copy.read_bytes()
     shipped_copy.chmod(0o444)
@@ -239,6 +240,7 @@ def test_a_lock_timeout_that_is_not_a_number_is_a_usage_error(shipped_copy, cli)
     assert "PARTNERKB_LOCK_TIMEOUT must be a number of seconds" in result.stderr
 
 
+@pytest.mark.files_only  # a file's bytes damaged
 def test_a_corrupt_store_is_never_overwritten_by_a_write(shipped_copy, cli):
     shipped_copy.write_bytes(b'{"meta": {"1": {"schema_version": 1}}, "events": ')
     before = shipped_copy.read_bytes()

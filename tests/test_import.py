@@ -11,6 +11,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -99,6 +100,7 @@ def test_importing_the_same_file_twice_adds_nothing_the_second_time(cli, shipped
     assert shipped_copy.read_bytes() == before  # not even a history entry
 
 
+@pytest.mark.files_only  # a store file imported as a file
 def test_a_whole_store_file_can_be_imported(cli, shipped_copy, tmp_path):
     target = empty_store(tmp_path)
     result = run(cli, target, str(shipped_copy), "--format", "json")

@@ -150,6 +150,7 @@ def test_write_atomic_on_a_full_disk_leaves_the_old_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["kb.json"]
 
 
+@pytest.mark.files_only  # TinyDB opens store files
 def test_the_store_is_a_genuine_tinydb_database(shipped_copy):
     from tinydb import Query
 

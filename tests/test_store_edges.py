@@ -35,6 +35,7 @@ def event_ids(path: Path) -> set[str]:
 # -- symbolic links ---------------------------------------------------------------------------
 
 
+@pytest.mark.files_only  # links to a store file
 def test_a_write_through_a_symlinked_store_goes_to_its_target_and_keeps_the_link(
     tmp_path, cli, shipped_copy
 ):
@@ -68,6 +69,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.files_only  # links to a store file
 def test_concurrent_writes_through_a_link_and_the_real_path_all_reach_one_file(
     tmp_path, shipped_copy
 ):
@@ -138,6 +140,7 @@ def as_nobody() -> list[str]:
     return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
 
 
+@pytest.mark.files_only  # file permissions
 def test_a_user_without_write_permission_on_the_store_cannot_replace_it(tmp_path, shipped_copy):
     prefix = as_nobody()
     tmp_path.chmod(0o777)  # the folder would let anyone replace the file
@@ -155,6 +158,7 @@ def test_a_user_without_write_permission_on_the_store_cannot_replace_it(tmp_path
     assert shipped_copy.stat().st_uid == 0
 
 
+@pytest.mark.files_only  # the file's mode and owner
 def test_a_write_keeps_the_store_files_mode_and_owner(cli, shipped_copy, engine):
     if os.geteuid() == 0:
         os.chown(shipped_copy, 65534, 65534)
@@ -406,6 +410,7 @@ def test_a_lock_timeout_that_is_not_a_finite_number_is_a_usage_error(cli, shippe
 # -- the library ------------------------------------------------------------------------------
 
 
+@pytest.mark.files_only  # TinyDB opens store files
 def test_open_tinydb_is_read_only_so_it_cannot_write_without_the_lock(shipped_copy):
     before = shipped_copy.read_bytes()
     db = open_tinydb(shipped_copy)

@@ -64,14 +64,38 @@ def user_store_path() -> Path:
 
 @dataclass(frozen=True)
 class StoreLocation:
-    """Which store a command uses and why: 'option', 'env', 'user' or 'shipped'."""
+    """Which store a command uses and why: 'option', 'env', 'user' or 'shipped'.
+
+    `url`: a PostgreSQL store's URL (postgresql://user@host:port/dbname), else None; `path`
+    is then no file (see `is_url`), and `name` says which store it is."""
 
     path: Path
     origin: str
+    url: str | None = None
 
     @property
     def is_shipped(self) -> bool:
         return self.origin == "shipped"
+
+    @property
+    def name(self) -> str:
+        """The store as the user gave it: its URL, or its path."""
+        return self.url if self.url is not None else str(self.path)
+
+
+URL_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(text: str | os.PathLike[str]) -> bool:
+    """Whether a --db value is a PostgreSQL URL rather than a file path."""
+    return isinstance(text, str) and text.strip().lower().startswith(URL_SCHEMES)
+
+
+def _location(value: str | os.PathLike[str], origin: str) -> StoreLocation:
+    if is_url(value):
+        url = str(value).strip()
+        return StoreLocation(Path(url), origin, url)
+    return StoreLocation(Path(value).expanduser(), origin)
 
 
 def locate_store(
@@ -80,9 +104,9 @@ def locate_store(
     """--db, else $PARTNERKB_DB, else the user's store if it exists, else the shipped one."""
     env = os.environ if environ is None else environ
     if db:
-        return StoreLocation(Path(db).expanduser(), "option")
+        return _location(db, "option")
     if env.get(ENV_DB):
-        return StoreLocation(Path(env[ENV_DB]).expanduser(), "env")
+        return _location(env[ENV_DB], "env")
     user = user_store_path()
     if user.exists():
         return StoreLocation(user, "user")
@@ -227,11 +251,18 @@ def check_layout(raw: Any, path: Path) -> StoreData:
     return StoreData(raw)
 
 
-def read_store(path: Path) -> StoreData:
-    """Read and check a store file of either engine (SQLite by its header), every table of it;
-    every failure is a one-line StoreError. Commands read through their engine's `read()`,
-    which loads only the tables used."""
+def read_store(path: Path | str) -> StoreData:
+    """Read and check a store file of either engine (SQLite by its header), or the PostgreSQL
+    store a postgresql:// URL (a str) names, every table of it, in one snapshot; every failure
+    is a one-line StoreError. Commands read through their engine's `read()`, which loads only
+    the tables used."""
     from .engines import engine_of
+
+    if is_url(path):
+        from .engines.postgresql import parse_url, read_postgresql_whole
+
+        return read_postgresql_whole(parse_url(str(path)))
+    path = Path(path)
 
     if engine_of(path) == "sqlite":
         from .engines.sqlite import read_sqlite_whole
@@ -304,8 +335,8 @@ def special_file_kind(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else "not a regular file"
 
 
-def find_damage(path: Path) -> StoreError | None:
-    """The first record of the store at `path` that is not as partnerkb writes it — edited by
+def find_damage(path: Path | str) -> StoreError | None:
+    """The first record of the store at `path` (a file, or a PostgreSQL URL) that is not as partnerkb writes it — edited by
     hand, say — as a StoreError naming it (exit 3); None if every record is sound (or the file
     cannot be read, which reading it says). Reads check only the layout, for speed: commands call
     this when a record made them fail, to name the record instead of failing obscurely."""

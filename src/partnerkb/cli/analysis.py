@@ -88,7 +88,7 @@ def _outcome_date(row: Json) -> str | None:
 
 
 def _reference(
-    ctx: typer.Context, as_of: str | None, db: Path | None, order: str | None = None
+    ctx: typer.Context, as_of: str | None, db: str | Path | None, order: str | None = None
 ) -> tuple[KnowledgeBase, RecordAsOf, date]:
     """The knowledge base, the record as of the reference day, and that day; an all-numeric
     --as-of is read in `order` (--date-order, else $PARTNERKB_DATE_ORDER)."""

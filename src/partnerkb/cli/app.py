@@ -104,14 +104,15 @@ class PartnerkbGroup(TyperGroup):
         STORES_USED.clear()
         # the global options set these again; until they are read, the environment's settings
         set_session(quiet=env_flag("PARTNERKB_QUIET"), no_input=env_flag("PARTNERKB_NO_INPUT"))
-        engine = sys.modules.get("partnerkb.engines.sqlite")
-        mark = engine.opened() if engine is not None else 0
+        marks = {name: (sys.modules[name].opened() if name in sys.modules else 0)
+                 for name in _READ_VIEWS}  # fmt: skip
         try:
             return self._run_command(*args, **kwargs)
         finally:
-            engine = sys.modules.get("partnerkb.engines.sqlite")
-            if engine is not None:  # the read views of the command's SQLite stores end here
-                engine.close_since(mark)
+            for name, mark in marks.items():  # the read views of the command's stores end here
+                engine = sys.modules.get(name)
+                if engine is not None:
+                    engine.close_since(mark)
 
     def _run_command(self, *args: Any, **kwargs: Any) -> int:
         try:
@@ -155,6 +156,10 @@ class PartnerkbGroup(TyperGroup):
             _internal_error(exc)
             return int(ExitCode.INTERNAL)
         return result if isinstance(result, int) else int(ExitCode.OK)
+
+
+# engines whose read views stay open until the command ends (their connections)
+_READ_VIEWS = ("partnerkb.engines.sqlite", "partnerkb.engines.postgresql")
 
 
 def _internal_error(exc: BaseException) -> None:
@@ -260,7 +265,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _global_options(
     ctx: typer.Context,
-    db: Path | None = typer.Option(
+    db: str | None = typer.Option(
         None, "--db", metavar="PATH", help=DB_HELP, show_default=False
     ),
     version: bool = typer.Option(

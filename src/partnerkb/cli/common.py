@@ -22,7 +22,10 @@ if TYPE_CHECKING:  # the core is imported by the commands that use it, not at st
 FORMAT_HELP = (
     "Output format: table, json, jsonl, csv or tsv. Default: table on a terminal, tsv when piped."
 )
-DB_HELP = "Store file to use (also $PARTNERKB_DB). Default: your own store, else the shipped one."
+DB_HELP = (
+    "Store file to use, or a PostgreSQL URL postgresql://USER@HOST:PORT/DBNAME (also "
+    "$PARTNERKB_DB). Default: your own store, else the shipped one."
+)
 FORMATS = ("table", "json", "jsonl", "csv", "tsv")
 
 
@@ -56,7 +59,7 @@ FormatOption = Annotated[
     ),
 ]
 DbOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option("--db", metavar="PATH", help=DB_HELP, show_default=False),
 ]
 
@@ -177,32 +180,32 @@ HappenedOption = Annotated[bool, typer.Option("--happened", help="Only events th
 
 
 # The stores this command opened: if it fails on a record, the exit point looks for damage there.
-STORES_USED: list[Path] = []
+STORES_USED: list[Path | str] = []  # files, or PostgreSQL URLs
 
 
-def store_location(ctx: typer.Context, db: Path | None) -> StoreLocation:
+def store_location(ctx: typer.Context, db: str | Path | None) -> StoreLocation:
     """The command's --db, else the global --db, else $PARTNERKB_DB, user store, shipped store."""
     chosen = db or (ctx.find_root().obj or {}).get("db")
     from ..store import locate_store
 
     location = locate_store(chosen)
-    STORES_USED.append(location.path)
+    STORES_USED.append(location.path if location.url is None else location.url)
     return location
 
 
-def open_store(ctx: typer.Context, db: Path | None) -> Engine:
+def open_store(ctx: typer.Context, db: str | Path | None) -> Engine:
     """The store the command uses, in its engine (JSON or SQLite)."""
     from ..engines import open_engine
 
     return open_engine(store_location(ctx, db))
 
 
-def read_data(ctx: typer.Context, db: Path | None) -> StoreData:
+def read_data(ctx: typer.Context, db: str | Path | None) -> StoreData:
     """The command's store as its engine reads it (a SQLite store loads only what is used)."""
     return open_store(ctx, db).read()
 
 
-def open_kb(ctx: typer.Context, db: Path | None) -> KnowledgeBase:
+def open_kb(ctx: typer.Context, db: str | Path | None) -> KnowledgeBase:
     from ..queries import KnowledgeBase
 
     return KnowledgeBase(open_store(ctx, db).read())

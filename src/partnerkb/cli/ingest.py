@@ -227,7 +227,7 @@ def _read_json(where: str) -> Any:
 
 def _propose(
     ctx: typer.Context,
-    db: Path | None,
+    db: str | Path | None,
     article: str,
     published: date | None,
     outlet: str | None,
@@ -265,7 +265,7 @@ def _print_proposal(proposal: Json, fmt: str | None) -> None:
     sys.stdout.write(ingest_review.describe(proposal) + "\n")
 
 
-def _write(ctx: typer.Context, db: Path | None, proposal: Json, today: date | None) -> None:
+def _write(ctx: typer.Context, db: str | Path | None, proposal: Json, today: date | None) -> None:
     from ..ingest.apply import ProposalWriter
     from ..writes import SINGULAR, WriteOptions, Writer, prepare_store
 

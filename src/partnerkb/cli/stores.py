@@ -43,12 +43,17 @@ def info_command(ctx: typer.Context, fmt: FormatOption = None, db: DbOption = No
     location = store_location(ctx, db)
     engine = open_engine(location)
     summary = engine.summary()
-    try:
-        size = os.stat(location.path).st_size
-    except OSError as exc:
-        raise StoreError(f"cannot read the store {location.path}: {exc.strerror or exc}") from None
+    if summary.size_bytes is not None:  # a database: the size of its tables
+        size = summary.size_bytes
+    else:
+        try:
+            size = os.stat(location.path).st_size
+        except OSError as exc:
+            raise StoreError(
+                f"cannot read the store {location.path}: {exc.strerror or exc}"
+            ) from None
     report: dict[str, Any] = {
-        "path": str(location.path),
+        "path": location.name,
         "origin": location.origin,
         "why": _ORIGINS.get(location.origin, location.origin),
         "engine": engine.engine,
@@ -74,7 +79,8 @@ def info_command(ctx: typer.Context, fmt: FormatOption = None, db: DbOption = No
         {"field": "schema version", "value": summary.schema_version},
     ]
     if summary.layout_version is not None:
-        rows.append({"field": "SQLite layout version", "value": summary.layout_version})
+        layout = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(engine.engine, engine.engine)
+        rows.append({"field": f"{layout} layout version", "value": summary.layout_version})
     for key, value in summary.details.items():
         rows.append({"field": key.replace("_", " "), "value": value})
     for table, count in summary.counts.items():
@@ -97,20 +103,24 @@ def _size(size: int) -> str:
 
 
 def convert_command(
-    source: Annotated[Path, typer.Argument(metavar="SRC", help="The store to copy.")],
+    source: Annotated[
+        str, typer.Argument(metavar="SRC", help="The store to copy (a file or a PostgreSQL URL).")
+    ],
     dest: Annotated[
-        Path,
+        str,
         typer.Argument(
             metavar="DEST",
-            help="The new store: SQLite for a .sqlite, .sqlite3 or .db name, else JSON.",
+            help="The new store: SQLite for a .sqlite, .sqlite3 or .db name, PostgreSQL for a "
+            "postgresql:// URL, else JSON.",
         ),
     ],
     force: Annotated[
         bool, typer.Option("--force", help="Replace DEST if it exists.")
     ] = False,
 ) -> None:
-    """Copy a store into the other engine (by DEST's extension): every record and the history.
-    A JSON store converted to SQLite and back is the same file, byte for byte.
+    """Copy a store into another engine (by DEST's extension, or its postgresql:// URL): every
+    record and the history. A JSON store converted to SQLite or PostgreSQL and back is the
+    same file, byte for byte.
 
     \b
     Examples:
@@ -120,10 +130,14 @@ def convert_command(
       partnerkb convert notes.sqlite notes.json --force
     """
     from ..convert import convert
+    from ..store import is_url
     from .progress_bar import progress_bar
 
+    def where(text: str) -> str | Path:
+        return text if is_url(text) else Path(text).expanduser()
+
     with progress_bar() as progress:
-        result = convert(source.expanduser(), dest.expanduser(), force=force, progress=progress)
+        result = convert(where(source), where(dest), force=force, progress=progress)
     info(f"converted {result.records:,} records and {result.history:,} history entries from "
          f"{source} ({result.source_engine}) to {dest} ({result.dest_engine})")  # fmt: skip
 

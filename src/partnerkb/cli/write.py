@@ -228,7 +228,7 @@ def _line(question: str, *, default: str | None = None, topic: str | None = None
     return _ask(question, lambda text: text, default=default, topic=topic)
 
 
-def _answer_check(ctx: typer.Context, db: Path | None, options: WriteOptions) -> AnswerCheck:
+def _answer_check(ctx: typer.Context, db: str | Path | None, options: WriteOptions) -> AnswerCheck:
     """Checks prompt answers against the store the write goes to (if it can be read yet)."""
     from ..writes import AnswerCheck
 
@@ -276,7 +276,7 @@ def _kinds(values: list[str] | None, option: str) -> tuple[dict[str, str], str |
 
 def _run(
     ctx: typer.Context,
-    db: Path | None,
+    db: str | Path | None,
     dry_run: bool,
     options: WriteOptions,
     work: Callable[[Writer], list[Outcome]],
@@ -390,7 +390,8 @@ def init_command(
     db: DbOption = None,
 ) -> None:
     """Create a store at --db (or $PARTNERKB_DB, or your own store's place), empty or with a copy
-    of the shipped knowledge base. Never overwrites an existing store; prints its path.
+    of the shipped knowledge base. Never overwrites an existing store; prints its path. A
+    PostgreSQL URL (postgresql://USER@HOST:PORT/DBNAME) creates the store's schema there.
 
     \b
     Examples (each where no store is yet):
@@ -405,11 +406,11 @@ def init_command(
 
     chosen = check_engine(engine)
     location = store_location(ctx, db)
-    path = user_store_path() if location.origin == "shipped" else location.path
-    store = init_store(path, with_shipped=with_shipped, name=name, engine=chosen)
-    sys.stdout.write(f"{store.path}\n")
+    where = user_store_path() if location.origin == "shipped" else location
+    store = init_store(where, with_shipped=with_shipped, name=name, engine=chosen)
+    sys.stdout.write(f"{store.location.name}\n")
     what = "a copy of the shipped knowledge base" if with_shipped else "an empty store"
-    info(f"created {what} at {store.path} ({store.engine})")
+    info(f"created {what} at {store.location.name} ({store.engine})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1002,7 +1003,7 @@ def _settle(
 
 def _ask_kinds(
     ctx: typer.Context,
-    db: Path | None,
+    db: str | Path | None,
     draft: EventDraft,
     options: WriteOptions,
     check: AnswerCheck,
@@ -1541,7 +1542,7 @@ def history_command(
     emit(rows, columns, choose_format(fmt), title="History")
 
 
-def _open_data(ctx: typer.Context, db: Path | None) -> Any:
+def _open_data(ctx: typer.Context, db: str | Path | None) -> Any:
 
     return read_data(ctx, db)
 

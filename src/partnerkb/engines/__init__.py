@@ -1,6 +1,7 @@
 """Storage engines: which one a store path uses, and opening it.
 
-An existing file is read by its content (SQLite's 16-byte header; a JSON object), a new one (or
+A PostgreSQL URL (postgresql://...) is the PostgreSQL engine (`engines.postgresql`). An
+existing file is read by its content (SQLite's 16-byte header; a JSON object), a new one (or
 one that is neither) by its extension (`.sqlite`, `.sqlite3`, `.db`: SQLite; anything else:
 JSON); `init --engine` says it outright. A file of neither kind is refused by the engine its
 name asks for.
@@ -49,10 +50,25 @@ def check_engine(name: str | None, option: str = "--engine") -> str | None:
     return lowered
 
 
-def new_engine(location: StoreLocation | Path, engine: str) -> Engine:
-    """The engine object for a store at `location` in `engine` ('json' or 'sqlite')."""
-    if isinstance(location, Path):
-        location = StoreLocation(location, "option")
+def _location(location: StoreLocation | Path | str) -> StoreLocation:
+    """A store given as a location, a path, or a --db value (a path or a PostgreSQL URL)."""
+    if isinstance(location, StoreLocation):
+        return location
+    if isinstance(location, str):
+        from ..store import locate_store
+
+        return locate_store(location)
+    return StoreLocation(location, "option")
+
+
+def new_engine(location: StoreLocation | Path | str, engine: str) -> Engine:
+    """The engine object for a store at `location` in `engine` ('json' or 'sqlite'); a
+    PostgreSQL URL's location is the PostgreSQL engine whatever `engine` says."""
+    location = _location(location)
+    if location.url is not None:
+        from .postgresql import PostgresStore
+
+        return PostgresStore(location)
     if engine == "sqlite":
         from .sqlite import SqliteStore
 
@@ -62,11 +78,13 @@ def new_engine(location: StoreLocation | Path, engine: str) -> Engine:
     return Store(location)
 
 
-def open_engine(location: StoreLocation | Path, *, seed: Path | None = None) -> Engine:
-    """The engine of the store at `location` (see the module's doc). `seed`: the JSON store a
-    missing user store is created from on its first write (see `store.Store`)."""
-    if isinstance(location, Path):
-        location = StoreLocation(location, "option")
+def open_engine(location: StoreLocation | Path | str, *, seed: Path | None = None) -> Engine:
+    """The engine of the store at `location` (a location, a path, or a --db value: a path or a
+    PostgreSQL URL; see the module's doc). `seed`: the JSON store a missing user store is
+    created from on its first write (see `store.Store`)."""
+    location = _location(location)
+    if location.url is not None:
+        return new_engine(location, "postgresql")
     if seed is not None and not os.path.lexists(location.path):
         from ..store import Store
 

@@ -34,13 +34,14 @@ class StoreSummary:
     layout_version: int | None = None
     last_write: dict[str, str] | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    size_bytes: int | None = None  # the store's size where it is no file (a database's tables)
 
 
 class Engine(Protocol):
     """A store in one engine's file. Every failure to read, lock or write is a StoreError
     (exit code 3) with one line; a refused write leaves the file byte-identical."""
 
-    engine: str  # "json" or "sqlite"
+    engine: str  # "json", "sqlite" or "postgresql"
     location: StoreLocation
     created: bool  # whether the last write created the file (the user's store, seeded)
     history_id: str | None  # the history entry the last write added

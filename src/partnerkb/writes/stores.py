@@ -46,13 +46,22 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def init_store(
-    path: Path, *, with_shipped: bool, name: str = "", engine: str | None = None
+    where: Path | StoreLocation, *, with_shipped: bool, name: str = "", engine: str | None = None
 ) -> Engine:
-    """A new store at `path`, empty or a copy of the shipped knowledge base; never overwrites.
-    `engine`: 'json' or 'sqlite'; None: by the path's extension (.sqlite, .sqlite3, .db)."""
+    """A new store at `where` (a file path, or a PostgreSQL URL's location), empty or a copy of
+    the shipped knowledge base; never overwrites. `engine`: 'json' or 'sqlite' for a file;
+    None: by the path's extension (.sqlite, .sqlite3, .db)."""
     from ..engines import engine_by_name, new_engine
 
-    if path.exists() or path.is_symlink():
+    location = where if isinstance(where, StoreLocation) else StoreLocation(where, "option")
+    path = location.path
+    if location.url is not None:
+        if engine not in (None, "postgresql"):
+            from ..errors import InvalidInput
+
+            raise InvalidInput(f"--engine {engine} cannot be used with a PostgreSQL URL",
+                               hint="leave --engine out: the URL says the engine")  # fmt: skip
+    elif path.exists() or path.is_symlink():
         raise StoreError(
             f"a store already exists at {path}; refusing to overwrite it",
             hint="choose another path with --db, or remove the file yourself",
@@ -65,6 +74,6 @@ def init_store(
         if name.strip():
             shipped.meta["name"] = name.strip()
         data = shipped
-    store = new_engine(StoreLocation(path, "option"), engine or engine_by_name(path))
+    store = new_engine(location, engine or engine_by_name(path))
     store.create(data)
     return store

@@ -1,0 +1,610 @@
+"""The PostgreSQL engine: a store in a schema of a PostgreSQL database, shared by several people
+on several machines (psycopg 3, installed with `pip install 'partnerkb[postgresql]'`).
+
+The store is named by a URL, `postgresql://USER@HOST:PORT/DBNAME` (libpq's URL: every libpq
+parameter may follow as `?key=value`), plus `?schema=NAME` for its schema (default `partnerkb`),
+so that one database can hold several stores beside other data. A password is never part of the
+URL (it would stay in the shell's history and in `ps`): libpq reads it from `~/.pgpass`,
+`$PGPASSWORD` or a service file.
+
+Layout: `engines.relational`, as the SQLite engine (one table per store table with the record as
+JSON, typed columns, derived tables and views), in the store's schema; the table `store_layout`
+says it is a partnerkb store and its layout version. Reads run in one `REPEATABLE READ READ
+ONLY` transaction (one version of the store for the whole command) and load a table only when
+a command touches it. Each write command is one transaction that first takes a
+transaction-level advisory lock on the store, so writers from any machine run one after the
+other: a command reads, checks for duplicates and numbers its records with every earlier write
+committed, and nothing is half-written if it fails or its client dies. `$PARTNERKB_LOCK_TIMEOUT`
+bounds the wait for that lock and every statement (exit 3 when it runs out).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ..errors import InvalidInput, StoreError
+from ..model import SCHEMA_VERSION
+from ..progress import NO_PROGRESS, Progress, tracked
+from ..store import ALL_TABLES, StoreData, StoreLocation, Transaction
+from . import relational
+from .base import StoreSummary
+
+if TYPE_CHECKING:
+    import psycopg
+
+Json = dict[str, Any]
+T = TypeVar("T")
+
+POSTGRESQL = relational.Dialect("postgresql", "%s", "JSON")
+LAYOUT_VERSION = 1  # store_layout.version: the layout of engines.relational this code writes
+DEFAULT_SCHEMA = "partnerkb"
+APPLICATION = "partnerkb"
+_STATEMENTS = relational.statements(POSTGRESQL)
+_OPEN: list[Any] = []  # read connections of this process, closed by close_since
+_BATCH = 1000  # rows sent at once when a store is created
+
+
+def opened() -> int:
+    """How many read connections this process has opened and not closed (see `close_since`)."""
+    return len(_OPEN)
+
+
+def close_since(mark: int = 0) -> None:
+    """Close the read connections opened since `opened()` returned `mark` (the CLI does at the
+    end of a command), ending their read transactions."""
+    while len(_OPEN) > mark:
+        with contextlib.suppress(Exception):
+            _OPEN.pop().close()
+
+
+# ---------------------------------------------------------------------------------------------
+# The URL
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a store is: libpq's connection string (without `schema`), its schema, and the URL
+    as shown to the user."""
+
+    conninfo: str
+    schema: str
+    url: str
+
+
+def _schema_name(name: str, url: str) -> str:
+    plain = all(c.isascii() and (c.isalnum() or c == "_") for c in name)
+    if not name or len(name) > 63 or not plain or name[0].isdigit() or name != name.lower():
+        raise InvalidInput(
+            f"{url}: schema {name!r} is not a plain schema name",
+            hint="lowercase letters, digits and _, not starting with a digit (default partnerkb)",
+        )
+    if name.startswith("pg_"):
+        raise InvalidInput(f"{url}: schema {name!r} is reserved by PostgreSQL")
+    return name
+
+
+def parse_url(url: str) -> Target:
+    """The store a postgresql:// URL names. InvalidInput (exit 2) for a URL libpq cannot read
+    or one carrying a password (refused: it belongs in ~/.pgpass, $PGPASSWORD or a service
+    file, never on a command line)."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:
+        raise InvalidInput(f"{text}: not a PostgreSQL URL ({exc})") from None
+    no_password = "put it in ~/.pgpass, $PGPASSWORD or a service file (PGSERVICE), never in --db"
+    if parts.password is not None:
+        raise InvalidInput(
+            "a password in the store's URL is refused: a command line is seen by others and "
+            "kept in the shell's history; nothing was done",
+            hint=no_password,
+        )
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for key, value in query if key == "schema"]
+    if any(key == "password" for key, _ in query):
+        raise InvalidInput("a password in the store's URL is refused; nothing was done",
+                           hint=no_password)  # fmt: skip
+    shown = urlunsplit(parts._replace(query=urlencode(query)))
+    schema = _schema_name(schemas[-1] if schemas else DEFAULT_SCHEMA, shown)
+    rest = [(key, value) for key, value in query if key != "schema"]
+    conninfo = urlunsplit(parts._replace(query=urlencode(rest)))
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        conninfo_to_dict(conninfo)
+    except ImportError:
+        raise _not_installed() from None
+    except Exception as exc:  # psycopg.ProgrammingError: libpq cannot read it
+        raise InvalidInput(f"{shown}: not a PostgreSQL URL libpq can read ({_line(exc)})") from None
+    return Target(conninfo, schema, shown)
+
+
+def _not_installed() -> StoreError:
+    return StoreError(
+        "the PostgreSQL engine is not installed (it needs the psycopg driver)",
+        hint="pip install 'partnerkb[postgresql]'",
+    )
+
+
+def _line(exc: BaseException) -> str:
+    """The first line of what the server or libpq said, without its 'connection failed:'."""
+    text = str(exc).strip() or type(exc).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else text
+    for prefix in ("connection failed: ", "FATAL:  ", "ERROR:  "):
+        first = first.removeprefix(prefix)
+    return first
+
+
+# ---------------------------------------------------------------------------------------------
+# Connecting, and what the server says
+# ---------------------------------------------------------------------------------------------
+
+
+def _failure(target: Target, exc: BaseException, doing: str = "read") -> StoreError:
+    """One line for what psycopg or the server said (a store problem: exit code 3)."""
+    import psycopg
+    from psycopg import errors
+
+    from ..locking import lock_timeout
+
+    said = _line(exc)
+    if isinstance(exc, errors.LockNotAvailable):
+        return StoreError(
+            f"the store {target.url} is being written by another command; waited "
+            f"{lock_timeout():g} s, nothing written",
+            hint="try again when it is done, or wait longer with PARTNERKB_LOCK_TIMEOUT=SECONDS",
+        )
+    if isinstance(exc, errors.QueryCanceled):
+        return StoreError(
+            f"the store {target.url} did not answer within {lock_timeout():g} s (statement "
+            f"timeout); nothing written",
+            hint="try again, or wait longer with PARTNERKB_LOCK_TIMEOUT=SECONDS",
+        )
+    if isinstance(exc, errors.InsufficientPrivilege):
+        return StoreError(f"cannot {doing} the store {target.url}: {said}; it is unchanged")
+    if isinstance(exc, psycopg.OperationalError):
+        return StoreError(f"cannot {doing} the store {target.url}: {said}; nothing written")
+    return StoreError(f"cannot {doing} the store {target.url}: {said}; nothing written")
+
+
+def connect(target: Target, *, doing: str = "read") -> psycopg.Connection[Any]:
+    """A connection in autocommit mode (transactions are begun by hand), its statements and
+    lock waits bounded by $PARTNERKB_LOCK_TIMEOUT, the store's schema first on its search path,
+    JSON columns read as text. StoreError (exit 3) when the server cannot be reached or
+    refuses."""
+    try:
+        import psycopg
+        from psycopg.types.string import TextLoader
+    except ImportError:
+        raise _not_installed() from None
+    from ..locking import lock_timeout
+
+    timeout = lock_timeout()
+    millis = _millis()
+    try:
+        conn = psycopg.connect(target.conninfo, autocommit=True,
+                               connect_timeout=max(2, int(timeout) + 1),
+                               application_name="partnerkb")  # fmt: skip
+    except psycopg.Error as exc:
+        raise _failure(target, exc, doing) from None
+    try:
+        conn.adapters.register_loader("json", TextLoader)
+        conn.execute(f"SET statement_timeout = {millis}")
+        conn.execute(f"SET lock_timeout = {millis}")
+        conn.execute(f'SET search_path TO "{target.schema}", public')
+    except psycopg.Error as exc:
+        conn.close()
+        raise _failure(target, exc, doing) from None
+    return conn
+
+
+def _millis() -> int:
+    """$PARTNERKB_LOCK_TIMEOUT in milliseconds, at least 1 (0 means "no limit" to PostgreSQL)."""
+    from ..locking import lock_timeout
+
+    return max(1, round(lock_timeout() * 1000))
+
+
+def check_store(conn: psycopg.Connection[Any], target: Target) -> int:
+    """The store's layout version, after checking the schema is a partnerkb store this code
+    can read (StoreError otherwise: missing, foreign, newer)."""
+    import psycopg
+
+    try:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", [target.schema]
+        ).fetchone()
+        if exists is None:
+            raise StoreError(
+                f"no store at {target.url} (the database has no schema {target.schema!r})",
+                hint=f"create one with: partnerkb init --db {target.url}",
+            )
+        table = conn.execute(
+            "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'store_layout'",
+            [target.schema],
+        ).fetchone()
+        if table is None:
+            raise StoreError(
+                f"the schema {target.schema!r} of {target.url} is not a partnerkb store; "
+                "refusing to use it",
+                hint="give another schema with ?schema=NAME in the URL",
+            )
+        row = conn.execute("SELECT application, version FROM store_layout").fetchone()
+        meta = conn.execute("SELECT schema_version FROM meta ORDER BY doc LIMIT 1").fetchone()
+    except psycopg.Error as exc:
+        raise _failure(target, exc) from None
+    if row is None or row[0] != APPLICATION or not isinstance(row[1], int):
+        raise StoreError(f"{target.url} is not a sound partnerkb store (no layout version); "
+                         "refusing to use it")  # fmt: skip
+    layout = int(row[1])
+    if layout > LAYOUT_VERSION:
+        raise StoreError(
+            f"{target.url} was written by a newer partnerkb (PostgreSQL layout {layout}, this "
+            f"one knows {LAYOUT_VERSION}); refusing to read or change it",
+            hint="upgrade partnerkb (pip install -U 'partnerkb[postgresql]')",
+        )
+    version = meta[0] if meta else None
+    if not isinstance(version, int):
+        raise StoreError(f"{target.url} has no schema version; refusing to use it")
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{target.url} was written by a newer partnerkb (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); refusing to read or change it",
+            hint="upgrade partnerkb (pip install -U 'partnerkb[postgresql]')",
+        )
+    return layout
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: the SQLite engine's lazily loaded view, over a PostgreSQL connection
+# ---------------------------------------------------------------------------------------------
+
+
+class _PgDb:
+    """A connection inside a transaction, answering the queries of the shared lazy view
+    (written with SQLite's `?` placeholders) and turning the server's errors into
+    StoreErrors. Document numbers sort as text byte by byte (COLLATE "C"), as SQLite and a
+    JSON store's tables do."""
+
+    def __init__(self, conn: psycopg.Connection[Any], target: Target) -> None:
+        self.conn = conn
+        self.target = target
+        self.path = target.url  # what the shared view names in its messages
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        import psycopg
+
+        query = sql.replace("?", "%s").replace("CAST(doc AS TEXT)", 'CAST(doc AS TEXT) COLLATE "C"')
+        try:
+            return self.conn.execute(query, tuple(params)).fetchall()
+        except psycopg.Error as exc:
+            if self.conn.closed:
+                raise StoreError(
+                    f"the store {self.target.url} was closed before it was read"
+                ) from None
+            raise _failure(self.target, exc) from None
+
+
+def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
+    from .sqlite import SqliteData
+
+    return SqliteData(_PgDb(conn, target))  # type: ignore[arg-type]
+
+
+def read_postgresql(target: Target) -> StoreData:
+    """A read-only, lazily loaded view of the store (one snapshot: REPEATABLE READ READ ONLY),
+    open until `close_since` (the CLI's exit point)."""
+    import psycopg
+
+    conn = connect(target)
+    try:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        check_store(conn, target)
+    except psycopg.Error as exc:
+        conn.close()
+        raise _failure(target, exc) from None
+    except BaseException:
+        conn.close()
+        raise
+    _OPEN.append(conn)
+    return _view(conn, target)
+
+
+def read_postgresql_whole(target: Target) -> StoreData:
+    """Every table of the store, read in one snapshot (as a JSON file is read whole)."""
+    conn = connect(target)
+    try:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        check_store(conn, target)
+        view = _view(conn, target)
+        tables = {table: view.tables[table] for table in ALL_TABLES}
+    finally:
+        conn.close()
+    return StoreData(tables)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
+
+
+def _json_text(record: Json) -> str:
+    import orjson
+
+    try:
+        return orjson.dumps(record).decode("utf-8")
+    except TypeError as exc:  # a lone surrogate that no validator saw: refuse, not crash
+        raise InvalidInput(f"cannot store this input: {exc}; nothing written") from None
+
+
+def _record_rows(table: str, doc: int, record: Json) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """(INSERT statement, row) of a record's row and its derived rows."""
+    text = _json_text(record)
+    if "\\u0000" in text:  # PostgreSQL's text and JSON cannot hold a NUL character
+        raise InvalidInput("cannot store text with a NUL character (\\0) in PostgreSQL; "
+                           "nothing written")  # fmt: skip
+    yield _STATEMENTS.insert[table], relational.row_of(table, doc, record, text)
+    for derived, row in relational.derived_rows(table, record):
+        yield _STATEMENTS.insert_derived[derived], row
+
+
+def _insert_many(cur: psycopg.Cursor[Any], rows: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
+    """Send INSERTs grouped by statement, a batch at a time."""
+    batch: dict[str, list[tuple[Any, ...]]] = {}
+    count = 0
+    for statement, row in rows:
+        batch.setdefault(statement, []).append(row)
+        count += 1
+        if count >= _BATCH:
+            for sql, params in batch.items():
+                cur.executemany(sql, params)
+            batch, count = {}, 0
+    for sql, params in batch.items():
+        cur.executemany(sql, params)
+
+
+def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
+    """Write what `tx` changed: every document touched is deleted with its derived rows, then
+    written as it ends up (as the SQLite engine does)."""
+    final: dict[tuple[str, str], Json | None] = {}
+    owners: dict[tuple[str, str], set[str]] = {}
+    for change in tx.changes:
+        final[(change.table, change.doc)] = change.after
+        owners.setdefault((change.table, change.doc), set()).add(change.id)
+    for (table, doc), ids in owners.items():
+        cur.execute(_STATEMENTS.delete[table], (int(doc),))
+        for derived in relational.derived_of(table):
+            for record_id in ids:
+                cur.execute(_STATEMENTS.delete_derived[derived], (record_id,))
+    _insert_many(cur, (
+        row
+        for (table, doc), record in final.items() if record is not None
+        for row in _record_rows(table, int(doc), record)
+    ))  # fmt: skip
+
+
+def _lock_key(schema: str) -> int:
+    """The advisory lock of a store: a stable 63-bit number from its schema's name."""
+    import hashlib
+
+    digest = hashlib.blake2b(f"partnerkb:{schema}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+class PostgresStore:
+    """A store in a schema of a PostgreSQL database (see the module's doc)."""
+
+    engine = "postgresql"
+
+    def __init__(self, location: StoreLocation) -> None:
+        if location.url is None:
+            raise StoreError(f"{location.path} is not a PostgreSQL URL")
+        self.location = location
+        self.target = parse_url(location.url)
+        self.created = False
+        self.history_id: str | None = None
+        self.last_transaction: Transaction | None = None
+        self.lock_seconds: float | None = None
+
+    @property
+    def path(self) -> Path:
+        """No file: the URL as a Path (see `name` for the URL itself)."""
+        return self.location.path
+
+    @property
+    def name(self) -> str:
+        return self.target.url
+
+    def read(self) -> StoreData:
+        return read_postgresql(self.target)
+
+    @contextlib.contextmanager
+    def _writing(self, command: str) -> Iterator[psycopg.Connection[Any]]:
+        """A connection inside a transaction holding the store's advisory write lock,
+        committed if the block ends normally, rolled back otherwise."""
+        import psycopg
+
+        conn = connect(self.target, doing="write")
+        started = None
+        try:
+            try:
+                conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+                check_store(conn, self.target)
+                # the wait for the lock is bounded by lock_timeout alone, then statements again
+                conn.execute("SET LOCAL statement_timeout = 0")
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(self.target.schema)])
+                conn.execute(f"SET LOCAL statement_timeout = {_millis()}")
+            except psycopg.Error as exc:
+                raise _failure(self.target, exc, "lock") from None
+            started = time.monotonic()
+            yield conn
+            try:
+                conn.execute("COMMIT")
+            except psycopg.Error as exc:
+                raise _failure(self.target, exc, "write") from None
+        finally:
+            if started is not None:
+                self.lock_seconds = time.monotonic() - started
+            with contextlib.suppress(Exception):
+                conn.close()  # an open transaction is rolled back with its connection
+
+    @contextlib.contextmanager
+    def locked(self, command: str = "") -> Iterator[None]:
+        with self._writing(command):
+            yield
+
+    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False) -> T:
+        """Run `work` on a transaction and write its changes and one history entry in one
+        PostgreSQL transaction, holding the store's write lock throughout (`work` runs once).
+        A dry run reads, runs `work` and checks references, and writes nothing."""
+        with self.transaction(command, dry_run=dry_run) as tx:
+            return work(tx)
+
+    @contextlib.contextmanager
+    def transaction(self, command: str, *, dry_run: bool = False) -> Iterator[Transaction]:
+        self.history_id = None
+        if dry_run:
+            tx = Transaction(self.read())
+            self.last_transaction = tx
+            yield tx
+            if tx.changes:
+                tx.check_references()
+            return
+        with self._writing(command) as conn:
+            tx = Transaction(_view(conn, self.target))
+            self.last_transaction = tx
+            yield tx
+            if not tx.changes:
+                return
+            tx.check_references()
+            self._write(conn, tx, command)
+
+    def _write(self, conn: psycopg.Connection[Any], tx: Transaction, command: str) -> None:
+        import psycopg
+
+        try:
+            with conn.cursor() as cur:
+                write_changes(cur, tx)
+                taken_back = getattr(tx, "taken_back", None)  # an undo that removes its entry
+                if taken_back is not None:
+                    cur.execute(_STATEMENTS.delete["history"], (int(taken_back),))
+                    entry_id = None
+                else:
+                    doc, entry = tx.history_entry(command)
+                    entry["by"] = {**entry["by"], "role": _role(conn)}
+                    _insert_many(cur, _record_rows("history", int(doc), entry))
+                    entry_id = entry["id"]
+        except psycopg.Error as exc:
+            raise _failure(self.target, exc, "write") from None
+        self.history_id = entry_id
+
+    def create(self, data: StoreData, *, progress: Progress = NO_PROGRESS) -> None:
+        write_store(self.target, data, progress=progress)
+
+    def summary(self) -> StoreSummary:
+        import psycopg
+
+        conn = connect(self.target)
+        try:
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            layout = check_store(conn, self.target)
+            counts = {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
+                      for t in ALL_TABLES}  # fmt: skip
+            version = conn.execute("SELECT schema_version FROM meta ORDER BY doc LIMIT 1"
+                                   ).fetchone()[0]  # type: ignore[index]  # fmt: skip
+            last = conn.execute("SELECT at, command FROM history ORDER BY doc DESC LIMIT 1"
+                                ).fetchone()  # fmt: skip
+            size = conn.execute(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s AND c.relkind IN ('r', 'm')",
+                [self.target.schema],
+            ).fetchone()[0]  # type: ignore[index]
+            server = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+            info = conn.info
+            details = {"server": f"PostgreSQL {server} at {info.host}:{info.port}",
+                       "database": info.dbname, "schema": self.target.schema,
+                       "role": info.user}  # fmt: skip
+        except psycopg.Error as exc:
+            raise _failure(self.target, exc) from None
+        finally:
+            conn.close()
+        return StoreSummary(
+            counts, version, layout,
+            {"at": str(last[0] or ""), "command": str(last[1] or "")} if last else None,
+            details, size_bytes=int(size),
+        )  # fmt: skip
+
+
+def _role(conn: psycopg.Connection[Any]) -> str:
+    row = conn.execute("SELECT current_user").fetchone()
+    return str(row[0]) if row else ""
+
+
+# ---------------------------------------------------------------------------------------------
+# A new store
+# ---------------------------------------------------------------------------------------------
+
+
+def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROGRESS) -> None:
+    """Create the store's schema holding `data`, in one transaction: refuses a schema that
+    exists already (whatever it holds); on failure nothing is left behind. StoreError."""
+    import psycopg
+
+    conn = connect(target, doing="create")
+    try:
+        conn.execute("BEGIN")
+        taken = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
+                             [target.schema]).fetchone()  # fmt: skip
+        if taken is not None:
+            raise StoreError(
+                f"a store already exists at {target.url} (the schema {target.schema!r}); "
+                "refusing to overwrite it",
+                hint="give another schema with ?schema=NAME in the URL, or another database",
+            )
+        conn.execute(f'CREATE SCHEMA "{target.schema}"')
+        for statement in relational.schema_statements(POSTGRESQL):
+            conn.execute(statement)
+        conn.execute("CREATE TABLE store_layout (application TEXT NOT NULL,"
+                     " version INTEGER NOT NULL)")  # fmt: skip
+        conn.execute("INSERT INTO store_layout VALUES (%s, %s)", [APPLICATION, LAYOUT_VERSION])
+        with conn.cursor() as cur:
+            for table in relational.TABLE_ORDER:
+                records = data.tables[table]
+                _insert_many(cur, (
+                    row
+                    for doc, record in tracked(records.items(), progress, f"writing {table}",
+                                               len(records))
+                    for row in _record_rows(table, _doc_number(table, doc), record)
+                ))  # fmt: skip
+        conn.execute("COMMIT")
+    except psycopg.errors.UniqueViolation as exc:
+        raise StoreError(
+            f"a record cannot be stored ({_line(exc)}): it is damaged, or its id is taken; "
+            "nothing written",
+            hint="partnerkb check --db SOURCE names what is wrong",
+        ) from None
+    except psycopg.Error as exc:
+        raise _failure(target, exc, "create") from None
+    finally:
+        with contextlib.suppress(Exception):
+            conn.close()
+
+
+def _doc_number(table: str, doc: str) -> int:
+    if not doc.isascii() or not doc.isdigit() or str(int(doc)) != doc:
+        raise StoreError(
+            f"{table} document number {doc!r} is not a plain number; the PostgreSQL engine "
+            "keeps document numbers as integers, so it would not come back the same; nothing "
+            "written"
+        )
+    return int(doc)
+

@@ -1,0 +1,366 @@
+"""The PostgreSQL engine's own behaviour, against the session's throwaway server: the URL (no
+password in it), init and the versioned schema, server problems as store problems (exit 3, one
+line, nothing half-written), writers on several connections at once, who wrote what.
+
+(Every command on a PostgreSQL store is also covered by the engine-parametrized suite.)
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from partnerkb.model import VALIDATORS
+from partnerkb.store import read_store
+
+NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
+PARTNERKB = str(Path(sys.executable).with_name("partnerkb"))
+
+
+@pytest.fixture
+def store(new_pg_store, shipped_data):
+    """A PostgreSQL store holding the shipped knowledge base (its URL)."""
+    return new_pg_store(shipped_data)
+
+
+def sql(url: str, statement: str, params: tuple = ()) -> list[tuple]:
+    """Run one statement in the store's schema, as the cluster's superuser."""
+    import psycopg
+
+    from partnerkb.engines.postgresql import parse_url
+
+    target = parse_url(url)
+    with psycopg.connect(target.conninfo, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{target.schema}", public')
+        cur = conn.execute(statement, params or None)
+        return cur.fetchall() if cur.description else []
+
+
+def one_line_error(result, exit_code: int = 3) -> str:
+    assert result.exit_code == exit_code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: ")
+    return result.stderr
+
+
+# -- the URL ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql://ada:secret@db.example.org:5432/team",
+    "postgresql://ada@db.example.org/team?password=secret",
+    "postgres://ada:@db.example.org/team",
+])  # fmt: skip
+def test_a_password_in_the_url_is_refused_naming_where_it_belongs(cli, url, monkeypatch):
+    for given in (("--db", url), ()):
+        if not given:
+            monkeypatch.setenv("PARTNERKB_DB", url)
+        result = cli(*given, "timeline")
+        err = one_line_error(result, 2)
+        assert "password" in err and "~/.pgpass" in err and "$PGPASSWORD" in err
+        assert "secret" not in err
+
+
+def test_a_url_libpq_cannot_read_is_bad_usage(cli):
+    err = one_line_error(cli("--db", "postgresql://ada@db.example.org/team?nosuch=1", "info"), 2)
+    assert "not a PostgreSQL URL" in err
+
+
+def test_a_schema_name_that_is_not_plain_is_bad_usage(cli, postgresql_server):
+    err = one_line_error(cli("--db", f"{postgresql_server}?schema=a;drop", "info"), 2)
+    assert "schema" in err
+
+
+# -- init, info, the versioned layout -----------------------------------------------------------
+
+
+def test_init_creates_the_store_in_its_schema_and_never_overwrites_it(cli, new_pg_store):
+    url = new_pg_store()
+    created = cli("init", "--db", url, "--name", "Desk")
+    assert created.exit_code == 0, created.stderr
+    assert created.stdout.strip() == url
+    assert "(postgresql)" in created.stderr
+    tables = {r[0] for r in sql(url, "SELECT tablename FROM pg_tables WHERE schemaname = %s",
+                                 (url.schema,))}  # fmt: skip
+    assert {"meta", "events", "entities", "participants", "history", "store_layout"} <= tables
+    before = url.read_bytes()
+    again = cli("init", "--db", url, "--with-shipped")
+    assert "already exists" in one_line_error(again)
+    assert url.read_bytes() == before
+    info = cli("info", "--db", url, "--format", "json")
+    assert info.exit_code == 0, info.stderr
+    import json
+
+    report = json.loads(info.stdout)
+    assert report["engine"] == "postgresql" and report["path"] == url
+    assert report["schema"] == url.schema and report["layout_version"] == 1
+    assert report["records"]["events"] == 0 and report["size_bytes"] > 0
+
+
+def test_init_takes_no_file_engine_with_a_url(cli, new_pg_store):
+    err = one_line_error(cli("init", "--db", new_pg_store(), "--engine", "sqlite"), 2)
+    assert "--engine" in err
+
+
+@pytest.mark.parametrize("change", [
+    "UPDATE store_layout SET version = version + 1",
+    "UPDATE meta SET schema_version = schema_version + 1",
+])  # fmt: skip
+def test_a_newer_store_is_refused_and_left_alone(cli, store, change):
+    sql(store, change)
+    before = raw(store)
+    for args in (["timeline"], ["add-entity", "Ada Lovelace", "--kind", "person", "-s", NEWSAZ]):
+        err = one_line_error(cli("--db", store, *args))
+        assert "newer partnerkb" in err
+    assert raw(store) == before
+
+
+def raw(url: str) -> list[tuple]:
+    """Every row of every table of the store, as the server holds them."""
+    from partnerkb.engines.relational import DERIVED, TABLE_ORDER
+
+    return [(table, sql(url, f"SELECT * FROM {table} ORDER BY 1, 2"))
+            for table in (*TABLE_ORDER, *(d.name for d in DERIVED), "store_layout")]
+
+
+def test_a_schema_that_is_no_store_and_a_missing_one_are_refused(cli, store, postgresql_server):
+    sql(store, "CREATE SCHEMA other; CREATE TABLE other.events (id text)")
+    err = one_line_error(cli("--db", f"{postgresql_server}?schema=other", "timeline"))
+    assert "not a partnerkb store" in err
+    err = one_line_error(cli("--db", f"{postgresql_server}?schema=nothing_here", "timeline"))
+    assert "no store at" in err and "partnerkb init --db" in err
+
+
+# -- server problems are store problems -------------------------------------------------------
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_server_that_is_down_or_a_database_that_is_missing_is_exit_3(cli, postgresql_server):
+    down = f"postgresql://partnerkb@127.0.0.1:{_closed_port()}/kb"
+    for args in (["timeline"], ["add-entity", "Ada Lovelace", "--kind", "person", "-s", NEWSAZ],
+                 ["init"]):  # fmt: skip
+        err = one_line_error(cli("--db", down, *args))
+        assert f"the store {down}" in err
+    missing = postgresql_server.rsplit("/", 1)[0] + "/no_such_database"
+    err = one_line_error(cli("--db", missing, "timeline"))
+    assert "no_such_database" in err and "does not exist" in err
+
+
+def test_a_wrong_password_is_exit_3_and_the_right_one_comes_from_pgpass_or_pgpassword(
+    cli, store, postgresql_server, monkeypatch, isolated_home
+):
+    port = postgresql_server.split(":")[2].split("/")[0]
+    sql(store, f'GRANT USAGE ON SCHEMA "{store.schema}" TO analyst;'
+               f' GRANT SELECT ON ALL TABLES IN SCHEMA "{store.schema}" TO analyst')  # fmt: skip
+    url = store.replace("postgresql://partnerkb@", "postgresql://analyst@")
+    monkeypatch.setenv("PGPASSWORD", "wrong")
+    err = one_line_error(cli("--db", url, "timeline"))
+    assert "password authentication failed" in err
+    monkeypatch.setenv("PGPASSWORD", "right horse battery")
+    result = cli("--db", url, "timeline", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    monkeypatch.delenv("PGPASSWORD")
+    pgpass = isolated_home / ".pgpass"
+    pgpass.write_text(f"127.0.0.1:{port}:*:analyst:right horse battery\n")
+    pgpass.chmod(0o600)
+    result = cli("--db", url, "timeline", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_role_that_may_only_read_cannot_write_and_the_store_is_unchanged(cli, store):
+    sql(store, f'GRANT USAGE ON SCHEMA "{store.schema}" TO reader;'
+               f' GRANT SELECT ON ALL TABLES IN SCHEMA "{store.schema}" TO reader')  # fmt: skip
+    url = store.replace("postgresql://partnerkb@", "postgresql://reader@")
+    before = store.read_bytes()
+    assert cli("--db", url, "show", "icesco").exit_code == 0
+    err = one_line_error(cli("--db", url, "add-entity", "Ada Lovelace", "--kind", "person",
+                             "-s", NEWSAZ))  # fmt: skip
+    assert "permission denied" in err
+    assert store.read_bytes() == before
+
+
+def _lock_key(url: str) -> int:
+    from partnerkb.engines.postgresql import _lock_key, parse_url
+
+    return _lock_key(parse_url(url).schema)
+
+
+def test_a_writer_waiting_longer_than_the_lock_timeout_gives_up_with_exit_3(cli, store,
+                                                                            monkeypatch):
+    import psycopg
+
+    from partnerkb.engines.postgresql import parse_url
+
+    before = store.read_bytes()
+    with psycopg.connect(parse_url(store).conninfo, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (_lock_key(store),))
+        monkeypatch.setenv("PARTNERKB_LOCK_TIMEOUT", "0.3")
+        err = one_line_error(cli("--db", store, "add-entity", "Ada Lovelace", "--kind",
+                                 "person", "-s", NEWSAZ))  # fmt: skip
+        assert "being written by another command" in err and "PARTNERKB_LOCK_TIMEOUT" in err
+        # reads never wait for writers
+        assert cli("--db", store, "show", "icesco").exit_code == 0
+    assert store.read_bytes() == before
+
+
+def _writer(store: str, *args: str, timeout: str = "60") -> subprocess.Popen[str]:
+    return subprocess.Popen([PARTNERKB, "--db", store, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PARTNERKB_LOCK_TIMEOUT": timeout})  # fmt: skip
+
+
+def _waiting_for_the_lock(store: str, count: int) -> list[int]:
+    """The server pids of `count` partnerkb sessions waiting for the store's lock."""
+    deadline = time.monotonic() + 600  # only against a hang: any machine gets there first
+    while time.monotonic() < deadline:
+        rows = sql(store, "SELECT pid FROM pg_stat_activity WHERE application_name = 'partnerkb'"
+                          " AND wait_event_type = 'Lock' AND wait_event = 'advisory'")  # fmt: skip
+        if len(rows) >= count:
+            return [r[0] for r in rows]
+        time.sleep(0.05)
+    raise AssertionError("the writers never waited for the lock")
+
+
+def test_a_connection_lost_mid_command_or_a_killed_client_leaves_nothing_written(store):
+    import psycopg
+
+    from partnerkb.engines.postgresql import parse_url
+
+    before = store.read_bytes()
+    with psycopg.connect(parse_url(store).conninfo, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (_lock_key(store),))
+        cut = _writer(store, "add-entity", "Ada Lovelace", "--kind", "person", "-s", NEWSAZ)
+        killed = _writer(store, "add-entity", "Grace Hopper", "--kind", "person", "-s", NEWSAZ)
+        first, second = sorted(_waiting_for_the_lock(store, 2))
+        pids = {p: sql(store, "SELECT query FROM pg_stat_activity WHERE pid = %s", (p,))
+                for p in (first, second)}  # fmt: skip
+        assert all(pids.values())
+        # the server ends one writer's connection inside its transaction; the other's client dies
+        holder.execute("SELECT pg_terminate_backend(%s)", (first,))
+        out, err = cut.communicate(timeout=600)
+        killed.send_signal(signal.SIGKILL)
+        killed.communicate(timeout=600)
+        holder.execute("SELECT pg_advisory_unlock(%s)", (_lock_key(store),))
+    assert cut.returncode == 3, err
+    assert len(err.strip().splitlines()) <= 2 and err.startswith("error: the store ")
+    assert "Traceback" not in err
+    assert store.read_bytes() == before
+
+
+# -- writers at once --------------------------------------------------------------------------
+
+
+def test_two_analysts_recording_the_same_meeting_at_once_one_wins_the_other_is_told_its_id(
+    store,
+):
+    import psycopg
+
+    from partnerkb.engines.postgresql import parse_url
+
+    meeting = ["add-meeting", "--date", "2025-03-04", "--participant", "icesco",
+               "--participant", "morocco", "--place", "rabat", "--source", NEWSAZ]  # fmt: skip
+    with psycopg.connect(parse_url(store).conninfo, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (_lock_key(store),))
+        writers = [_writer(store, *meeting) for _ in range(2)]
+        _waiting_for_the_lock(store, 2)
+        holder.execute("SELECT pg_advisory_unlock(%s)", (_lock_key(store),))
+        results = [(w.wait(timeout=600), *w.communicate(timeout=600)) for w in writers]
+    won = [r for r in results if r[0] == 0]
+    lost = [r for r in results if r[0] != 0]
+    assert len(won) == 1 and len(lost) == 1, results
+    winner = won[0][1].strip()
+    assert lost[0][0] == 2 and winner in lost[0][2]
+    events = [e for e in read_store(store).records("events") if e["date"]["edtf"] == "2025-03-04"]
+    assert [e["id"] for e in events] == [winner]
+
+
+MIXED = textwrap.dedent(
+    """
+    import sys
+    from partnerkb.cli.app import app
+
+    store, writer, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    for n in range(count):
+        kind = n % 3
+        if kind == 0:
+            args = ["add-meeting", "--date", f"{1900 + writer}-{n // 28 + 1:02d}-{n % 28 + 1:02d}",
+                    "--participant", "icesco", "--participant", "morocco", "--source",
+                    "newsaz-2024-01-31-samadov-almalik"]
+        elif kind == 1:
+            args = ["add-entity", f"Writer {writer} Person {n}", "--kind", "person",
+                    "--source", "newsaz-2024-01-31-samadov-almalik"]
+        else:
+            args = ["add-source", "--outlet", f"Outlet {writer}", "--title", f"Report {n}",
+                    "--date", "2024-05-12", "--url", f"https://example.org/{writer}/{n}"]
+        try:
+            app([args[0], "--db", store, *args[1:]])
+        except SystemExit as done:
+            if done.code not in (0, None):
+                sys.exit(f"writer {writer}: write {n} failed with {done.code}")
+    """
+)
+
+
+def test_eight_clients_times_fifty_mixed_writes_are_all_there_and_the_store_is_valid(store):
+    writers, each = 8, 50
+    before = read_store(store)
+    procs = [subprocess.Popen([sys.executable, "-c", MIXED, store, str(w), str(each)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PARTNERKB_LOCK_TIMEOUT": "300"})
+             for w in range(writers)]  # fmt: skip
+    acknowledged: list[str] = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, err
+        acknowledged.extend(out.split())
+    assert len(acknowledged) == len(set(acknowledged)) == writers * each
+    after = read_store(store)
+    for table in VALIDATORS:
+        for record in after.records(table):
+            VALIDATORS[table](record)
+    stored = {r["id"] for t in ("events", "entities", "sources") for r in after.records(t)}
+    assert set(acknowledged) <= stored
+    grown = sum(len(after.records(t)) - len(before.records(t))
+                for t in ("events", "entities", "sources"))  # fmt: skip
+    assert grown == writers * each
+    history = after.records("history")
+    assert len(history) == writers * each == len({h["id"] for h in history})
+    assert sorted(int(d) for d in after.tables["history"]) == list(range(1, writers * each + 1))
+
+
+def test_history_says_which_database_role_and_user_wrote(cli, store):
+    added = cli("--db", store, "add-entity", "Ada Lovelace", "--kind", "person", "-s", NEWSAZ)
+    assert added.exit_code == 0, added.stderr
+    entry = read_store(store).records("history")[-1]
+    assert entry["by"]["role"] == "partnerkb"
+    assert entry["by"]["user"]
+
+
+def test_convert_to_postgresql_and_back_gives_the_same_json_file(cli, new_pg_store, tmp_path):
+    from partnerkb.store import shipped_store_path
+
+    url = new_pg_store()
+    there = cli("convert", str(shipped_store_path()), url)
+    assert there.exit_code == 0, there.stderr
+    back = cli("convert", url, str(tmp_path / "back.json"))
+    assert back.exit_code == 0, back.stderr
+    assert (tmp_path / "back.json").read_bytes() == shipped_store_path().read_bytes()
+    again = cli("convert", str(shipped_store_path()), url)
+    assert "already exists" in one_line_error(again)
+    forced = cli("convert", str(shipped_store_path()), url, "--force")
+    assert "--force never replaces" in one_line_error(forced)
