@@ -336,10 +336,11 @@ def special_file_kind(mode: int) -> str | None:
 
 
 def find_damage(path: Path | str) -> StoreError | None:
-    """The first record of the store at `path` (a file, or a PostgreSQL URL) that is not as partnerkb writes it — edited by
-    hand, say — as a StoreError naming it (exit 3); None if every record is sound (or the file
-    cannot be read, which reading it says). Reads check only the layout, for speed: commands call
-    this when a record made them fail, to name the record instead of failing obscurely."""
+    """The first record of the store at `path` (a file, or a PostgreSQL URL) that is not as
+    partnerkb writes it — edited by hand, say — as a StoreError naming it (exit 3); None if
+    every record is sound (or the store cannot be read, which reading it says). Reads check
+    only the layout, for speed: commands call this when a record made them fail, to name the
+    record instead of failing obscurely."""
     try:
         data = read_store(path)
     except StoreError:
