@@ -365,3 +365,14 @@ def test_convert_to_postgresql_and_back_gives_the_same_json_file(cli, new_pg_sto
     assert "already exists" in one_line_error(again)
     forced = cli("convert", str(shipped_store_path()), url, "--force")
     assert "--force never replaces" in one_line_error(forced)
+
+
+def test_derived_rows_of_older_rules_are_made_again_by_the_next_write(cli, store):
+    names = "SELECT count(*) FROM names WHERE record_id = 'nazim-samadov'"
+    assert sql(store, names)[0][0] >= 2  # its id and its name, folded
+    sql(store, "DELETE FROM names; UPDATE derived SET version = -1")
+    added = cli("--db", store, "add-entity", "Ada Lovelace", "--kind", "person", "-s", NEWSAZ)
+    assert added.exit_code == 0, added.stderr
+    assert sql(store, names)[0][0] >= 2
+    assert sql(store, "SELECT key FROM names WHERE record_id = 'ada-lovelace'")
+    assert -1 not in {v for (v,) in sql(store, "SELECT version FROM derived")}

@@ -391,6 +391,38 @@ def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
     ))  # fmt: skip
 
 
+def _mark_derived(cur: psycopg.Cursor[Any]) -> None:
+    from .sqlite import _derived_versions
+
+    cur.executemany("INSERT INTO derived (name, version) VALUES (%s, %s) ON CONFLICT (name)"
+                    " DO UPDATE SET version = EXCLUDED.version",
+                    list(_derived_versions().items()))  # fmt: skip
+
+
+def derived_current(cur: psycopg.Cursor[Any]) -> bool:
+    """Whether the derived tables were made with this version's rules (folding...), as the
+    SQLite engine says (`sqlite.derived_current`)."""
+    from .sqlite import _derived_versions
+
+    found = dict(cur.execute("SELECT name, version FROM derived").fetchall())
+    return all(found.get(name) == version for name, version in _derived_versions().items())
+
+
+def rebuild_derived(cur: psycopg.Cursor[Any]) -> None:
+    """Write every derived row again from the records (inside the caller's transaction)."""
+    from .sqlite import _loads
+
+    for derived in relational.DERIVED:
+        cur.execute(f"DELETE FROM {derived.name}")
+    for table in relational.RECORD_TABLES:
+        records = [_loads(text) for (text,) in cur.execute(f"SELECT record FROM {table}")]
+        _insert_many(cur, (
+            (_STATEMENTS.insert_derived[name], row)
+            for record in records for name, row in relational.derived_rows(table, record)
+        ))  # fmt: skip
+    _mark_derived(cur)
+
+
 def _lock_key(schema: str) -> int:
     """The advisory lock of a store: a stable 63-bit number from its schema's name."""
     import hashlib
@@ -492,6 +524,8 @@ class PostgresStore:
 
         try:
             with conn.cursor() as cur:
+                if not derived_current(cur):
+                    rebuild_derived(cur)
                 write_changes(cur, tx)
                 taken_back = getattr(tx, "taken_back", None)  # an undo that removes its entry
                 if taken_back is not None:
@@ -577,6 +611,7 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
                      " version INTEGER NOT NULL)")  # fmt: skip
         conn.execute("INSERT INTO store_layout VALUES (%s, %s)", [APPLICATION, LAYOUT_VERSION])
         with conn.cursor() as cur:
+            _mark_derived(cur)
             for table in relational.TABLE_ORDER:
                 records = data.tables[table]
                 _insert_many(cur, (
