@@ -32,8 +32,8 @@ def save_tables(path: Path, tables: dict[str, Any]) -> None:
 def store_bytes(path: Path) -> bytes:
     """The store's content as bytes to compare: the JSON file itself, or a SQLite store's
     records as partnerkb would write them in JSON (its file's own bytes also hold SQLite's
-    bookkeeping, such as a change counter)."""
-    if engine_of(path) == "sqlite":
+    bookkeeping, such as a change counter); a PostgreSQL store's (its URL, a str) likewise."""
+    if isinstance(path, str) or engine_of(path) == "sqlite":
         from partnerkb.store import read_store
 
         return dumps(read_store(path).to_json())

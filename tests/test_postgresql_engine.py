@@ -376,3 +376,27 @@ def test_derived_rows_of_older_rules_are_made_again_by_the_next_write(cli, store
     assert sql(store, names)[0][0] >= 2
     assert sql(store, "SELECT key FROM names WHERE record_id = 'ada-lovelace'")
     assert -1 not in {v for (v,) in sql(store, "SELECT version FROM derived")}
+
+
+def test_a_bare_undo_reverts_the_callers_own_last_command_not_a_colleagues(cli, store):
+    sql(store, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'colleague')"
+               " THEN CREATE ROLE colleague LOGIN; END IF; END $$")  # fmt: skip
+    sql(store, f'GRANT USAGE ON SCHEMA "{store.schema}" TO colleague;'
+               f' GRANT ALL ON ALL TABLES IN SCHEMA "{store.schema}" TO colleague')  # fmt: skip
+    colleague = store.replace("postgresql://partnerkb@", "postgresql://colleague@")
+    mine = cli("--db", store, "add-entity", "Ada Lovelace", "--kind", "person", "-s", NEWSAZ)
+    theirs = cli("--db", colleague, "add-entity", "Grace Hopper", "--kind", "person", "-s",
+                 NEWSAZ)  # fmt: skip
+    assert mine.exit_code == 0 and theirs.exit_code == 0, (mine.stderr, theirs.stderr)
+    listed = cli("--db", store, "history")
+    assert listed.exit_code == 0 and "grace-hopper" in listed.stdout
+    dry = cli("--db", store, "undo", "--dry-run")
+    assert "ada-lovelace" in dry.stderr and "grace-hopper" not in dry.stderr
+    undone = cli("--db", store, "undo", "--yes")
+    assert undone.exit_code == 0, undone.stderr
+    assert "database role partnerkb" in undone.stderr
+    after = read_store(store)
+    assert after.get("ada-lovelace") is None and after.get("grace-hopper") is not None
+    again = cli("--db", store, "undo", "--yes")
+    assert again.exit_code == 1 and "no command of yours" in again.stderr
+    assert read_store(store).get("grace-hopper") is not None

@@ -131,6 +131,7 @@ def someone_elses(path) -> None:
     save_tables(path, tables)
 
 
+@pytest.mark.files_only  # PostgreSQL: a bare undo reverts only your own (test_postgresql_engine)
 def test_a_bare_undo_of_someone_elses_command_asks_on_a_terminal_even_with_yes(
     cli, shipped_copy, monkeypatch
 ):

@@ -1542,6 +1542,17 @@ def history_command(
     emit(rows, columns, choose_format(fmt), title="History")
 
 
+def _shared_store_writer(ctx: typer.Context, db: str | Path | None) -> dict[str, Any] | None:
+    """Who the caller is on a store shared by a team (PostgreSQL: user and database role), whose
+    own last command a bare `undo` reverts; None for a store file."""
+    from ..engines import open_engine
+
+    location = store_location(ctx, db)
+    if location.url is None:
+        return None
+    return open_engine(location).writer()  # type: ignore[attr-defined, no-any-return]
+
+
 def _open_data(ctx: typer.Context, db: str | Path | None) -> Any:
 
     return read_data(ctx, db)
@@ -1554,7 +1565,8 @@ def undo_command(
         typer.Argument(
             metavar="[HISTORY-ID]",
             help="The command to revert (h-000012, as each write says on stderr and history "
-            "lists). Default: the last command not yet undone, whoever wrote it.",
+            "lists). Default: the last command not yet undone, whoever wrote it (on a "
+            "PostgreSQL store shared by a team: your own last command).",
             show_default=False,
         ),
     ] = None,
@@ -1568,8 +1580,9 @@ def undo_command(
     Each write says its history id on stderr; `undo HISTORY-ID` reverts that command, refused
     while a later command changed the same records. A bare `undo` reverts the store's last
     command: with several people or scripts writing, that may not be yours, so on a terminal
-    it asks even with --yes when it is not. Asks first on a terminal; --yes in scripts.
-    Prints the id of the history entry undone.
+    it asks even with --yes when it is not. On a PostgreSQL store, shared by a team, a bare
+    `undo` reverts your own last command (same user and database role), never another's.
+    Asks first on a terminal; --yes in scripts. Prints the id of the history entry undone.
 
     An undo leaves no trace: the command's history entry is removed and none is added, so
     after undoing the last command the store file is byte-identical to what it was before it,
@@ -1593,7 +1606,8 @@ def undo_command(
     )
 
     data = _open_data(ctx, db)
-    entry = history_entry(data, entry_id) if entry_id else last_undoable(data)
+    writer = _shared_store_writer(ctx, db) if entry_id is None else None
+    entry = history_entry(data, entry_id) if entry_id else last_undoable(data, writer)
     info(f"undo {entry['id']}, written {entry['at']} by {written_by(entry)}: {entry['command']}")
     for line in describe_changes(entry, undo=True):
         info(f"  {'would' if dry_run else 'will'} {line}")
@@ -1606,8 +1620,9 @@ def undo_command(
             _confirm("Undo it?", yes, "undo", declined)
     options = WriteOptions(today=_today())
     shown = entry["id"]
+    chosen = shown if writer is not None else (entry_id and shown)  # yours, not the last
     outcomes = _run(ctx, db, dry_run, options,
-                    lambda w: [w.undo(entry_id and shown, expected=entry)])  # fmt: skip
+                    lambda w: [w.undo(chosen, expected=entry)])  # fmt: skip
     _report(outcomes, dry_run)
     if not dry_run:
         # the history keeps no trace of an undo: these lines are the only record of what it did

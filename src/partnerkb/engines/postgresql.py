@@ -458,6 +458,22 @@ class PostgresStore:
     def read(self) -> StoreData:
         return read_postgresql(self.target)
 
+    def writer(self) -> Json:
+        """Who writes as this caller: `user` ($USER), and `role`, the database role the
+        server knows this connection as (what history entries name)."""
+        import psycopg
+
+        from ..locking import caller
+
+        conn = connect(self.target)
+        try:
+            role = _role(conn)
+        except psycopg.Error as exc:
+            raise _failure(self.target, exc) from None
+        finally:
+            conn.close()
+        return {**caller(), "role": role}
+
     @contextlib.contextmanager
     def _writing(self, command: str) -> Iterator[psycopg.Connection[Any]]:
         """A connection inside a transaction holding the store's advisory write lock,

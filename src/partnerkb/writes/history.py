@@ -88,15 +88,32 @@ def history_entries(data: StoreData) -> list[Json]:
     return [data.tables["history"][k] for k in sorted(data.tables["history"], key=int)]
 
 
-def last_undoable(data: StoreData) -> Json:
+def last_undoable(data: StoreData, writer: Json | None = None) -> Json:
     """The last command that is neither an undo nor undone already (undo entries, with
-    `undoes`, are in stores written before an undo removed the entry instead)."""
+    `undoes`, are in stores written before an undo removed the entry instead); with `writer`
+    (`user` and database `role`, as a shared store's history names them), the last one they
+    wrote."""
     entries = history_entries(data)
     undone = {e["undoes"] for e in entries if e.get("undoes")}
     for entry in reversed(entries):
-        if not entry.get("undoes") and entry["id"] not in undone:
+        if entry.get("undoes") or entry["id"] in undone:
+            continue
+        if writer is None or written_by_writer(entry, writer):
             return entry
+    if writer is not None:
+        raise NoMatch(
+            f"nothing to undo: the history has no command of yours (user {writer.get('user')}, "
+            f"database role {writer.get('role')}) left to revert",
+            hint="name another's command to revert it: partnerkb undo HISTORY-ID",
+        )
     raise NoMatch("nothing to undo: the history has no command left to revert")
+
+
+def written_by_writer(entry: Json, writer: Json) -> bool:
+    """Whether `entry` was written by `writer`: the same user and the same database role."""
+    by = entry.get("by")
+    return isinstance(by, dict) and by.get("user") == writer.get("user") and (
+        by.get("role") == writer.get("role"))  # fmt: skip
 
 
 def history_entry(data: StoreData, entry_id: str) -> Json:
@@ -167,9 +184,10 @@ def written_by(entry: Json) -> str:
     by = entry.get("by")
     if not isinstance(by, dict):
         return "an unknown user (written before partnerkb recorded who writes)"
+    role = f", database role {by['role']}" if by.get("role") else ""
     if is_callers(entry):
-        return f"you (this session, pid {by.get('pid')})"
-    return f"user {by.get('user')} (pid {by.get('pid')}, another session)"
+        return f"you (this session, pid {by.get('pid')}{role})"
+    return f"user {by.get('user')} (pid {by.get('pid')}, another session{role})"
 
 
 def describe_changes(entry: Json, *, undo: bool = False, limit: int = 6) -> list[str]:
