@@ -131,6 +131,17 @@ def shipped_data() -> Any:
     return read_store(shipped_store_path())
 
 
+@pytest.fixture(scope="session")
+def shipped_pg_template(postgresql_server: str, shipped_data: Any) -> str:
+    """The schema holding the shipped knowledge base that PostgreSQL copies are refilled from
+    (never written by a test)."""
+    from partnerkb.engines.postgresql import parse_url, write_store
+    from postgres_server import store_url
+
+    write_store(parse_url(store_url(postgresql_server, "shipped_template")), shipped_data)
+    return "shipped_template"
+
+
 _SCHEMAS = itertools.count(1)
 
 
@@ -166,8 +177,14 @@ def engine(request: pytest.FixtureRequest) -> str:
 def shipped_copy(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Any:
     """A writable copy of the shipped knowledge base, in each engine: kb.json, kb.sqlite, and
     a schema of the test database (its URL, as a `postgres_server.PgStore`)."""
-    if engine == "postgresql":
-        return request.getfixturevalue("new_pg_store")(request.getfixturevalue("shipped_data"))
+    if engine == "postgresql":  # one schema for these tests, refilled from a template each
+        from postgres_server import refill, store_url
+
+        server = request.getfixturevalue("postgresql_server")
+        request.getfixturevalue("shipped_pg_template")
+        url = store_url(server, "shipped_copy")
+        refill(url, "shipped_template")
+        return url
     if engine == "sqlite":
         target = tmp_path / "kb.sqlite"
         shutil.copyfile(request.getfixturevalue("shipped_sqlite"), target)
