@@ -69,6 +69,14 @@ def test_a_password_in_the_url_is_refused_naming_where_it_belongs(cli, url, monk
         assert "secret" not in err
 
 
+def test_without_the_driver_a_url_says_how_to_install_it(cli, monkeypatch):
+    for name in [m for m in sys.modules if m == "psycopg" or m.startswith("psycopg.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if not installed
+    err = one_line_error(cli("--db", "postgresql://ada@db.example.org/team", "timeline"))
+    assert "not installed" in err and "pip install 'partnerkb[postgresql]'" in err
+
+
 def test_a_url_libpq_cannot_read_is_bad_usage(cli):
     err = one_line_error(cli("--db", "postgresql://ada@db.example.org/team?nosuch=1", "info"), 2)
     assert "not a PostgreSQL URL" in err
