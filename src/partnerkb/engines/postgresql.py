@@ -282,7 +282,7 @@ class _PgDb:
     def rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         import psycopg
 
-        query = sql.replace("?", "%s").replace("CAST(doc AS TEXT)", 'CAST(doc AS TEXT) COLLATE "C"')
+        query = _postgresql_sql(sql)
         try:
             return self.conn.execute(query, tuple(params)).fetchall()
         except psycopg.Error as exc:
@@ -294,6 +294,16 @@ class _PgDb:
 
 
 _FETCHES_BEFORE_LOADING = 64  # look-ups by id, one query each, before the tables are loaded
+
+
+def _postgresql_sql(sql: str) -> str:
+    """The shared view's SQLite query as PostgreSQL reads it: `%s` placeholders, document
+    numbers sorted as text byte by byte, `strpos` for SQLite's `instr`."""
+    import re
+
+    sql = sql.replace("?", "%s")
+    sql = re.sub(r"CAST\((\w+\.)?doc AS TEXT\)", r'CAST(\1doc AS TEXT) COLLATE "C"', sql)
+    return re.sub(r"\binstr\(", "strpos(", sql)
 
 
 def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
