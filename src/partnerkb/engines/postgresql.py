@@ -279,7 +279,8 @@ class _PgDb:
         self.target = target
         self.path = target.url  # what the shared view names in its messages
 
-    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+    def rows(self, sql: str, params: Iterable[Any] = (), *, small: bool = False) -> list[Any]:
+        """The rows of a query (`small`: a look-up by id; one snapshot needs no check)."""
         import psycopg
 
         query = _postgresql_sql(sql)
