@@ -1257,17 +1257,7 @@ class Store:
         not_a_file = special_file_kind(status.st_mode)
         if not_a_file:
             raise StoreError(f"{self.path} is {not_a_file}, not a store file; refusing to use it")
-        if not status.st_mode & 0o222:
-            raise StoreError(
-                f"the store {self.path} is read-only (its file mode forbids writing); "
-                "it is unchanged",
-                hint=f"make it writable with: chmod u+w {self.path}",
-            )
-        if not os.access(self.path, os.W_OK):
-            raise StoreError(
-                f"cannot write the store {self.path}: permission denied (the file is not "
-                "writable by you); it is unchanged"
-            )
+        refuse_unwritable_file(self.path, status)
         if hasattr(os, "geteuid") and os.geteuid() not in (0, status.st_uid):
             owner = _user_name(status.st_uid)
             raise StoreError(
@@ -1299,6 +1289,21 @@ def _pause(overtaken: int, took: float) -> None:
     import time
 
     time.sleep(random.uniform(0, min(took, 1.0)) / overtaken)
+
+
+def refuse_unwritable_file(path: Path, status: os.stat_result) -> None:
+    """StoreError if the store file's mode forbids writing (even to root, who could) or the
+    caller has no write permission on it: the same refusal on every file engine."""
+    if not status.st_mode & 0o222:
+        raise StoreError(
+            f"the store {path} is read-only (its file mode forbids writing); it is unchanged",
+            hint=f"make it writable with: chmod u+w {path}",
+        )
+    if not os.access(path, os.W_OK):
+        raise StoreError(
+            f"cannot write the store {path}: permission denied (the file is not writable by "
+            "you); it is unchanged"
+        )
 
 
 def _identity_of(status: os.stat_result) -> tuple[int, ...]:

@@ -77,6 +77,65 @@ class Engine(Protocol):
     def summary(self) -> StoreSummary: ...
 
 
+class DatabaseStore:
+    """The write path of the database engines (SQLite, PostgreSQL): each command is one
+    database transaction holding the engine's write lock throughout, so `work` runs once.
+
+    A subclass gives `read()` (a read-only view), `_writing(command)` (a context manager
+    yielding a connection inside a transaction that holds the write lock, committed when the
+    block ends normally, rolled back otherwise; StoreError when the lock or commit fails),
+    `_write_view(conn)` (the store as that connection sees it) and `_write(conn, tx, command)`
+    (the transaction's changes and its history entry, written on that connection).
+    """
+
+    history_id: str | None
+    last_transaction: Transaction | None
+
+    def read(self) -> StoreData:
+        raise NotImplementedError
+
+    def _writing(self, command: str) -> contextlib.AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _write_view(self, conn: Any) -> StoreData:
+        raise NotImplementedError
+
+    def _write(self, conn: Any, tx: Transaction, command: str) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def locked(self, command: str = "") -> Iterator[None]:
+        """Hold the store's write lock for the block."""
+        with self._writing(command):
+            yield
+
+    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False) -> T:
+        """Run `work` on a transaction and write its changes and one history entry in one
+        database transaction. A dry run reads, runs `work`, checks references, writes nothing."""
+        with self.transaction(command, dry_run=dry_run) as tx:
+            return work(tx)
+
+    @contextlib.contextmanager
+    def transaction(self, command: str, *, dry_run: bool = False) -> Iterator[Transaction]:
+        """Let the caller change a transaction; check its references and write it at once."""
+        self.history_id = None
+        if dry_run:
+            tx = Transaction(self.read())
+            self.last_transaction = tx
+            yield tx
+            if tx.changes:
+                tx.check_references()
+            return
+        with self._writing(command) as conn:
+            tx = Transaction(self._write_view(conn))
+            self.last_transaction = tx
+            yield tx
+            if not tx.changes:
+                return
+            tx.check_references()
+            self._write(conn, tx, command)
+
+
 def history_tail(entries: Iterator[dict[str, Any]]) -> dict[str, str] | None:
     """`at` and `command` of the last entry given, if any."""
     last = None

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import InvalidInput, StoreError
@@ -33,13 +33,12 @@ from ..model import SCHEMA_VERSION, TABLES
 from ..progress import NO_PROGRESS, Progress, tracked
 from ..store import ALL_TABLES, StoreData, StoreLocation, Transaction
 from . import relational
-from .base import StoreSummary
+from .base import DatabaseStore, StoreSummary
 
 if TYPE_CHECKING:
     import psycopg
 
 Json = dict[str, Any]
-T = TypeVar("T")
 
 POSTGRESQL = relational.Dialect("postgresql", "%s", "JSON")
 LAYOUT_VERSION = 1  # store_layout.version: the layout of engines.relational this code writes
@@ -460,7 +459,7 @@ def _lock_key(schema: str) -> int:
     return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
-class PostgresStore:
+class PostgresStore(DatabaseStore):
     """A store in a schema of a PostgreSQL database (see the module's doc)."""
 
     engine = "postgresql"
@@ -533,36 +532,8 @@ class PostgresStore:
             with contextlib.suppress(Exception):
                 conn.close()  # an open transaction is rolled back with its connection
 
-    @contextlib.contextmanager
-    def locked(self, command: str = "") -> Iterator[None]:
-        with self._writing(command):
-            yield
-
-    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False) -> T:
-        """Run `work` on a transaction and write its changes and one history entry in one
-        PostgreSQL transaction, holding the store's write lock throughout (`work` runs once).
-        A dry run reads, runs `work` and checks references, and writes nothing."""
-        with self.transaction(command, dry_run=dry_run) as tx:
-            return work(tx)
-
-    @contextlib.contextmanager
-    def transaction(self, command: str, *, dry_run: bool = False) -> Iterator[Transaction]:
-        self.history_id = None
-        if dry_run:
-            tx = Transaction(self.read())
-            self.last_transaction = tx
-            yield tx
-            if tx.changes:
-                tx.check_references()
-            return
-        with self._writing(command) as conn:
-            tx = Transaction(_view(conn, self.target))
-            self.last_transaction = tx
-            yield tx
-            if not tx.changes:
-                return
-            tx.check_references()
-            self._write(conn, tx, command)
+    def _write_view(self, conn: psycopg.Connection[Any]) -> StoreData:
+        return _view(conn, self.target)
 
     def _write(self, conn: psycopg.Connection[Any], tx: Transaction, command: str) -> None:
         import psycopg

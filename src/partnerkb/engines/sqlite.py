@@ -22,9 +22,9 @@ import errno
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from ..errors import InvalidInput, StoreError
@@ -36,13 +36,13 @@ from ..store import (
     StoreLocation,
     Transaction,
     real_path,
+    refuse_unwritable_file,
     special_file_kind,
 )
 from . import HEADER, relational
-from .base import StoreSummary
+from .base import DatabaseStore, StoreSummary
 
 Json = dict[str, Any]
-T = TypeVar("T")
 
 APPLICATION_ID = 0x504B4231  # "PKB1"
 # PRAGMA user_version: the layout of engines.relational this code writes. 2 added the derived
@@ -639,7 +639,7 @@ def write_changes(conn: sqlite3.Connection, tx: Transaction) -> None:
             insert_record(conn, table, int(doc), record)
 
 
-class SqliteStore:
+class SqliteStore(DatabaseStore):
     """A store in a SQLite file (see the module's doc)."""
 
     engine = "sqlite"
@@ -671,18 +671,7 @@ class SqliteStore:
         if self.location.is_shipped:
             raise StoreError("the shipped knowledge base is read-only")
         _check_file(self.path)
-        status = os.stat(self.path)
-        if not status.st_mode & 0o222:
-            raise StoreError(
-                f"the store {self.path} is read-only (its file mode forbids writing); "
-                "it is unchanged",
-                hint=f"make it writable with: chmod u+w {self.path}",
-            )
-        if not os.access(self.path, os.W_OK):
-            raise StoreError(
-                f"cannot write the store {self.path}: permission denied (the file is not "
-                "writable by you); it is unchanged"
-            )
+        refuse_unwritable_file(self.path, os.stat(self.path))
         folder = self.target.parent
         if not os.stat(folder).st_mode & 0o222:
             raise StoreError(
@@ -723,36 +712,8 @@ class SqliteStore:
                 self.lock_seconds = time.monotonic() - started
             conn.close()
 
-    @contextlib.contextmanager
-    def locked(self, command: str = "") -> Iterator[None]:
-        with self._writing(command):
-            yield
-
-    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False) -> T:
-        """Run `work` on a transaction and write its changes and one history entry in one
-        SQLite transaction (holding SQLite's write lock throughout, so `work` runs once). A dry
-        run reads, runs `work` and checks references, and writes nothing."""
-        with self.transaction(command, dry_run=dry_run) as tx:
-            return work(tx)
-
-    @contextlib.contextmanager
-    def transaction(self, command: str, *, dry_run: bool = False) -> Iterator[Transaction]:
-        self.history_id = None
-        if dry_run:
-            tx = Transaction(self.read())
-            self.last_transaction = tx
-            yield tx
-            if tx.changes:
-                tx.check_references()
-            return
-        with self._writing(command) as conn:
-            tx = Transaction(SqliteData(_Db(conn, self.path, snapshot=False)))
-            self.last_transaction = tx
-            yield tx
-            if not tx.changes:
-                return
-            tx.check_references()
-            self._write(conn, tx, command)
+    def _write_view(self, conn: sqlite3.Connection) -> StoreData:
+        return SqliteData(_Db(conn, self.path, snapshot=False))
 
     def _write(self, conn: sqlite3.Connection, tx: Transaction, command: str) -> None:
         try:
