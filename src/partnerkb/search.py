@@ -34,7 +34,7 @@ import re
 import tempfile
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date as calendar_day
@@ -213,6 +213,7 @@ class SearchResult:
     hits: list[Hit]  # best first, at most the limit asked for
     total: int  # how many records matched in all
     terms: list[Term]
+    examined: int | None = None  # records scored, when an engine's index chose them; None: all
 
     def highlight_terms(self, texts: Iterable[str]) -> list[str]:
         """The pieces of `texts` to highlight, as `render.styled` looks for them (`fold_chars`
@@ -267,10 +268,15 @@ class Corpus:
         self.ends = ends
         self.allowed = [True] * len(refs)
         self._vocabulary: dict[tuple[str, int, int], list[str]] = {}
+        # where the typo vocabulary comes from when the corpus is not the whole store
+        self.words: Callable[[str, int, int], list[str] | None] | None = None
+        self.examined: int | None = None  # candidates an engine's index chose; None: all
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> Corpus:
-        refs = store_refs(kb)
+    def build(cls, kb: KnowledgeBase, refs: list[tuple[str, Json]] | None = None) -> Corpus:
+        """The corpus of every record of the store, or of `refs` ((table, record) pairs: the
+        candidates an engine's index chose)."""
+        refs = store_refs(kb) if refs is None else refs
         text = {
             "names": fold_many([_names_text(record) for _, record in refs]),
             "title": fold_many([record.get("title") or "" for _, record in refs]),
@@ -279,16 +285,14 @@ class Corpus:
         }
         return cls(kb, refs, text, {seg: _line_ends(t) for seg, t in text.items()})
 
-    def restrict(self, spec: SearchFilter) -> None:
-        """Allow only the records the filter keeps (entities stay searchable for `via`)."""
+    def restrict(self, spec: SearchFilter, events_ok: AbstractSet[str] | None = None) -> None:
+        """Allow only the records the filter keeps (entities stay searchable for `via`);
+        `events_ok`: the ids of the events its event filters keep, when known already."""
         kinds = set(spec.kinds)
         if not kinds and not spec.events_only and not spec.sources:
             return
-        events_ok: set[str] | None = None
-        if spec.events_only:
-            scoped = EventFilter(entities=spec.entities, since=spec.since, until=spec.until,
-                                 statuses=spec.statuses)  # fmt: skip
-            events_ok = {e["id"] for e in filter_events(self.kb, scoped)}
+        if spec.events_only and events_ok is None:
+            events_ok = events_kept(self.kb, spec)
         allowed = []
         for table, record in self.refs:
             ok = not kinds or record.get("kind") in kinds or TYPE_OF_TABLE[table] in kinds
@@ -364,8 +368,11 @@ class Corpus:
         return found
 
     def vocabulary(self, first: str, shortest: int, longest: int) -> list[str]:
-        """Distinct words of names and titles starting with `first`, of a length in range."""
+        """Distinct words of names and titles starting with `first`, of a length in range
+        (from the engine's index when the corpus holds only candidates)."""
         key = (first, shortest, longest)
+        if key not in self._vocabulary and self.words is not None:
+            self._vocabulary[key] = self.words(first, shortest, longest) or []
         if key not in self._vocabulary:
             rest = f"[a-z0-9]{{{shortest - 1},{longest - 1}}}"
             pattern = re.compile(f" ({re.escape(first)}{rest})(?= )")
@@ -745,14 +752,16 @@ def search(
     every_term = parse_query(query)
     whole = " ".join(t.text for t in every_term)  # "Ministry of Culture of Azerbaijan"
     terms = list(dict.fromkeys(every_term))  # ... need not look for "of" twice
-    corpus = corpus_for(kb, fingerprint)
-    corpus.restrict(spec)
-    terms = [
-        Term(t.text, t.phrase,
-             corpus.phrase_typos(t.text) if t.phrase else corpus.typos_of(t.text), t.spellings)
-        for t in terms
-    ]
     alone = len(every_term) == 1  # "a a" is one term looked for, but not a one-word query
+    events_ok = events_kept(kb, spec) if spec.events_only else None
+    indexed = _indexed_corpus(kb, terms, whole, alone, spec, events_ok, limit)
+    if indexed is not None:
+        corpus, terms, total = indexed
+    else:
+        corpus = corpus_for(kb, fingerprint)
+        corpus.restrict(spec, events_ok)
+        terms = _with_typos(corpus, terms)
+        total = None
     matches = [_match_term(corpus, term, alone) for term in terms]
     by_size = sorted(matches, key=lambda m: len(m.scores))
     candidates = set(by_size[0].scores)
@@ -776,7 +785,63 @@ def search(
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     chosen = scored if limit is None else scored[:limit]
     hits = [_hit(corpus, doc, score, terms, matches) for score, _, _, doc in chosen]
-    return SearchResult(hits, len(scored), terms)
+    return SearchResult(hits, len(scored) if total is None else total, terms, corpus.examined)
+
+
+def _with_typos(corpus: Corpus, terms: list[Term]) -> list[Term]:
+    return [
+        Term(t.text, t.phrase,
+             corpus.phrase_typos(t.text) if t.phrase else corpus.typos_of(t.text), t.spellings)
+        for t in terms
+    ]
+
+
+def events_kept(kb: KnowledgeBase, spec: SearchFilter) -> set[str]:
+    """Ids of the events the event filters of `spec` keep (entities, dates, statuses)."""
+    scoped = EventFilter(entities=spec.entities, since=spec.since, until=spec.until,
+                         statuses=spec.statuses)  # fmt: skip
+    return {e["id"] for e in filter_events(kb, scoped)}
+
+
+def _indexed_corpus(
+    kb: KnowledgeBase,
+    terms: list[Term],
+    whole: str,
+    alone: bool,
+    spec: SearchFilter,
+    events_ok: set[str] | None,
+    limit: int | None,
+) -> tuple[Corpus, list[Term], int] | None:
+    """The corpus of the candidates the engine's full-text index chose (see
+    `search_candidates`), the terms with their typos, and how many records match in all; None
+    when the engine has no such index (the caller folds every record)."""
+    from .search_candidates import SearchRequest
+
+    if limit is None:
+        return None
+    data = kb.data
+    probe = Corpus(kb, [], {}, {})
+    probe.words = data.search_vocabulary
+    typo_words = [w for t in terms for w in (t.text.split() if t.phrase else [t.text])
+                  if allowed_typos(w)]  # fmt: skip
+    for word in typo_words:
+        edits = allowed_typos(word)
+        if data.search_vocabulary(word[0], max(len(word) - edits, 4), len(word) + edits) is None:
+            return None
+    terms = _with_typos(probe, terms)
+    request = SearchRequest(
+        tuple(terms), whole, alone, limit, kinds=spec.kinds, statuses=spec.statuses,
+        events_only=spec.events_only,
+        allowed=None if events_ok is None else frozenset(events_ok), sources=spec.sources,
+    )
+    answer = data.search_candidates(request)
+    if answer is None:
+        return None
+    corpus = Corpus.build(kb, answer.records)
+    corpus.words = data.search_vocabulary
+    corpus.restrict(spec, events_ok)
+    corpus.examined = answer.examined
+    return corpus, terms, answer.total
 
 
 def _query_text(query: str | Sequence[str]) -> str:

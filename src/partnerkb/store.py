@@ -22,10 +22,13 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import InvalidInput, StoreError
 from .model import SCHEMA_VERSION, TABLES, VALIDATORS, references
+
+if TYPE_CHECKING:
+    from .search_candidates import SearchCandidates, SearchRequest
 
 APP_NAME = "partnerkb"
 STORE_FILENAME = "partnerkb.json"
@@ -218,6 +221,23 @@ class StoreData:
 
     def kinds(self, table: str) -> set[str] | None:
         """The kinds the records of `table` have."""
+        return None
+
+    # Search through an engine's full-text index (partnerkb.search_candidates): None, and
+    # `search` folds and scores every record, which is always right.
+    def search_vocabulary(self, first: str, shortest: int, longest: int) -> list[str] | None:
+        """The distinct folded words (`textfold.fold`) of every record's names, aliases, ids
+        and titles that start with `first` and are `shortest` to `longest` characters long,
+        sorted: what a typo may stand for."""
+        return None
+
+    def search_candidates(self, request: SearchRequest) -> SearchCandidates | None:
+        """A bounded set of records holding the best `request.limit` hits of a search by the
+        documented ranking, with every entity they involve, and the exact number of records
+        in scope that match every term (shapes and guarantee: `search_candidates.
+        SearchCandidates`; an engine answers with `search_candidates.bounded_candidates` over
+        its index, see `FullTextIndex`). The answer's typo variants (`request.terms`) come
+        from `search_vocabulary`, which must then be answered too."""
         return None
 
     def drop(self, table: str, doc: str) -> Json:
