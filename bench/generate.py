@@ -24,6 +24,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -208,9 +209,34 @@ def cite(rng: random.Random, source_ids: list[str]) -> Json:
 
 def generate_tables(n_events: int, seed: int = SEED) -> Json:
     """The tables of a store with `n_events` events (plain dicts, as partnerkb stores them)."""
+    tables: Json = {table: {} for table in (*TABLE_ORDER, "history")}
+    events: list[Json] = []
+    for table, doc, record in generate_records(n_events, seed, lambda n: events[n]["id"]):
+        tables[table][str(doc)] = record
+        if table == "events":
+            events.append(record)
+    return tables
+
+
+TABLE_ORDER = ("meta", "sources", "entities", "events", "partnerships")
+
+
+def generate_records(
+    n_events: int, seed: int = SEED, event_id_at: Callable[[int], str] | None = None
+) -> Iterator[tuple[str, int, Json]]:
+    """The records of the store `generate_tables` makes, one at a time: (table, document
+    number, record), table by table in `TABLE_ORDER`, in document order. Memory is bounded by
+    the entities and sources (a tenth and a fifth of the events); events are made and given
+    one by one. `event_id_at(n)` gives the id of the n-th event given (from 0): partnerships,
+    made last, name some of them (a whole store's writer looks it up where it put them)."""
     rng = random.Random(seed * 1_000_003 + n_events)
     n_entities = max(40, n_events // 10)
     n_sources = max(10, n_events // 5)
+    yield "meta", 1, {
+        "schema_version": SCHEMA_VERSION,
+        "created": "2026-01-01T00:00:00Z",
+        "name": f"benchmark store, {n_events} events (seed {seed})",
+    }
 
     sources: list[Json] = []
     for n in range(n_sources):
@@ -229,6 +255,9 @@ def generate_tables(n_events: int, seed: int = SEED) -> Json:
             }
         )
     source_ids = [s["id"] for s in sources]
+    for n, source in enumerate(sources, 1):
+        yield "sources", n, source
+    del sources
 
     entities: list[Json] = []
     n_countries = min(len(COUNTRIES), max(5, n_entities // 30))
@@ -302,13 +331,16 @@ def generate_tables(n_events: int, seed: int = SEED) -> Json:
         entities.append(person)
     people = [e["id"] for e in entities if e["kind"] == "person"]
     names = {e["id"]: e["name"] for e in entities}
+    for n, entity in enumerate(entities, 1):
+        yield "entities", n, entity
+    del entities
 
     pick_person = Picker(people, rng)
     pick_org = Picker(orgs, rng)
     pick_place = Picker(places, rng, skew=1.0)
     kinds, kind_weights, _ = zip(*EVENT_KINDS, strict=True)
     verbs = {kind: verb for kind, _, verb in EVENT_KINDS}
-    events: list[Json] = []
+    waiting: Json | None = None  # an event that a plan may be fulfilled by the next one
     for n in range(n_events):
         kind = rng.choices(kinds, kind_weights)[0]
         year = min(2026, 1995 + int(31 * rng.random() ** 0.6))
@@ -354,64 +386,50 @@ def generate_tables(n_events: int, seed: int = SEED) -> Json:
             )
             date["resolved_against"] = as_of
         event_id = f"{(date['earliest'] or date['latest'])[:10]}-{slug(title)[:60].strip('-')}-{n}"
-        events.append(
-            {
-                "id": event_id,
-                "kind": kind,
-                "title": title,
-                "date": date,
-                "place": place,
-                "participants": participants,
-                "organizations": organizations,
-                "topics": rng.sample(TOPICS, rng.randint(1, 4)),
-                "tags": rng.sample(TAGS, rng.randint(1, 5)),
-                "summary": sentence(rng, 200, 400, f"{first} and {second} met{where} and"),
-                "status": status,
-                "status_history": [{"status": status, "as_of": as_of, "sources": cites[:1]}],
-                "fulfils": None,
-                "fulfilled_by": None,
-                "related_events": [],
-                "sources": cites,
-            }
-        )
-    # planned events fulfilled by a later one, each pointing at the other
-    for before, after in zip(events[::97], events[1::97], strict=False):
-        if before["status"] == "planned" and not after["fulfils"]:
-            before["fulfilled_by"], after["fulfils"] = after["id"], before["id"]
-            after["related_events"] = [before["id"]]
+        event = {
+            "id": event_id,
+            "kind": kind,
+            "title": title,
+            "date": date,
+            "place": place,
+            "participants": participants,
+            "organizations": organizations,
+            "topics": rng.sample(TOPICS, rng.randint(1, 4)),
+            "tags": rng.sample(TAGS, rng.randint(1, 5)),
+            "summary": sentence(rng, 200, 400, f"{first} and {second} met{where} and"),
+            "status": status,
+            "status_history": [{"status": status, "as_of": as_of, "sources": cites[:1]}],
+            "fulfils": None,
+            "fulfilled_by": None,
+            "related_events": [],
+            "sources": cites,
+        }
+        # every 97th event, if planned, is fulfilled by the next one, each pointing at the other
+        if n % 97 == 0:
+            waiting = event
+            continue
+        if n % 97 == 1 and waiting is not None:
+            if waiting["status"] == "planned":
+                waiting["fulfilled_by"], event["fulfils"] = event["id"], waiting["id"]
+                event["related_events"] = [waiting["id"]]
+            yield "events", n, waiting
+            waiting = None
+        yield "events", n + 1, event
+    if waiting is not None:
+        yield "events", n_events, waiting
 
-    partnerships = []
+    find_event = event_id_at or (lambda _: "")
     for n in range(max(2, n_entities // 200)):
         parties = rng.sample(orgs, 2)
-        related = [e["id"] for e in rng.sample(events, min(len(events), 20))]
-        partnerships.append(
-            {
-                "id": f"partnership-{parties[0]}-{n}"[:110],
-                "parties": parties,
-                "areas": rng.sample(TAGS, 5),
-                "summary": sentence(rng, 200, 400, "A partnership that"),
-                "events": related,
-                "sources": [cite(rng, source_ids)],
-            }
-        )
-
-    def numbered(records: list[Json]) -> dict[str, Json]:
-        return {str(n): record for n, record in enumerate(records, 1)}
-
-    return {
-        "meta": {
-            "1": {
-                "schema_version": SCHEMA_VERSION,
-                "created": "2026-01-01T00:00:00Z",
-                "name": f"benchmark store, {n_events} events (seed {seed})",
-            }
-        },
-        "sources": numbered(sources),
-        "entities": numbered(entities),
-        "events": numbered(events),
-        "partnerships": numbered(partnerships),
-        "history": {},
-    }
+        related = [find_event(i) for i in rng.sample(range(n_events), min(n_events, 20))]
+        yield "partnerships", n + 1, {
+            "id": f"partnership-{parties[0]}-{n}"[:110],
+            "parties": parties,
+            "areas": rng.sample(TAGS, 5),
+            "summary": sentence(rng, 200, 400, "A partnership that"),
+            "events": related,
+            "sources": [cite(rng, source_ids)],
+        }
 
 
 def _entity(
@@ -454,16 +472,45 @@ def _role(rng: random.Random, orgs: list[str], source_ids: list[str]) -> Json:
 
 def probes(tables: Json) -> Json:
     """What the benchmark asks of a store: a word, a date window and an entity of middling fame."""
-    people = [e for e in tables["entities"].values() if e["kind"] == "person"]
-    return {
-        "search": SEARCH_WORD,
-        "since": TIMELINE_WINDOW[0],
-        "until": TIMELINE_WINDOW[1],
+    found = Probes()
+    for table in TABLE_ORDER:
+        for record in tables[table].values():
+            found.see(table, record)
+    return found.probes()
+
+
+class Probes:
+    """`probes` worked out from the records as they are generated (see `generate_records`)."""
+
+    def __init__(self) -> None:
+        self.counts = dict.fromkeys(TABLE_ORDER, 0)
+        self.people = 0
+        self.person = ""
+        self.guest = ""  # the 21st person: whom add-meeting has the 20th meet
+        self.source = ""  # the first source: what add-meeting cites
+
+    def see(self, table: str, record: Json) -> None:
+        self.counts[table] += 1
+        if table == "sources" and not self.source:
+            self.source = record["id"]
         # the Picker ranks people by list order: the 20th is busy but not the busiest
-        "show": people[min(len(people) - 1, 19)]["id"],
-        "events": len(tables["events"]),
-        "entities": len(tables["entities"]),
-    }
+        if table == "entities" and record["kind"] == "person" and self.people < 21:
+            self.people += 1
+            if self.people <= 20:
+                self.person = record["id"]
+            self.guest = record["id"]
+
+    def probes(self) -> Json:
+        return {
+            "search": SEARCH_WORD,
+            "since": TIMELINE_WINDOW[0],
+            "until": TIMELINE_WINDOW[1],
+            "show": self.person,
+            "guest": self.guest,
+            "source": self.source,
+            "events": self.counts["events"],
+            "entities": self.counts["entities"],
+        }
 
 
 def check(tables: Json, sample: int | None = None) -> None:
@@ -499,6 +546,53 @@ def generate_store(
     return found
 
 
+def generate_sqlite_store(
+    path: str | Path, n_events: int, seed: int = SEED, *, overwrite: bool = False
+) -> Json:
+    """Write the store `generate_store` writes, as a SQLite store at `path` (partnerkb's own
+    writer: `engines.sqlite.new_file` and `insert_record`, one record at a time, so memory stays
+    bounded whatever the size); its probes beside it; return the probes. The same records as
+    the JSON store of the same size and seed: `partnerkb convert` of one gives the other."""
+    from partnerkb.engines.sqlite import insert_record, new_file
+
+    path = Path(path)
+    found = Probes()
+    with new_file(path, overwrite=overwrite) as conn:
+        # a file of gigabytes whose indexes grow in random order: a bigger page cache than
+        # SQLite's default 2 MB saves most of the re-reading (this connection only)
+        conn.execute("PRAGMA cache_size=-262144")
+
+        def event_id(n: int) -> str:
+            return str(conn.execute("SELECT id FROM events WHERE doc = ?", (n + 1,)).fetchone()[0])
+
+        for table, doc, record in generate_records(n_events, seed, event_id):
+            insert_record(conn, table, doc, record)
+            found.see(table, record)
+    probe_path(path).write_text(json.dumps(found.probes(), indent=2) + "\n", encoding="utf-8")
+    return found.probes()
+
+
+def jsonl_of_sqlite(store: str | Path, path: str | Path) -> None:
+    """Write the records of the SQLite store at `store` as `partnerkb export --format jsonl`
+    gives them (sources, entities, events, partnerships, each with its table as `type` first, one
+    a line): what `partnerkb import` reads. Streams: one record in memory at a time."""
+    import sqlite3
+
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.tmp")
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    try:
+        with open(temp, "wb") as out:
+            for table, singular in (("sources", "source"), ("entities", "entity"),
+                                    ("events", "event"), ("partnerships", "partnership")):
+                head = b'{"type":"' + singular.encode() + b'",'
+                for (text,) in conn.execute(f"SELECT record FROM {table} ORDER BY doc"):
+                    out.write(head + text.encode("utf-8")[1:] + b"\n")
+    finally:
+        conn.close()
+    temp.replace(path)
+
+
 def probe_path(store: Path) -> Path:
     return store.with_name(store.name + ".probes.json")
 
@@ -524,17 +618,26 @@ def size_label(n: int) -> str:
     return str(n)
 
 
-def store_path(out: Path, n_events: int) -> Path:
-    return out / f"events-{size_label(n_events)}.json"
+ENGINES = ("json", "sqlite")
 
 
-def ensure_store(out: Path, n_events: int, *, log: Any = None) -> tuple[Path, Json]:
-    """The store of this size, generated only if it is not there yet."""
-    path = store_path(out, n_events)
+def store_path(out: Path, n_events: int, engine: str = "json") -> Path:
+    suffix = ".sqlite" if engine == "sqlite" else ".json"
+    return out / f"events-{size_label(n_events)}{suffix}"
+
+
+def ensure_store(
+    out: Path, n_events: int, *, engine: str = "json", log: Any = None
+) -> tuple[Path, Json]:
+    """The store of this size and engine, generated only if it is not there yet."""
+    path = store_path(out, n_events, engine)
     if path.exists() and probe_path(path).exists():
         return path, json.loads(probe_path(path).read_text(encoding="utf-8"))
     started = time.perf_counter()
-    found = generate_store(path, n_events)
+    if engine == "sqlite":
+        found = generate_sqlite_store(path, n_events, overwrite=path.exists())
+    else:
+        found = generate_store(path, n_events)
     if log:
         mb = path.stat().st_size / 1e6
         log(f"generated {path} ({mb:.0f} MB) in {time.perf_counter() - started:.1f} s")
@@ -545,22 +648,49 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10k,100k", help="comma-separated: 10k,100k,1m")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder of the stores")
+    parser.add_argument(
+        "--engine",
+        default="json",
+        help="comma-separated: json (events-N.json), sqlite (events-N.sqlite, written "
+        "record by record: a 1M-event store without the JSON file and its memory)",
+    )
+    parser.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="also events-N.jsonl, the records as export --format jsonl gives them "
+        "(what import reads), from the SQLite store",
+    )
     parser.add_argument("--check", action="store_true", help="validate every record first")
     parser.add_argument("--force", action="store_true", help="regenerate existing stores")
     args = parser.parse_args(argv)
+    engines = [e.strip() for e in args.engine.split(",") if e.strip()]
+    if any(e not in ENGINES for e in engines):
+        parser.error(f"--engine: one of {', '.join(ENGINES)}")
+    if args.jsonl and "sqlite" not in engines:
+        engines.append("sqlite")
     args.out.mkdir(parents=True, exist_ok=True)
     for size in [parse_size(s) for s in args.sizes.split(",") if s.strip()]:
-        path = store_path(args.out, size)
-        started = time.perf_counter()
-        if args.force or not path.exists() or args.check:
-            tables = generate_tables(size)
-            if args.check:
-                check(tables)
-            write_atomic(path, dumps(tables))
-            probe_path(path).write_text(json.dumps(probes(tables), indent=2) + "\n")
-            del tables
-        mb = path.stat().st_size / 1e6
-        print(f"{path}: {mb:.0f} MB, {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        for engine in engines:
+            path = store_path(args.out, size, engine)
+            started = time.perf_counter()
+            if engine == "sqlite":
+                if args.force or not path.exists():
+                    generate_sqlite_store(path, size, overwrite=True)
+            elif args.force or not path.exists() or args.check:
+                tables = generate_tables(size)
+                if args.check:
+                    check(tables)
+                write_atomic(path, dumps(tables))
+                probe_path(path).write_text(json.dumps(probes(tables), indent=2) + "\n")
+                del tables
+            mb = path.stat().st_size / 1e6
+            print(f"{path}: {mb:.0f} MB, {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        if args.jsonl:
+            started = time.perf_counter()
+            jsonl = args.out / f"events-{size_label(size)}.jsonl"
+            jsonl_of_sqlite(store_path(args.out, size, "sqlite"), jsonl)
+            mb = jsonl.stat().st_size / 1e6
+            print(f"{jsonl}: {mb:.0f} MB, {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
 
 
