@@ -43,6 +43,7 @@ class KnowledgeBase:
         self._names: dict[str, list[str]] | None = None
         self._shared_names: dict[str, list[str]] | None = None
         self._pushed_namesakes: dict[str, list[str]] = {}
+        self._apart: dict[str, dict[str, str]] = {}  # name key -> namesake id -> what sets apart
 
     def records(self, table: str) -> list[Json]:
         return self.data.records(table)
@@ -73,12 +74,37 @@ class KnowledgeBase:
             return name
         if held:
             return f"{name} ({held})"
-        apart = {other: _what_sets_apart(self.data.find("entities", other) or {"id": other})
-                 for other in group}  # fmt: skip
+        apart = self._apart.get(_name_key(name))
+        if apart is None:
+            apart = {other: _what_sets_apart(self.data.find("entities", other) or {"id": other})
+                     for other in group}  # fmt: skip
         mine = apart[record_id]
         if list(apart.values()).count(mine) > 1:
             mine = record_id
         return f"{name} ({mine})"
+
+    def prepare(self, record_ids: Iterable[str | None]) -> None:
+        """Read at once the records of `record_ids` and what tells their namesakes apart, before
+        an answer names them one by one (a store read record by record then answers in a few
+        queries instead of one or more per name)."""
+        wanted = [i for i in dict.fromkeys(record_ids) if i]
+        self.data.prefetch(wanted)
+        if self._shared_names is not None:
+            return
+        keys = {
+            key
+            for i in wanted
+            if self.data.find("entities", i) is not None
+            and (key := _name_key(self.name_of(i))) not in self._pushed_namesakes
+        }
+        groups = self.data.namesake_groups(keys) if keys else None
+        if groups is None:
+            return
+        for key in keys:
+            members = groups.get(key, [])
+            self._pushed_namesakes[key] = [m["id"] for m in members]
+            if members:
+                self._apart[key] = {m["id"]: _what_sets_apart(m) for m in members}
 
     def _namesake_group(self, key: str) -> list[str] | None:
         """The ids of the entities sharing the name `key`, if several do."""
@@ -371,6 +397,16 @@ class Labels:
             label = self._cites[key] = _source_label(self.kb, cite)
             return label
 
+    def prepare(self, events: Iterable[Json]) -> None:
+        """Read at once what the rows of `events` will name (`KnowledgeBase.prepare`)."""
+        ids: list[str | None] = []
+        for event in events:
+            ids.append(event.get("place"))
+            ids.extend(p.get("entity") for p in event.get("participants") or ())
+            ids.extend(event.get("organizations") or ())
+            ids.extend(c.get("source") for c in event.get("sources") or ())
+        self.kb.prepare(ids)
+
     def event_row(self, event: Json) -> Json:
         """An event as stored plus its display fields."""
         name = self.name
@@ -584,10 +620,18 @@ def _event_order(event: Json) -> tuple[str, str, str]:
     return earliest, latest, event["id"]
 
 
-def timeline_events(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
+def timeline_events(kb: KnowledgeBase, spec: EventFilter) -> Sequence[Json]:
     """The events `spec` selects, in date order; NoMatch when there is none. Cut them before
-    making their rows (`event_rows`): a row costs far more than a test."""
-    events = filter_events(kb, spec)
+    making their rows (`event_rows`): a row costs far more than a test, and an engine that
+    reads records when used (`StoreData.matching_events`) reads only those kept."""
+    events: Sequence[Json] | None = None
+    if not (spec.tags or spec.sources):  # every test answered by the engine: read when used
+        events = kb.data.matching_events(
+            kinds=spec.kinds, statuses=spec.statuses, since=spec.since, until=spec.until,
+            scopes=[kb.places_within(e) for e in spec.entities],
+        )  # fmt: skip
+    if events is None:
+        events = filter_events(kb, spec)
     if not events:
         raise NoMatch("no event matches these filters")
     return events
@@ -596,6 +640,8 @@ def timeline_events(kb: KnowledgeBase, spec: EventFilter) -> list[Json]:
 def event_rows(kb: KnowledgeBase, events: Iterable[Json]) -> list[Json]:
     """The rows of `events`, with their display fields."""
     labels = Labels(kb)
+    events = list(events)
+    labels.prepare(events)
     return [labels.event_row(e) for e in events]
 
 
@@ -706,6 +752,8 @@ def _citations_about(
 def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
     """Everything about an entity: roles over time, events in order, who it met, sources."""
     events = filter_events(kb, EventFilter(entities=(entity["id"],)))
+    labels = Labels(kb)
+    labels.prepare([entity, *events])
     met = met_counts(events, entity["id"])
     met_rows = [
         {"id": other, "name": kb.display_name(other), "kind": kind, "events": count}
@@ -726,7 +774,6 @@ def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
         if role.get("organization") == entity["id"]
     ]
     source_ids = dict.fromkeys(c["source"] for c in _citations_about(kb, entity["id"], events))
-    labels = Labels(kb)
     row = entity_row(kb, entity)
     row["display"]["holders"] = [
         {"entity": h["entity"], "name": kb.display_name(h["entity"]),

@@ -198,6 +198,32 @@ class StoreData:
         days) and involve an entity of each of `scopes` (sets of entity ids)."""
         return None
 
+    def matching_events(
+        self,
+        *,
+        kinds: Sequence[str] = (),
+        statuses: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        scopes: Sequence[Collection[str]] = (),
+    ) -> Sequence[Json] | None:
+        """Exactly the events `event_candidates` would give candidates for (each test applied
+        as `queries.filter_events` applies it), in date order (`dates.sort_key`, then id), as a
+        sequence whose records are read only when used: a slice of it reads none, so a
+        `--limit` reads only the events it keeps."""
+        return None
+
+    def prefetch(self, record_ids: Collection[str]) -> None:
+        """A hint that `get` will be asked for these ids: an engine that reads records one at a
+        time reads them now at once. Does nothing here (every record is in memory)."""
+
+    def namesake_groups(self, name_keys: Collection[str]) -> dict[str, list[Json]] | None:
+        """For each of `name_keys` (names with case and spacing ignored) that several entities
+        share, those entities in document order, each given as much as tells namesakes apart
+        (`queries._what_sets_apart`): its id, description and first role (`roles`, at most one
+        item, only its title). Keys no two entities share are left out."""
+        return None
+
     def ids_named(self, key: str) -> list[str] | None:
         """Ids of the records whose folded id, name, title or alias is `key`, in table order
         (entities, events, sources, partnerships), then document order."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -163,8 +163,9 @@ def page_setting(no_pager: bool) -> None:
         set_paging(False)
 
 
-def limit_rows(rows: list[Any], limit: int | None, reverse: bool) -> list[Any]:
-    """--reverse then --limit, saying on stderr how many were left out."""
+def limit_rows(rows: Sequence[Any], limit: int | None, reverse: bool) -> Sequence[Any]:
+    """--reverse then --limit, saying on stderr how many were left out. A lazy sequence
+    (`queries.timeline_events` on SQLite) stays lazy: its slices read nothing."""
     if reverse:
         rows = rows[::-1]
     if limit is not None and len(rows) > limit:

@@ -24,7 +24,7 @@ import sqlite3
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 from ..errors import InvalidInput, StoreError
@@ -364,6 +364,37 @@ _FIND = " UNION ALL ".join(
 )
 
 
+_BATCH = 500  # ids or document numbers in one IN (...) list
+
+
+class EventsInOrder(Sequence[Json]):
+    """Events of a store view in a given order, by document number, read only when used: a
+    slice is another EventsInOrder, so cutting a long answer to `--limit` reads no event left
+    out (`SqliteData.matching_events`)."""
+
+    def __init__(self, data: SqliteData, docs: list[int]) -> None:
+        self.data = data
+        self.docs = docs
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    @overload
+    def __getitem__(self, index: int) -> Json: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> EventsInOrder: ...
+
+    def __getitem__(self, index: int | slice) -> Json | EventsInOrder:
+        if isinstance(index, slice):
+            return EventsInOrder(self.data, self.docs[index])
+        return self.data.records_at("events", [self.docs[index]])[0]
+
+    def __iter__(self) -> Iterator[Json]:
+        for start in range(0, len(self.docs), _BATCH):
+            yield from self.data.records_at("events", self.docs[start:start + _BATCH])
+
+
 class SqliteData(StoreData):
     """The tables of a SQLite store as StoreData: a table is read from the file when a command
     first uses it, and `get`/`locate` find one record through the id indexes without loading
@@ -545,6 +576,119 @@ class SqliteData(StoreData):
         rows = self.db.rows(f"SELECT doc, record FROM events WHERE {' AND '.join(where)}", params)
         return self._records("events", rows)
 
+    def _event_where(
+        self,
+        kinds: Sequence[str],
+        statuses: Sequence[str],
+        since: str | None,
+        until: str | None,
+        scopes: Sequence[Collection[str]],
+    ) -> tuple[str, list[Any]]:
+        """The WHERE clause (and its parameters) of the events these filters keep: the same
+        tests as `queries.filter_events` on the typed columns and `event_entities`."""
+        where: list[str] = []
+        params: list[Any] = []
+        if kinds:
+            where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+            params.extend(kinds)
+        if statuses:
+            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            params.extend(statuses)
+        if since:
+            where.append("(latest >= ? OR latest IS NULL)")
+            params.append(since)
+        if until:
+            where.append("(earliest <= ? OR earliest IS NULL)")
+            params.append(until)
+        for scope in scopes:
+            where.append("id IN (SELECT event_id FROM event_entities WHERE entity_id IN "
+                         f"({', '.join('?' * len(scope))}))")  # fmt: skip
+            params.extend(sorted(scope))
+        return (f" WHERE {' AND '.join(where)}" if where else ""), params
+
+    def matching_events(
+        self,
+        *,
+        kinds: Sequence[str] = (),
+        statuses: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        scopes: Sequence[Collection[str]] = (),
+    ) -> Sequence[Json] | None:
+        if not self._pushable("events", derived=bool(scopes)):
+            return None
+        where, params = self._event_where(kinds, statuses, since, until, scopes)
+        if len(params) > _MAX_PARAMETERS:
+            return None
+        rows = self.db.rows(f"SELECT doc, id, date, earliest, latest FROM events{where}", params)
+        last = "9999-99-99"
+
+        def order(row: Any) -> tuple[str, str, str]:
+            _, record_id, edtf, earliest, latest = row
+            if edtf is None:  # no date (dates.sort_key)
+                return last, last, record_id
+            if earliest is None:
+                return latest or last, "", record_id
+            return earliest, latest or last, record_id
+
+        rows.sort(key=order)
+        return EventsInOrder(self, [int(doc) for doc, *_ in rows])
+
+    def records_at(self, table: str, docs: Sequence[int]) -> list[Json]:
+        """The records under these document numbers of a table not changed here, in the order
+        given (read in batches; each parsed once per command)."""
+        found: dict[int, Json] = {}
+        wanted = [d for d in docs if (table, str(d)) not in self.lazy.cache]
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start:start + _BATCH]
+            rows = self.db.rows(f"SELECT doc, record FROM {table} WHERE doc IN "
+                                f"({', '.join('?' * len(batch))})", batch)  # fmt: skip
+            for doc, record in zip((d for d, _ in rows), self._records(table, rows),
+                                   strict=True):  # fmt: skip
+                found[int(doc)] = record
+        return [found.get(d) or self.lazy.cache[(table, str(d))] for d in docs]
+
+    def prefetch(self, record_ids: Collection[str]) -> None:
+        if self.located or self.lazy.pending or self._index is not None or self._all_loaded():
+            return  # changed here, or all in memory: looked up one by one as asked
+        wanted = [i for i in dict.fromkeys(record_ids) if isinstance(i, str) and i not in self.seen]
+        for start in range(0, len(wanted), _BATCH):
+            batch = wanted[start:start + _BATCH]
+            marks = ", ".join("?" * len(batch))
+            for table in TABLES:
+                rows = self.db.rows(
+                    f"SELECT doc, id, record FROM {table} WHERE id IN ({marks})", batch
+                )
+                for doc, record_id, text in rows:
+                    key = str(doc)
+                    record = self.lazy.cache.get((table, key))
+                    if record is None:
+                        record = self.lazy.cache[(table, key)] = _loads(text)
+                    self.seen.setdefault(record_id, (table, key, record))  # the first table
+            for record_id in batch:
+                self.seen.setdefault(record_id, None)  # in no table
+
+    def namesake_groups(self, name_keys: Collection[str]) -> dict[str, list[Json]] | None:
+        if not self._pushable("entities", derived=True):
+            return None
+        keys = sorted(set(name_keys))
+        groups: dict[str, list[Json]] = {}
+        for start in range(0, len(keys), _BATCH):
+            batch = keys[start:start + _BATCH]
+            rows = self.db.rows(
+                "SELECT e.name_key, e.id, e.description, r.title FROM entities e"
+                " LEFT JOIN roles r ON r.entity_id = e.id AND r.position = 1"
+                " WHERE e.name_key IN (SELECT name_key FROM entities WHERE name_key IN"
+                f" ({', '.join('?' * len(batch))}) GROUP BY name_key HAVING count(*) > 1)"
+                " ORDER BY CAST(e.doc AS TEXT)", batch,
+            )  # fmt: skip
+            for key, record_id, description, title in rows:
+                groups.setdefault(key, []).append(
+                    {"id": record_id, "description": description,
+                     "roles": [{"title": title}] if title is not None else []}
+                )  # fmt: skip
+        return groups
+
     def ids_named(self, key: str) -> list[str] | None:
         if not self._pushable(*TABLES, derived=True):
             return None
@@ -605,10 +749,12 @@ class SqliteData(StoreData):
 
 
 def _json_text(record: Json) -> str:
+    """A record's JSON text, keys sorted as a JSON store writes them: a record reads back, and
+    shows, with its fields in the same order on either engine."""
     import orjson
 
     try:
-        return orjson.dumps(record).decode("utf-8")
+        return orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode("utf-8")
     except TypeError as exc:  # a lone surrogate that no validator saw: refuse, not crash
         raise InvalidInput(f"cannot store this input: {exc}; nothing written") from None
 

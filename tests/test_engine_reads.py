@@ -1,0 +1,144 @@
+"""The SQLite engine's read path over a generated store: the benchmark's generator writes the same
+records to either engine, and `show`, `timeline` and `list events` (whose SQLite answers come
+from the indexes, records read only for the rows kept) give the same output on both."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from partnerkb.convert import convert
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import generate  # noqa: E402  (bench/ is not a package)
+
+EVENTS = 1500
+SEED = 1  # a seed whose people include namesakes
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    """The same generated store as JSON and as SQLite (each written by its own generator)."""
+    folder = tmp_path_factory.mktemp("generated")
+    json_store, sqlite_store = folder / "g.json", folder / "g.sqlite"
+    probes = generate.generate_store(json_store, EVENTS, seed=SEED)
+    assert generate.generate_sqlite_store(sqlite_store, EVENTS, seed=SEED) == probes
+    return json_store, sqlite_store, probes
+
+
+def test_the_sqlite_generator_writes_the_records_of_the_json_one(stores, tmp_path):
+    json_store, sqlite_store, _ = stores
+    back = tmp_path / "back.json"
+    convert(sqlite_store, back)
+    assert back.read_bytes() == json_store.read_bytes()
+
+
+def test_the_jsonl_of_a_generated_store_is_what_export_gives(stores, tmp_path, cli):
+    _, sqlite_store, _ = stores
+    jsonl = tmp_path / "g.jsonl"
+    generate.jsonl_of_sqlite(sqlite_store, jsonl)
+    exported = cli("export", "--format", "jsonl", "--db", str(sqlite_store))
+    assert exported.exit_code == 0
+    assert jsonl.read_text(encoding="utf-8") == exported.stdout
+
+
+def test_the_streamed_records_are_the_tables(stores):
+    tables = generate.generate_tables(60, seed=3)
+    streamed: dict[str, dict[str, dict]] = {}
+    for table, doc, record in generate.generate_records(
+        60, 3, lambda n: tables["events"][str(n + 1)]["id"]
+    ):
+        streamed.setdefault(table, {})[str(doc)] = record
+    assert streamed == {t: rows for t, rows in tables.items() if rows}
+
+
+def answers(cli, store: Path, *args: str) -> tuple[int, str, str]:
+    result = cli(*args, "--format", "json", "--db", str(store))
+    return result.exit_code, result.stdout, result.stderr
+
+
+WINDOWS = [
+    ["--since", "2024-01", "--until", "2024-03"],
+    ["--since", "2020"],
+    ["--until", "1999-06"],
+    ["--kind", "meeting", "--since", "2022", "--until", "2023"],
+    ["--happened", "--since", "2025"],
+    ["--entity", "shusha"],
+    ["--entity", "azerbaijan", "--since", "2024"],
+    [],
+]
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=lambda w: " ".join(w) or "all")
+@pytest.mark.parametrize("cut", [[], ["--limit", "7"], ["--limit", "7", "--reverse"],
+                                 ["--reverse"], ["--limit", "100000"]])  # fmt: skip
+def test_timeline_answers_alike_on_both_engines(stores, cli, window, cut):
+    json_store, sqlite_store, _ = stores
+    on_json = answers(cli, json_store, "timeline", *window, *cut)
+    on_sqlite = answers(cli, sqlite_store, "timeline", *window, *cut)
+    assert on_sqlite == on_json
+    if on_json[0] == 0 and "--limit" in cut and cut[1] == "7":
+        rows = json.loads(on_json[1])
+        assert len(rows) <= 7
+
+
+@pytest.mark.parametrize("cut", [["--limit", "3"], ["--limit", "3", "--reverse"]])
+def test_list_events_answers_alike_on_both_engines(stores, cli, cut):
+    json_store, sqlite_store, _ = stores
+    for filters in (["--kind", "visit"], ["--entity", "baku"], []):
+        on_json = answers(cli, json_store, "list", "events", *filters, *cut)
+        assert on_json[0] == 0 and "showing 3 of" in on_json[2]
+        assert answers(cli, sqlite_store, "list", "events", *filters, *cut) == on_json
+
+
+def met_a_namesake(tables: dict) -> str:
+    """A person who met, at an event that happened, someone whose name another person shares."""
+    people = [e for e in tables["entities"].values() if e["kind"] == "person"]
+    names: dict[str, int] = {}
+    for person in people:
+        names[person["name"]] = names.get(person["name"], 0) + 1
+    shared = {p["id"] for p in people if names[p["name"]] > 1}
+    for event in tables["events"].values():
+        present = [p["entity"] for p in event["participants"]]
+        if event["status"] == "happened" and shared & set(present[1:]):
+            return str(present[0])
+    raise AssertionError("no namesakes in the generated store")
+
+
+def test_show_answers_alike_on_both_engines_namesakes_told_apart(stores, cli):
+    json_store, sqlite_store, probes = stores
+    person = met_a_namesake(generate.generate_tables(EVENTS, seed=SEED))
+    on_json = answers(cli, json_store, "show", person)
+    assert on_json[0] == 0
+    # generated people share names: the rows tell namesakes apart, as the JSON engine does
+    assert any("(" in m["name"] for m in json.loads(on_json[1])["met"])
+    assert answers(cli, sqlite_store, "show", person) == on_json
+    for other in ("baku", "azerbaijan", probes["show"], probes["guest"], probes["source"]):
+        assert answers(cli, sqlite_store, "show", other) == answers(cli, json_store, "show", other)
+
+
+def test_a_table_and_csv_read_alike_too(stores, cli):
+    json_store, sqlite_store, probes = stores
+    for fmt in ("table", "csv"):
+        for args in (["show", probes["show"]], ["timeline", "--since", "2024", "--limit", "5"]):
+            on_json = cli(*args, "--format", fmt, "--db", str(json_store))
+            on_sqlite = cli(*args, "--format", fmt, "--db", str(sqlite_store))
+            assert (on_sqlite.exit_code, on_sqlite.stdout) == (on_json.exit_code, on_json.stdout)
+
+
+@pytest.mark.parametrize("listing", [["timeline"], ["list", "events"], ["list", "entities"],
+                                     ["list", "sources"]])  # fmt: skip
+def test_limit_and_reverse_on_every_engine(cli, shipped_copy, listing):
+    db = ["--db", str(shipped_copy)]
+    every = json.loads(cli(*listing, "--format", "json", *db).stdout)
+    assert len(every) > 2
+    first = cli(*listing, "--limit", "2", "--format", "json", *db)
+    assert [r["id"] for r in json.loads(first.stdout)] == [r["id"] for r in every[:2]]
+    assert f"showing 2 of {len(every)}" in first.stderr
+    last = json.loads(cli(*listing, "--reverse", "--limit", "2", "--format", "json", *db).stdout)
+    assert [r["id"] for r in last] == [r["id"] for r in every[::-1][:2]]
+    whole = json.loads(cli(*listing, "--reverse", "--format", "json", *db).stdout)
+    assert [r["id"] for r in whole] == [r["id"] for r in every[::-1]]
