@@ -5,8 +5,11 @@ over the records once, print the result as JSON. No framework, no display fields
 garbage collector left as Python sets it.
 
     python bench/floor_data.py STORE search WORD          substring of any text field, first 50
-    python bench/floor_data.py STORE timeline SINCE UNTIL  events whose span overlaps, date order
+    python bench/floor_data.py STORE timeline SINCE UNTIL [N]  events whose span overlaps, date
+                                                           order (the first N)
     python bench/floor_data.py STORE show ID               the record with this id
+    python bench/floor_data.py STORE add-meeting DAY A B S one meeting added (a loop for a
+                                                           duplicate), the store rewritten
     python bench/floor_data.py --no-gc STORE ...           the same, garbage collector off
 """
 
@@ -43,6 +46,37 @@ def load(path):
     return _loads_in_pieces(content)
 
 
+def add_meeting(path, data, day, first, second, source):
+    """One meeting added, after a loop over the events for one on the same day with the same
+    two participants; the whole store written again (temporary file, fsync, rename)."""
+    import os
+
+    duplicates = [
+        event["id"]
+        for event in data["events"].values()
+        if (event["date"]["earliest"] or "") <= day <= (event["date"]["latest"] or "9999")
+        and {first, second} <= {p["entity"] for p in event["participants"]}
+    ]
+    doc = str(max((int(k) for k in data["events"]), default=0) + 1)
+    event_id = f"{day}-floor-meeting-{doc}"
+    data["events"][doc] = {
+        "id": event_id,
+        "kind": "meeting",
+        "title": f"{first} meets {second}",
+        "date": {"edtf": day, "earliest": day, "latest": day},
+        "participants": [{"entity": first, "part": "host"}, {"entity": second, "part": "guest"}],
+        "status": "happened",
+        "sources": [{"source": source}],
+    }
+    temp = f"{path}.floor.tmp"
+    with open(temp, "wb") as handle:
+        handle.write(orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+    return {"id": event_id, "duplicates": duplicates}
+
+
 def main(path, operation, *args):
     data = load(path)
     if operation == "search":
@@ -55,7 +89,7 @@ def main(path, operation, *args):
         ]
         result = found[:50]
     elif operation == "timeline":
-        since, until = args
+        since, until, *limit = args
         result = []
         for event in data["events"].values():
             earliest, latest = event["date"]["earliest"], event["date"]["latest"]
@@ -65,8 +99,12 @@ def main(path, operation, *args):
                 continue
             result.append(event)
         result.sort(key=lambda e: (e["date"]["earliest"] or e["date"]["latest"], e["id"]))
+        if limit:
+            result = result[: int(limit[0])]
     elif operation == "show":
         result = [r for table in TABLES for r in data[table].values() if r["id"] == args[0]]
+    elif operation == "add-meeting":
+        result = add_meeting(path, data, *args)
     else:
         raise SystemExit(f"unknown operation {operation!r}")
     sys.stdout.buffer.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
