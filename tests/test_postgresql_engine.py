@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from partnerkb.engines.postgresql import parse_url
 from partnerkb.model import VALIDATORS
 from partnerkb.store import read_store
 
@@ -109,7 +110,9 @@ def test_init_creates_the_store_in_its_schema_and_never_overwrites_it(cli, new_p
 
     report = json.loads(info.stdout)
     assert report["engine"] == "postgresql" and report["path"] == url
-    assert report["schema"] == url.schema and report["layout_version"] == 1
+    from partnerkb.engines.postgresql import LAYOUT_VERSION
+
+    assert report["schema"] == url.schema and report["layout_version"] == LAYOUT_VERSION
     assert report["records"]["events"] == 0 and report["size_bytes"] > 0
 
 
@@ -135,8 +138,11 @@ def raw(url: str) -> list[tuple]:
     """Every row of every table of the store, as the server holds them."""
     from partnerkb.engines.relational import DERIVED, TABLE_ORDER
 
+    tables = {r[0] for r in sql(url, "SELECT tablename FROM pg_tables WHERE schemaname = %s",
+                                (parse_url(url).schema,))}  # fmt: skip
+    names = (*TABLE_ORDER, *(d.name for d in DERIVED), "search_text", "derived", "store_layout")
     return [(table, sql(url, f"SELECT * FROM {table} ORDER BY 1, 2"))
-            for table in (*TABLE_ORDER, *(d.name for d in DERIVED), "store_layout")]
+            for table in names if table in tables]
 
 
 def test_a_schema_that_is_no_store_and_a_missing_one_are_refused(cli, store, postgresql_server):
@@ -376,15 +382,95 @@ def test_convert_to_postgresql_and_back_gives_the_same_json_file(cli, new_pg_sto
     assert "--force never replaces" in one_line_error(forced)
 
 
-def test_derived_rows_of_older_rules_are_made_again_by_the_next_write(cli, store):
+# -- an older store: refused until `partnerkb migrate` ------------------------------------------
+
+
+def make_layout_1(url: str) -> None:
+    """Make the store what layout 1 was (the first PostgreSQL engine's): no search_text."""
+    sql(url, "DROP TABLE search_text; DELETE FROM derived WHERE name = 'search_text';"
+             " UPDATE store_layout SET version = 1")  # fmt: skip
+
+
+QUESTIONS = (
+    ["show", "nazim-samadov", "--format", "json"],
+    ["search", "Shusha", "--format", "json"],
+    ["timeline", "--since", "2024-01", "--until", "2024-03", "--format", "json"],
+)
+
+
+def test_an_older_layout_is_refused_until_migrated_then_answers_the_same(cli, store, tmp_path):
+    answers = [cli("--db", store, *q).stdout for q in QUESTIONS]
+    built = sql(store, "SELECT record_id, folded FROM search_text ORDER BY 1")
+    make_layout_1(store)
+    before = raw(store)
+    for args in (QUESTIONS[0], ["add-entity", "Ada Lovelace", "--kind", "person", "-s", NEWSAZ],
+                 ["convert", store, str(tmp_path / "copy.json")]):  # fmt: skip
+        args = args if args[0] == "convert" else ["--db", store, *args]
+        err = one_line_error(cli(*args))
+        assert "layout 1 of an older partnerkb" in err and "run partnerkb migrate" in err
+        assert f"partnerkb migrate --db {store}" in err
+    info = cli("--db", store, "info", "--format", "json")
+    assert info.exit_code == 0 and '"layout_version": 1' in info.stdout
+    assert "partnerkb migrate" in info.stdout
+    dry = cli("--db", store, "migrate", "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert "would migrate" in dry.stderr and "from layout 1 to 2" in dry.stderr
+    assert raw(store) == before
+    done = cli("--db", store, "migrate")
+    assert done.exit_code == 0, done.stderr
+    assert "migrated" in done.stderr and "search_text" in done.stderr
+    assert sql(store, "SELECT version FROM store_layout") == [(2,)]
+    assert sql(store, "SELECT record_id, folded FROM search_text ORDER BY 1") == built
+    assert [cli("--db", store, *q).stdout for q in QUESTIONS] == answers
+    again = cli("--db", store, "migrate")
+    assert again.exit_code == 0 and "up to date" in again.stderr
+
+
+def test_a_failure_mid_migration_leaves_the_older_layout_as_it_was(cli, store, monkeypatch):
+    from partnerkb.engines import postgresql
+
+    make_layout_1(store)
+    before = raw(store)
+    made = postgresql._MIGRATIONS[2]
+
+    def then_lose_the_connection(cur, target):  # the table made, then the server goes away
+        made(cur, target)
+        assert sql(store, "SELECT count(*) FROM pg_tables WHERE tablename = 'search_text'")
+        cur.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    monkeypatch.setitem(postgresql._MIGRATIONS, 2, then_lose_the_connection)
+    err = one_line_error(cli("--db", store, "migrate"))
+    assert "cannot migrate the store" in err
+    assert raw(store) == before
+    monkeypatch.setitem(postgresql._MIGRATIONS, 2, made)
+    assert cli("--db", store, "migrate").exit_code == 0
+    assert cli("--db", store, "show", "icesco").exit_code == 0
+
+
+def test_derived_rows_of_older_rules_are_refused_until_migrate_makes_them_again(cli, store):
     names = "SELECT count(*) FROM names WHERE record_id = 'nazim-samadov'"
     assert sql(store, names)[0][0] >= 2  # its id and its name, folded
-    sql(store, "DELETE FROM names; UPDATE derived SET version = -1")
+    sql(store, "DELETE FROM names; UPDATE derived SET version = version - 1 WHERE name = 'names'")
+    err = one_line_error(cli("--db", store, "add-entity", "Ada Lovelace", "--kind", "person",
+                             "-s", NEWSAZ))  # fmt: skip
+    assert "names made by an older partnerkb's rules" in err and "partnerkb migrate" in err
+    done = cli("--db", store, "migrate")
+    assert done.exit_code == 0 and "made the rows of names" in done.stderr
+    assert sql(store, names)[0][0] >= 2
     added = cli("--db", store, "add-entity", "Ada Lovelace", "--kind", "person", "-s", NEWSAZ)
     assert added.exit_code == 0, added.stderr
-    assert sql(store, names)[0][0] >= 2
     assert sql(store, "SELECT key FROM names WHERE record_id = 'ada-lovelace'")
-    assert -1 not in {v for (v,) in sql(store, "SELECT version FROM derived")}
+    assert sql(store, "SELECT folded FROM search_text WHERE record_id = 'ada-lovelace'") == [
+        ("ada lovelace ada lovelace person",)]
+
+
+def test_derived_rows_of_newer_rules_are_refused_always(cli, store):
+    sql(store, "UPDATE derived SET version = version + 1 WHERE name = 'search_text'")
+    before = raw(store)
+    for args in (["timeline"], ["migrate"]):
+        err = one_line_error(cli("--db", store, *args))
+        assert "newer partnerkb" in err
+    assert raw(store) == before
 
 
 def test_a_bare_undo_reverts_the_callers_own_last_command_not_a_colleagues(cli, store):

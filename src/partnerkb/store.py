@@ -1102,6 +1102,15 @@ class Store:
             history_tail(ordered),
         )
 
+    def migrate(self, *, dry_run: bool = False, progress: Any = None) -> Any:
+        """A JSON file has no layout of its own, and schema 1 is the only one there is: the
+        file is read (a newer, damaged or missing store is refused, StoreError) and nothing
+        is changed (an `engines.Migration` with no steps)."""
+        from .engines.base import Migration
+
+        self.read()
+        return Migration(self.location.name, "json", None, None, [], dry_run)
+
     def lock(self, command: str = "", *, turn: bool = False) -> Any:
         """The store's lock (on `<target>.lock`), with $PARTNERKB_LOCK_TIMEOUT; not taken yet."""
         from .locking import lock_timeout, store_lock

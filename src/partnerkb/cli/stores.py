@@ -1,5 +1,5 @@
-"""Commands about the store itself: `info` (which store, why, what it holds) and `convert` (a
-copy in the other engine)."""
+"""Commands about the store itself: `info` (which store, why, what it holds), `convert` (a
+copy in another engine) and `migrate` (a store of an older partnerkb brought up to date)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .common import DbOption, FormatOption, info, store_location
 def register(app: typer.Typer) -> None:
     app.command("info")(info_command)
     app.command("convert")(convert_command)
+    app.command("migrate")(migrate_command)
 
 
 _ORIGINS = {
@@ -141,3 +142,46 @@ def convert_command(
     info(f"converted {result.records:,} records and {result.history:,} history entries from "
          f"{source} ({result.source_engine}) to {dest} ({result.dest_engine})")  # fmt: skip
 
+
+
+def migrate_command(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Say what would be done, and change nothing."),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Bring a store made by an older partnerkb up to this version's layout, in one
+    transaction: all of it or, if anything fails, nothing. A PostgreSQL store of an older
+    layout is refused (exit 3) until someone runs this, so that a team's store never changes
+    under colleagues without a word (each of them then needs this version or a newer one); a
+    SQLite file is read as it is meanwhile and brought up to date by its next write, or by
+    this; a JSON file has no layout (nothing to do). A store of a newer partnerkb is refused.
+    --db postgresql://USER@HOST:PORT/DBNAME names a PostgreSQL store.
+
+    \b
+    Examples:
+      partnerkb migrate --dry-run
+      partnerkb migrate --db notes.sqlite
+    """
+    from ..engines import open_engine
+    from ..errors import StoreError
+    from .progress_bar import progress_bar
+
+    location = store_location(ctx, db)
+    if location.origin == "shipped":
+        raise StoreError("no store to migrate: the knowledge base shipped with partnerkb is "
+                         "always this version's", hint="give a store with --db")  # fmt: skip
+    engine = open_engine(location)
+    with progress_bar() as progress:
+        done = engine.migrate(dry_run=dry_run, progress=progress)
+    layout = "" if done.layout_after is None else f", layout {done.layout_after}"
+    if not done.steps:
+        info(f"{done.store} ({done.engine}{layout}) is up to date: nothing to migrate")
+        return
+    verb = "would migrate" if done.dry_run else "migrated"
+    layouts = (f"from layout {done.layout_before} to {done.layout_after}"
+               if done.layout_before != done.layout_after else f"layout {done.layout_after}")
+    info(f"{verb} {done.store} ({done.engine}, {layouts}): {'; '.join(done.steps)}"
+         + ("; nothing was changed (dry run)" if done.dry_run else ""))  # fmt: skip

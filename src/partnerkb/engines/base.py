@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from ..progress import NO_PROGRESS, Progress
 from ..store import StoreData, StoreLocation, Transaction
 
 T = TypeVar("T")
@@ -35,6 +36,23 @@ class StoreSummary:
     last_write: dict[str, str] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     size_bytes: int | None = None  # the store's size where it is no file (a database's tables)
+
+
+@dataclass
+class Migration:
+    """What `partnerkb migrate` did to a store (or, with `dry_run`, would do).
+
+    `store`: its name (path or URL); `engine`: json, sqlite or postgresql; `layout_before`,
+    `layout_after`: the engine's layout version before and after (None for JSON, which has
+    none); `steps`: what was done, in words, in order (empty: the store was up to date).
+    """
+
+    store: str
+    engine: str
+    layout_before: int | None
+    layout_after: int | None
+    steps: list[str]
+    dry_run: bool = False
 
 
 class Engine(Protocol):
@@ -75,6 +93,11 @@ class Engine(Protocol):
         ...
 
     def summary(self) -> StoreSummary: ...
+
+    def migrate(self, *, dry_run: bool = False, progress: Progress = NO_PROGRESS) -> Migration:
+        """Bring a store of an older layout up to this version's, in one transaction holding
+        the write lock (StoreError, store unchanged, if it fails; a dry run changes nothing)."""
+        ...
 
 
 class DatabaseStore:

@@ -8,8 +8,12 @@ URL (it would stay in the shell's history and in `ps`): libpq reads it from `~/.
 `$PGPASSWORD` or a service file.
 
 Layout: `engines.relational`, as the SQLite engine (one table per store table with the record as
-JSON, typed columns, derived tables and views), in the store's schema; the table `store_layout`
-says it is a partnerkb store and its layout version. Reads run in one `REPEATABLE READ READ
+JSON, typed columns, derived tables and views), in the store's schema, and `search_text`, the
+folded text of each record (with a trigram index where the server has `pg_trgm`); the table
+`store_layout` says it is a partnerkb store and its layout version. A store of an older layout
+is refused (exit 3) until `migrate` brings it up to date, in one transaction, when asked
+(`partnerkb migrate`): a team's store is never changed under colleagues whose partnerkb may be
+older than the one that would change it. Reads run in one `REPEATABLE READ READ
 ONLY` transaction (one version of the store for the whole command) and load a table only when
 a command touches it. Each write command is one transaction that first takes a
 transaction-level advisory lock on the store, so writers from any machine run one after the
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +37,7 @@ from ..model import SCHEMA_VERSION, TABLES
 from ..progress import NO_PROGRESS, Progress, tracked
 from ..store import ALL_TABLES, StoreData, StoreLocation, Transaction
 from . import relational
-from .base import DatabaseStore, StoreSummary
+from .base import DatabaseStore, Migration, StoreSummary
 
 if TYPE_CHECKING:
     import psycopg
@@ -41,7 +45,10 @@ if TYPE_CHECKING:
 Json = dict[str, Any]
 
 POSTGRESQL = relational.Dialect("postgresql", "%s", "JSON")
-LAYOUT_VERSION = 1  # store_layout.version: the layout of engines.relational this code writes
+# store_layout.version: the layout this code writes. 1: engines.relational's tables (as SQLite's
+# layout 2); 2 added `search_text`, the folded text of every record, trigram-indexed.
+LAYOUT_VERSION = 2
+SEARCH_TEXT_RULES = 1  # what `search_text` holds of a record (see `search_text_of`)
 DEFAULT_SCHEMA = "partnerkb"
 APPLICATION = "partnerkb"
 _STATEMENTS = relational.statements(POSTGRESQL)
@@ -212,32 +219,33 @@ def _millis() -> int:
     return max(1, round(lock_timeout() * 1000))
 
 
-def check_store(conn: psycopg.Connection[Any], target: Target) -> int:
+def check_store(conn: psycopg.Connection[Any], target: Target, *, older: bool = False) -> int:
     """The store's layout version, after checking the schema is a partnerkb store this code
-    can read (StoreError otherwise: missing, foreign, newer)."""
+    can read (StoreError otherwise: missing, foreign, newer, or, unless `older`, of an older
+    layout, which `migrate` brings up to date)."""
     import psycopg
 
-    try:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_namespace WHERE nspname = %s", [target.schema]
-        ).fetchone()
-        if exists is None:
+    try:  # two round trips: is there a store, then what it is
+        exists, table = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s), EXISTS (SELECT 1"
+            " FROM pg_tables WHERE schemaname = %s AND tablename = 'store_layout')",
+            [target.schema, target.schema],
+        ).fetchone() or (False, False)
+        if not exists:
             raise StoreError(
                 f"no store at {target.url} (the database has no schema {target.schema!r})",
                 hint=f"create one with: partnerkb init --db {target.url}",
             )
-        table = conn.execute(
-            "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = 'store_layout'",
-            [target.schema],
-        ).fetchone()
-        if table is None:
+        if not table:
             raise StoreError(
                 f"the schema {target.schema!r} of {target.url} is not a partnerkb store; "
                 "refusing to use it",
                 hint="give another schema with ?schema=NAME in the URL",
             )
-        row = conn.execute("SELECT application, version FROM store_layout").fetchone()
-        meta = conn.execute("SELECT schema_version FROM meta ORDER BY doc LIMIT 1").fetchone()
+        row = conn.execute(
+            "SELECT application, version, (SELECT schema_version FROM meta ORDER BY doc LIMIT 1),"
+            " (SELECT json_object_agg(name, version) FROM derived) FROM store_layout"
+        ).fetchone()
     except psycopg.Error as exc:
         raise _failure(target, exc) from None
     if row is None or row[0] != APPLICATION or not isinstance(row[1], int):
@@ -250,7 +258,7 @@ def check_store(conn: psycopg.Connection[Any], target: Target) -> int:
             f"one knows {LAYOUT_VERSION}); refusing to read or change it",
             hint="upgrade partnerkb (pip install -U 'partnerkb[postgresql]')",
         )
-    version = meta[0] if meta else None
+    version = row[2]
     if not isinstance(version, int):
         raise StoreError(f"{target.url} has no schema version; refusing to use it")
     if version > SCHEMA_VERSION:
@@ -259,7 +267,30 @@ def check_store(conn: psycopg.Connection[Any], target: Target) -> int:
             f"{SCHEMA_VERSION}); refusing to read or change it",
             hint="upgrade partnerkb (pip install -U 'partnerkb[postgresql]')",
         )
-    return layout
+    found = _loads(row[3]) if row[3] else {}
+    known = derived_versions()
+    newer = sorted(name for name, v in found.items() if name in known and v > known[name])
+    if newer:
+        raise StoreError(
+            f"{target.url} was written by a newer partnerkb (its {', '.join(newer)} made by "
+            "newer rules); refusing to read or change it",
+            hint="upgrade partnerkb (pip install -U 'partnerkb[postgresql]')",
+        )
+    if older:
+        return layout
+    if layout < LAYOUT_VERSION:
+        why = f"has the PostgreSQL layout {layout} of an older partnerkb (this one uses "
+        why += f"{LAYOUT_VERSION})"
+    elif stale_derived(found):
+        why = f"holds {', '.join(stale_derived(found))} made by an older partnerkb's rules"
+    else:
+        return layout
+    raise StoreError(
+        f"{target.url} {why}; it is left as it is until someone migrates it: run "
+        "partnerkb migrate",
+        hint=f"partnerkb migrate --db {target.url} (then everyone who uses the store needs "
+        "this version of partnerkb or a newer one)",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -364,6 +395,12 @@ def read_postgresql_whole(target: Target) -> StoreData:
 # ---------------------------------------------------------------------------------------------
 
 
+def _loads(text: str | bytes) -> Any:
+    import orjson
+
+    return orjson.loads(text)
+
+
 def _json_text(record: Json) -> str:
     import orjson
 
@@ -380,8 +417,86 @@ def _record_rows(table: str, doc: int, record: Json) -> Iterator[tuple[str, tupl
         raise InvalidInput("cannot store text with a NUL character (\\0) in PostgreSQL; "
                            "nothing written")  # fmt: skip
     yield _STATEMENTS.insert[table], relational.row_of(table, doc, record, text)
+    yield from _derived_rows(table, record)
+
+
+Rows = Iterator[tuple[str, tuple[Any, ...]]]  # (INSERT statement, row)
+
+
+def _derived_rows(table: str, record: Json, only: Collection[str] | None = None) -> Rows:
+    """(INSERT statement, row) of a record's derived rows (those of the tables `only`, if
+    given): engines.relational's, and its row of `search_text` (records of the record
+    tables)."""
     for derived, row in relational.derived_rows(table, record):
-        yield _STATEMENTS.insert_derived[derived], row
+        if only is None or derived in only:
+            yield _STATEMENTS.insert_derived[derived], row
+    if table in relational.RECORD_TABLES and (only is None or "search_text" in only):
+        yield _INSERT_SEARCH_TEXT, (record.get("id"), search_text_of(record))
+
+
+# ---------------------------------------------------------------------------------------------
+# search_text: the folded text of each record (layout 2)
+# ---------------------------------------------------------------------------------------------
+
+SEARCH_TEXT_TABLE = "CREATE TABLE search_text (record_id TEXT PRIMARY KEY, folded TEXT NOT NULL)"
+_INSERT_SEARCH_TEXT = "INSERT INTO search_text (record_id, folded) VALUES (%s, %s)"
+# what search_text holds of a record: every field search reads of the record itself (its
+# matches through other records, the entities an event involves or a role's organization, are
+# found through the derived tables)
+_SEARCHED_FIELDS = ("id", "name", "title", "description", "summary", "kind", "status", "outlet",
+                    "note")  # fmt: skip
+_SEARCHED_LISTS = ("aliases", "topics", "tags", "areas")
+
+
+def search_text_of(record: Json) -> str:
+    """The folded text of a record (`textfold.fold` of its id, name, title, aliases, text
+    fields, topics, tags, areas, role titles and a date's phrase), one space between words and
+    fields: a word that search matches in the record is in it."""
+    from ..textfold import fold
+
+    values = [v for v in map(record.get, _SEARCHED_FIELDS) if isinstance(v, str)]
+    for name in _SEARCHED_LISTS:
+        items = record.get(name)
+        if isinstance(items, list):
+            values += [item for item in items if isinstance(item, str)]
+    roles = record.get("roles")
+    if isinstance(roles, list):
+        values += [r["title"] for r in roles if isinstance(r, dict) and isinstance(
+            r.get("title"), str)]  # fmt: skip
+    date = record.get("date")
+    if isinstance(date, dict) and isinstance(date.get("phrase"), str):
+        values.append(date["phrase"])
+    return fold("  ".join(values))
+
+
+def trigram_index(cur: psycopg.Cursor[Any], schema: str) -> bool:
+    """Index `search_text.folded` by trigrams (`LIKE '%word%'` then reads the index, not the
+    table), with the extension pg_trgm: where the database has it already, else created in the
+    store's schema (a trusted extension: whoever may create the schema may create it). False,
+    and no index, where the server lacks pg_trgm or refuses it (search then reads the column
+    whole: the same answers, slower)."""
+    import psycopg
+
+    found = cur.execute(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+        " WHERE e.extname = 'pg_trgm'"
+    ).fetchone()
+    if found is None:
+        available = cur.execute(
+            "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'").fetchone()  # fmt: skip
+        if available is None:
+            return False
+        cur.execute("SAVEPOINT trigrams")
+        try:
+            cur.execute(f'CREATE EXTENSION pg_trgm WITH SCHEMA "{schema}"')
+        except psycopg.Error:  # not allowed here: no index
+            cur.execute("ROLLBACK TO SAVEPOINT trigrams")
+            return False
+        cur.execute("RELEASE SAVEPOINT trigrams")
+        found = (schema,)
+    cur.execute(f'CREATE INDEX search_text_trigrams ON search_text USING gin'
+                f' (folded "{found[0]}".gin_trgm_ops)')  # fmt: skip
+    return True
 
 
 def _insert_many(cur: psycopg.Cursor[Any], rows: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
@@ -412,6 +527,8 @@ def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
         for derived in relational.derived_of(table):
             for record_id in ids:
                 cur.execute(_STATEMENTS.delete_derived[derived], (record_id,))
+        if table in relational.RECORD_TABLES:
+            cur.execute("DELETE FROM search_text WHERE record_id = ANY(%s)", (sorted(ids),))
     _insert_many(cur, (
         row
         for (table, doc), record in final.items() if record is not None
@@ -419,34 +536,47 @@ def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
     ))  # fmt: skip
 
 
-def _mark_derived(cur: psycopg.Cursor[Any]) -> None:
+def derived_versions() -> dict[str, int]:
+    """What each derived table's content depends on: the SQLite engine's (`names`: the folding
+    version), and `search_text`: the folding version and what it holds of a record."""
+    from ..textfold import FOLD_VERSION
     from .sqlite import _derived_versions
 
+    return {**_derived_versions(), "search_text": FOLD_VERSION * 1000 + SEARCH_TEXT_RULES}
+
+
+def _mark_derived(cur: psycopg.Cursor[Any]) -> None:
     cur.executemany("INSERT INTO derived (name, version) VALUES (%s, %s) ON CONFLICT (name)"
                     " DO UPDATE SET version = EXCLUDED.version",
-                    list(_derived_versions().items()))  # fmt: skip
+                    list(derived_versions().items()))  # fmt: skip
 
 
-def derived_current(cur: psycopg.Cursor[Any]) -> bool:
-    """Whether the derived tables were made with this version's rules (folding...), as the
-    SQLite engine says (`sqlite.derived_current`)."""
-    from .sqlite import _derived_versions
-
-    found = dict(cur.execute("SELECT name, version FROM derived").fetchall())
-    return all(found.get(name) == version for name, version in _derived_versions().items())
+def stale_derived(found: dict[str, int]) -> list[str]:
+    """The derived tables whose rules (`found`: the table `derived`, name -> version) are not
+    this version's, in the order they are made."""
+    return [name for name, version in derived_versions().items() if found.get(name) != version]
 
 
-def rebuild_derived(cur: psycopg.Cursor[Any]) -> None:
-    """Write every derived row again from the records (inside the caller's transaction)."""
+def rebuild_derived(cur: psycopg.Cursor[Any], names: Collection[str],
+                    progress: Progress = NO_PROGRESS) -> None:  # fmt: skip
+    """Write the rows of the derived tables `names` again from the records (inside the
+    caller's transaction), and mark them made by this version's rules."""
     from .sqlite import _loads
 
-    for derived in relational.DERIVED:
-        cur.execute(f"DELETE FROM {derived.name}")
+    for name in names:
+        cur.execute(f"DELETE FROM {name}")
+    sources = {d.name: d.sources for d in relational.DERIVED}
+    sources["search_text"] = relational.RECORD_TABLES
     for table in relational.RECORD_TABLES:
-        records = [_loads(text) for (text,) in cur.execute(f"SELECT record FROM {table}")]
+        if not any(table in sources[name] for name in names):
+            continue
+        count = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+        records = (_loads(text) for (text,) in cur.connection.execute(
+            f"SELECT record FROM {table}"))  # fmt: skip
         _insert_many(cur, (
-            (_STATEMENTS.insert_derived[name], row)
-            for record in records for name, row in relational.derived_rows(table, record)
+            row
+            for record in tracked(records, progress, f"deriving {table}", count)
+            for row in _derived_rows(table, record, names)
         ))  # fmt: skip
     _mark_derived(cur)
 
@@ -540,8 +670,6 @@ class PostgresStore(DatabaseStore):
 
         try:
             with conn.cursor() as cur:
-                if not derived_current(cur):
-                    rebuild_derived(cur)
                 write_changes(cur, tx)
                 taken_back = getattr(tx, "taken_back", None)  # an undo that removes its entry
                 if taken_back is not None:
@@ -559,13 +687,17 @@ class PostgresStore(DatabaseStore):
     def create(self, data: StoreData, *, progress: Progress = NO_PROGRESS) -> None:
         write_store(self.target, data, progress=progress)
 
+    def migrate(self, *, dry_run: bool = False, progress: Progress = NO_PROGRESS) -> Migration:
+        """See `migrate`."""
+        return migrate(self.target, dry_run=dry_run, progress=progress)
+
     def summary(self) -> StoreSummary:
         import psycopg
 
         conn = connect(self.target)
         try:
             conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            layout = check_store(conn, self.target)
+            layout = check_store(conn, self.target, older=True)
             counts = {t: int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
                       for t in ALL_TABLES}  # fmt: skip
             version = conn.execute("SELECT schema_version FROM meta ORDER BY doc LIMIT 1"
@@ -583,6 +715,9 @@ class PostgresStore(DatabaseStore):
             details = {"server": f"PostgreSQL {server} at {info.host}:{info.port}",
                        "database": info.dbname, "schema": self.target.schema,
                        "role": info.user}  # fmt: skip
+            if layout < LAYOUT_VERSION:
+                details["migration"] = (f"needed: layout {layout} of an older partnerkb "
+                                        f"(partnerkb migrate --db {self.target.url})")  # fmt: skip
         except psycopg.Error as exc:
             raise _failure(self.target, exc) from None
         finally:
@@ -592,6 +727,60 @@ class PostgresStore(DatabaseStore):
             {"at": str(last[0] or ""), "command": str(last[1] or "")} if last else None,
             details, size_bytes=int(size),
         )  # fmt: skip
+
+
+# What each layout added to the one before, and how an older store gets it (`migrate`)
+_LAYOUT_CHANGES = {
+    2: "the table search_text (the folded text of every record, for search by an index)",
+}
+
+
+def _to_layout_2(cur: psycopg.Cursor[Any], target: Target) -> None:
+    cur.execute(SEARCH_TEXT_TABLE)  # its rows are made with the other derived rows
+    trigram_index(cur, target.schema)
+
+
+_MIGRATIONS = {2: _to_layout_2}
+
+
+def migrate(target: Target, *, dry_run: bool = False,
+            progress: Progress = NO_PROGRESS) -> Migration:  # fmt: skip
+    """Bring the store to this version's layout in one transaction, holding the store's write
+    lock (waiting for writers, old versions' too): each newer layout's tables, then every
+    derived row made again. A failure, a dry run or a lost connection leave the store as it
+    was (PostgreSQL rolls back its tables too). StoreError for a store this code cannot read
+    (missing, foreign, newer)."""
+    import psycopg
+
+    conn = connect(target, doing="migrate")
+    try:
+        try:
+            conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            layout = check_store(conn, target, older=True)
+            conn.execute("SET LOCAL statement_timeout = 0")  # a big store's rows take long
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(target.schema)])
+        except psycopg.Error as exc:
+            raise _failure(target, exc, "lock") from None
+        done: list[str] = []
+        try:
+            with conn.cursor() as cur:
+                for version in range(layout + 1, LAYOUT_VERSION + 1):
+                    _MIGRATIONS[version](cur, target)
+                    done.append(f"layout {version}: added {_LAYOUT_CHANGES[version]}")
+                stale = stale_derived(dict(cur.execute("SELECT name, version FROM derived")))
+                if stale:
+                    rebuild_derived(cur, stale, progress)
+                    done.append(f"made the rows of {', '.join(stale)} from the records (of "
+                                "this version's rules)")  # fmt: skip
+                if layout < LAYOUT_VERSION:
+                    cur.execute("UPDATE store_layout SET version = %s", [LAYOUT_VERSION])
+            conn.execute("ROLLBACK" if dry_run else "COMMIT")
+        except psycopg.Error as exc:
+            raise _failure(target, exc, "migrate") from None
+    finally:
+        with contextlib.suppress(Exception):
+            conn.close()  # an open transaction is rolled back with its connection
+    return Migration(target.url, "postgresql", layout, LAYOUT_VERSION, done, dry_run)
 
 
 def _role(conn: psycopg.Connection[Any]) -> str:
@@ -623,6 +812,7 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
         conn.execute(f'CREATE SCHEMA "{target.schema}"')
         for statement in relational.schema_statements(POSTGRESQL):
             conn.execute(statement)
+        conn.execute(SEARCH_TEXT_TABLE)
         conn.execute("CREATE TABLE store_layout (application TEXT NOT NULL,"
                      " version INTEGER NOT NULL)")  # fmt: skip
         conn.execute("INSERT INTO store_layout VALUES (%s, %s)", [APPLICATION, LAYOUT_VERSION])
@@ -636,6 +826,7 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
                                                len(records))
                     for row in _record_rows(table, _doc_number(table, doc), record)
                 ))  # fmt: skip
+            trigram_index(cur, target.schema)  # after the rows: one pass instead of one a row
         conn.execute("COMMIT")
     except psycopg.errors.UniqueViolation as exc:
         raise StoreError(

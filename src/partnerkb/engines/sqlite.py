@@ -40,7 +40,7 @@ from ..store import (
     special_file_kind,
 )
 from . import HEADER, relational
-from .base import DatabaseStore, StoreSummary
+from .base import DatabaseStore, Migration, StoreSummary
 
 Json = dict[str, Any]
 
@@ -882,6 +882,37 @@ class SqliteStore(DatabaseStore):
     def create(self, data: StoreData) -> None:
         write_store(self.path, data)
 
+    def migrate(self, *, dry_run: bool = False, progress: Progress = NO_PROGRESS) -> Migration:
+        """Bring a store of an older layout up to this version's in one transaction (what its
+        next write would otherwise do: a SQLite file is one user's, read as it is meanwhile):
+        the tables and indexes it lacks, then every derived row made again if they are of
+        older rules. A dry run opens the file read-only and says what would be done."""
+        if dry_run:
+            conn = connect(self.path, write=False)
+            try:
+                layout = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                have = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
+                current = derived_current(conn) if "derived" in have else False
+            except sqlite3.Error as exc:
+                raise _failure(self.path, exc) from None
+            finally:
+                conn.close()
+            missing = [] if layout >= LAYOUT_VERSION else [
+                n for n in _schema_names() if n not in have]  # fmt: skip
+            return Migration(str(self.path), "sqlite", layout, LAYOUT_VERSION,
+                             _migration_steps(layout, missing, current), dry_run=True)  # fmt: skip
+        with self._writing("migrate") as conn:
+            try:
+                layout = int(conn.execute("PRAGMA user_version").fetchone()[0])
+                created = upgrade(conn)
+                current = derived_current(conn)
+                if not current:
+                    rebuild_derived(conn)
+            except sqlite3.Error as exc:
+                raise _failure(self.path, exc, "migrate") from None
+        return Migration(str(self.path), "sqlite", layout, LAYOUT_VERSION,
+                         _migration_steps(layout, created, current))  # fmt: skip
+
     # -- info ---------------------------------------------------------------------------------
     def summary(self) -> StoreSummary:
         conn = connect(self.path, write=False)
@@ -911,19 +942,43 @@ def _derived_versions() -> dict[str, int]:
     return versions
 
 
-def upgrade(conn: sqlite3.Connection) -> None:
+def upgrade(conn: sqlite3.Connection) -> list[str]:
     """Bring a store of an older layout to this one, inside the caller's write transaction: the
-    tables and indexes it lacks are created (their rows are then made by `rebuild_derived`)."""
+    tables and indexes it lacks are created (their rows are then made by `rebuild_derived`).
+    The names of the tables, indexes and views created."""
     layout = conn.execute("PRAGMA user_version").fetchone()[0]
     if layout >= LAYOUT_VERSION:
-        return
+        return []
     have = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    created = []
     for statement in relational.schema_statements(relational.SQLITE):
         words = statement.split()
         name = words[5] if words[1:5] == ["TABLE", "IF", "NOT", "EXISTS"] else words[2]
         if name not in have:
             conn.execute(statement)
+            created.append(name)
     conn.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
+    return created
+
+
+def _schema_names() -> list[str]:
+    """The tables, indexes and views of this layout, in the order they are created."""
+    names = []
+    for statement in relational.schema_statements(relational.SQLITE):
+        words = statement.split()
+        names.append(words[5] if words[1:5] == ["TABLE", "IF", "NOT", "EXISTS"] else words[2])
+    return names
+
+
+def _migration_steps(layout: int, created: list[str], current: bool) -> list[str]:
+    steps = []
+    if layout < LAYOUT_VERSION:
+        made = f": created {', '.join(created)}" if created else ""
+        steps.append(f"layout {layout} -> {LAYOUT_VERSION}{made}")
+    if not current:
+        steps.append("made every derived row again from the records (the derived tables were "
+                     "of older rules)")  # fmt: skip
+    return steps
 
 
 def _mark_derived(conn: sqlite3.Connection) -> None:
