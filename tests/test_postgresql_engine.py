@@ -278,6 +278,95 @@ def test_a_connection_lost_mid_command_or_a_killed_client_leaves_nothing_written
     assert store.read_bytes() == before
 
 
+def test_a_client_killed_mid_write_leaves_nothing_half_written(store):
+    """The writer has written its event's rows in its transaction and waits (at its history
+    entry, whose number the test's own open transaction has taken) when its client dies."""
+    import psycopg
+
+    before = store.read_bytes()
+    with psycopg.connect(parse_url(store).conninfo, autocommit=True) as blocker:
+        blocker.execute(f'SET search_path TO "{store.schema}"')
+        blocker.execute("BEGIN")
+        blocker.execute("INSERT INTO history (doc, id, at, command, record) VALUES"
+                        " (1, 'h-000001', '', '', '{}')")  # fmt: skip
+        writer = _writer(store, "add-meeting", "--date", "2025-03-04", "--participant",
+                         "icesco", "--participant", "morocco", "--source", NEWSAZ,
+                         timeout="600")  # fmt: skip
+        deadline = time.monotonic() + 600  # only against a hang
+        while time.monotonic() < deadline:
+            mid_write = sql(store, "SELECT 1 FROM pg_stat_activity WHERE application_name ="
+                                   " 'partnerkb' AND backend_xid IS NOT NULL AND"
+                                   " wait_event = 'transactionid'")  # fmt: skip
+            if mid_write:
+                break
+            time.sleep(0.05)
+        # its rows are written, not committed: the event and its derived rows are in its
+        # transaction (a transaction id is given at the first row written)
+        writer.send_signal(signal.SIGKILL)
+        writer.communicate(timeout=600)
+        blocker.execute("ROLLBACK")
+    assert mid_write, "the writer never got to write"
+    deadline = time.monotonic() + 600  # the server ends the dead client's session
+    while sql(store, "SELECT 1 FROM pg_stat_activity WHERE application_name = 'partnerkb'"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert store.read_bytes() == before
+    assert not sql(store, "SELECT 1 FROM events WHERE earliest = '2025-03-04'")
+    assert not sql(store, "SELECT 1 FROM participants p LEFT JOIN events e ON e.id ="
+                          " p.event_id WHERE e.id IS NULL")  # fmt: skip
+
+
+def test_a_read_is_bounded_by_the_timeout_too_exit_3_one_line(cli, store, monkeypatch):
+    import psycopg
+
+    monkeypatch.setenv("PARTNERKB_LOCK_TIMEOUT", "0.5")
+    # a statement slower than the timeout: the events table read through a view that sleeps
+    sql(store, "ALTER TABLE events RENAME TO events_kept;"
+               " CREATE FUNCTION slowly() RETURNS boolean LANGUAGE sql AS"
+               " 'SELECT pg_sleep(5); SELECT true';"
+               " CREATE VIEW events AS SELECT * FROM events_kept WHERE slowly()")  # fmt: skip
+    try:
+        err = one_line_error(cli("--db", store, "timeline", "--format", "json"))
+        assert "did not answer within 0.5 s (statement timeout)" in err
+        assert "PARTNERKB_LOCK_TIMEOUT" in err and len(err.strip().splitlines()) == 2
+    finally:
+        sql(store, "DROP VIEW events; DROP FUNCTION slowly();"
+                   " ALTER TABLE events_kept RENAME TO events")  # fmt: skip
+    # a lock on the tables (maintenance) bounds a read as well
+    with psycopg.connect(parse_url(store).conninfo, autocommit=True) as holder:
+        holder.execute("BEGIN")
+        holder.execute(f'LOCK TABLE "{store.schema}".events IN ACCESS EXCLUSIVE MODE')
+        err = one_line_error(cli("--db", store, "timeline", "--format", "json"))
+        # (the lock's wait and the statement are bounded alike: either may say so first)
+        assert "waited 0.5 s" in err or "within 0.5 s (statement timeout)" in err
+        holder.execute("ROLLBACK")
+    assert cli("--db", store, "timeline", "--format", "json").exit_code == 0
+
+
+def test_a_service_file_gives_the_password(cli, store, postgresql_server, monkeypatch,
+                                           tmp_path):  # fmt: skip
+    port = postgresql_server.split(":")[2].split("/")[0]
+    sql(store, f'GRANT USAGE ON SCHEMA "{store.schema}" TO analyst;'
+               f' GRANT SELECT ON ALL TABLES IN SCHEMA "{store.schema}" TO analyst')  # fmt: skip
+    services = tmp_path / "pg_service.conf"
+    services.write_text(f"[desk]\nhost=127.0.0.1\nport={port}\ndbname=partnerkb_tests\n"
+                        "user=analyst\npassword=right horse battery\n")  # fmt: skip
+    monkeypatch.setenv("PGSERVICEFILE", str(services))
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    url = store.replace("postgresql://partnerkb@", "postgresql://analyst@")
+    assert "no password supplied" in one_line_error(cli("--db", url, "timeline"))
+    expected = cli("--db", store, "timeline", "--format", "json").stdout
+    # the service named in the URL, or by $PGSERVICE for a URL naming the server itself
+    named = f"postgresql:///?service=desk&schema={store.schema}"
+    result = cli("--db", named, "timeline", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected
+    monkeypatch.setenv("PGSERVICE", "desk")
+    result = cli("--db", url, "timeline", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == expected
+
+
 # -- writers at once --------------------------------------------------------------------------
 
 

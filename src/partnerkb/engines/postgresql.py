@@ -30,7 +30,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from ..errors import InvalidInput, StoreError
 from ..model import SCHEMA_VERSION, TABLES
@@ -117,10 +117,9 @@ def parse_url(url: str) -> Target:
     if any(key == "password" for key, _ in query):
         raise InvalidInput("a password in the store's URL is refused; nothing was done",
                            hint=no_password)  # fmt: skip
-    shown = urlunsplit(parts._replace(query=urlencode(query)))
+    shown = _unsplit(parts, query)
     schema = _schema_name(schemas[-1] if schemas else DEFAULT_SCHEMA, shown)
-    rest = [(key, value) for key, value in query if key != "schema"]
-    conninfo = urlunsplit(parts._replace(query=urlencode(rest)))
+    conninfo = _unsplit(parts, [(key, value) for key, value in query if key != "schema"])
     try:
         from psycopg.conninfo import conninfo_to_dict
 
@@ -130,6 +129,16 @@ def parse_url(url: str) -> Target:
     except Exception as exc:  # psycopg.ProgrammingError: libpq cannot read it
         raise InvalidInput(f"{shown}: not a PostgreSQL URL libpq can read ({_line(exc)})") from None
     return Target(conninfo, schema, shown)
+
+
+def _unsplit(parts: SplitResult, query: list[tuple[str, str]]) -> str:
+    """The URL again with `query`: `//` kept before an empty host (`postgresql:///kb`, a local
+    socket, or `postgresql:///?service=desk`), which `urlunsplit` drops for schemes it does not
+    know."""
+    text = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    if query:
+        text += f"?{urlencode(query)}"
+    return text + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def _not_installed() -> StoreError:
@@ -162,11 +171,17 @@ def _failure(target: Target, exc: BaseException, doing: str = "read") -> StoreEr
     from ..locking import lock_timeout
 
     said = _line(exc)
-    if isinstance(exc, errors.LockNotAvailable):
+    if isinstance(exc, errors.LockNotAvailable) and doing == "lock":  # the store's write lock
         return StoreError(
             f"the store {target.url} is being written by another command; waited "
             f"{lock_timeout():g} s, nothing written",
             hint="try again when it is done, or wait longer with PARTNERKB_LOCK_TIMEOUT=SECONDS",
+        )
+    if isinstance(exc, errors.LockNotAvailable):  # a table's lock: maintenance, a migration
+        return StoreError(
+            f"cannot {doing} the store {target.url}: another session holds a lock on its "
+            f"tables; waited {lock_timeout():g} s, nothing written",
+            hint="try again later, or wait longer with PARTNERKB_LOCK_TIMEOUT=SECONDS",
         )
     if isinstance(exc, errors.QueryCanceled):
         return StoreError(
