@@ -352,16 +352,45 @@ def _postgresql_sql(sql: str) -> str:
     return re.sub(r"\binstr\(", "strpos(", sql)
 
 
+def _referenced(records: Iterable[Json]) -> set[str]:
+    """The ids events refer to: their participants, organizations, place, series, sources,
+    plans and related events (what showing them names)."""
+    ids: set[str] = set()
+    for record in records:
+        for part in record.get("participants") or ():
+            if isinstance(part, dict) and isinstance(part.get("entity"), str):
+                ids.add(part["entity"])
+        for cite in record.get("sources") or ():
+            if isinstance(cite, dict) and isinstance(cite.get("source"), str):
+                ids.add(cite["source"])
+        for name in ("organizations", "related_events"):
+            ids.update(i for i in record.get(name) or () if isinstance(i, str))
+        for name in ("place", "fulfils", "fulfilled_by"):
+            if isinstance(record.get(name), str):
+                ids.add(record[name])
+        edition = record.get("edition_of")
+        if isinstance(edition, dict) and isinstance(edition.get("series"), str):
+            ids.add(edition["series"])
+    return ids
+
+
+_PREFETCH = " UNION ALL ".join(
+    f"SELECT '{table}', doc, record FROM {table} WHERE id = ANY(?)" for table in TABLES
+)
+
+
 def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
     from .sqlite import SqliteData
 
     class PgData(SqliteData):
-        """The SQLite engine's lazy view, for a server: a look-up by id is a round trip to it,
-        so after a few dozen the record tables are loaded at once and looked up in memory
-        (a command that resolves thousands of references, such as `show` of a busy person,
-        then costs one query per table instead of one per reference)."""
+        """The SQLite engine's lazy view, for a server, where each query is a round trip:
+        the records the events of an answer refer to (names of participants, places,
+        sources) are fetched with those events, in one query, and so are the namesakes of
+        the entities among them; after a few dozen look-ups by id all the same, the record
+        tables are loaded at once and looked up in memory."""
 
         fetches = 0
+        namesakes_known: dict[str, list[str]] = {}
 
         def _fetch(self, record_id: str) -> tuple[str, str, Json] | None:
             self.fetches += 1
@@ -369,6 +398,43 @@ def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
                 for table in TABLES:
                     self.tables[table]  # noqa: B018 - loads it
             return super()._fetch(record_id)
+
+        def event_candidates(self, **given: Any) -> list[Json] | None:
+            found = super().event_candidates(**given)
+            if found and not self.located and not any(self.lazy.pending.values()):
+                self._prefetch(_referenced(found))
+            return found
+
+        def _prefetch(self, ids: set[str]) -> None:
+            """Look up `ids` (those not looked up yet) in one query, as `_fetch` would."""
+            wanted = sorted(i for i in ids if i not in self.seen)
+            if not wanted or self._all_loaded():
+                return
+            rows = self.db.rows(_PREFETCH, [wanted] * len(TABLES))
+            keys: set[str] = set()
+            for table, doc, text in rows:
+                record = self._record_at(table, str(doc), text)
+                if record is None:
+                    continue
+                self.seen[record["id"]] = (str(table), str(doc), record)
+                if table == "entities" and isinstance(record.get("name"), str):
+                    keys.add(" ".join(record["name"].casefold().split()))
+            for record_id in wanted:
+                self.seen.setdefault(record_id, None)
+            keys -= self.namesakes_known.keys()
+            if keys and self._pushable("entities"):
+                self.namesakes_known = {**self.namesakes_known, **{k: [] for k in keys}}
+                for key, record_id in self.db.rows(
+                    "SELECT name_key, id FROM entities WHERE name_key = ANY(?)"
+                    " ORDER BY CAST(doc AS TEXT)", [sorted(keys)]
+                ):  # fmt: skip
+                    self.namesakes_known[key].append(record_id)
+
+        def namesakes(self, name_key: str) -> list[str] | None:
+            known = self.namesakes_known.get(name_key)
+            if known is not None and self._pushable("entities"):
+                return known
+            return super().namesakes(name_key)
 
     return PgData(_PgDb(conn, target))  # type: ignore[arg-type]
 
