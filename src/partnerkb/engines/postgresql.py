@@ -8,12 +8,12 @@ URL (it would stay in the shell's history and in `ps`): libpq reads it from `~/.
 `$PGPASSWORD` or a service file.
 
 Layout: `engines.relational`, as the SQLite engine (one table per store table with the record as
-JSON, typed columns, derived tables and views), in the store's schema, and `search_text`, the
-folded text of each record (with a trigram index where the server has `pg_trgm`); the table
-`store_layout` says it is a partnerkb store and its layout version. A store of an older layout
-is refused (exit 3) until `migrate` brings it up to date, in one transaction, when asked
-(`partnerkb migrate`): a team's store is never changed under colleagues whose partnerkb may be
-older than the one that would change it. Reads run in one `REPEATABLE READ READ
+JSON, typed columns, derived tables and views), in the store's schema, the folded names
+trigram-indexed where the server has `pg_trgm`; the table `store_layout` says it is a partnerkb
+store and its layout version. A store of an older layout is refused (exit 3) until `migrate`
+brings it up to date, in one transaction, when asked (`partnerkb migrate`): a team's store is
+never changed under colleagues whose partnerkb may be older than the one that would change it.
+Reads run in one `REPEATABLE READ READ
 ONLY` transaction (one version of the store for the whole command) and load a table only when
 a command touches it. Each write command is one transaction that first takes a
 transaction-level advisory lock on the store, so writers from any machine run one after the
@@ -46,9 +46,8 @@ Json = dict[str, Any]
 
 POSTGRESQL = relational.Dialect("postgresql", "%s", "JSON")
 # store_layout.version: the layout this code writes. 1: engines.relational's tables (as SQLite's
-# layout 2); 2 added `search_text`, the folded text of every record, trigram-indexed.
+# layout 2); 2 added a trigram index of the folded names (`names.key`).
 LAYOUT_VERSION = 2
-SEARCH_TEXT_RULES = 1  # what `search_text` holds of a record (see `search_text_of`)
 DEFAULT_SCHEMA = "partnerkb"
 APPLICATION = "partnerkb"
 _STATEMENTS = relational.statements(POSTGRESQL)
@@ -430,6 +429,17 @@ def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
                 ):  # fmt: skip
                     self.namesakes_known[key].append(record_id)
 
+        def entities_named_with(self, word: str) -> list[tuple[str, str]] | None:
+            if not self._pushable("entities", derived=True):
+                return None
+            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_") + "%"  # fmt: skip
+            rows = self.db.rows(  # LIKE, which the trigram index answers (strpos is a scan)
+                "SELECT n.key, n.record_id FROM names n JOIN entities e ON e.id = n.record_id"
+                " WHERE n.key LIKE ? ORDER BY CAST(e.doc AS TEXT)", [pattern]
+            )
+            return [(key, record_id) for key, record_id in rows]
+
         def namesakes(self, name_key: str) -> list[str] | None:
             known = self.namesakes_known.get(name_key)
             if known is not None and self._pushable("entities"):
@@ -506,56 +516,23 @@ Rows = Iterator[tuple[str, tuple[Any, ...]]]  # (INSERT statement, row)
 
 def _derived_rows(table: str, record: Json, only: Collection[str] | None = None) -> Rows:
     """(INSERT statement, row) of a record's derived rows (those of the tables `only`, if
-    given): engines.relational's, and its row of `search_text` (records of the record
-    tables)."""
+    given)."""
     for derived, row in relational.derived_rows(table, record):
         if only is None or derived in only:
             yield _STATEMENTS.insert_derived[derived], row
-    if table in relational.RECORD_TABLES and (only is None or "search_text" in only):
-        yield _INSERT_SEARCH_TEXT, (record.get("id"), search_text_of(record))
 
 
 # ---------------------------------------------------------------------------------------------
-# search_text: the folded text of each record (layout 2)
+# The trigram index of the folded names (layout 2)
 # ---------------------------------------------------------------------------------------------
-
-SEARCH_TEXT_TABLE = "CREATE TABLE search_text (record_id TEXT PRIMARY KEY, folded TEXT NOT NULL)"
-_INSERT_SEARCH_TEXT = "INSERT INTO search_text (record_id, folded) VALUES (%s, %s)"
-# what search_text holds of a record: every field search reads of the record itself (its
-# matches through other records, the entities an event involves or a role's organization, are
-# found through the derived tables)
-_SEARCHED_FIELDS = ("id", "name", "title", "description", "summary", "kind", "status", "outlet",
-                    "note")  # fmt: skip
-_SEARCHED_LISTS = ("aliases", "topics", "tags", "areas")
-
-
-def search_text_of(record: Json) -> str:
-    """The folded text of a record (`textfold.fold` of its id, name, title, aliases, text
-    fields, topics, tags, areas, role titles and a date's phrase), one space between words and
-    fields: a word that search matches in the record is in it."""
-    from ..textfold import fold
-
-    values = [v for v in map(record.get, _SEARCHED_FIELDS) if isinstance(v, str)]
-    for name in _SEARCHED_LISTS:
-        items = record.get(name)
-        if isinstance(items, list):
-            values += [item for item in items if isinstance(item, str)]
-    roles = record.get("roles")
-    if isinstance(roles, list):
-        values += [r["title"] for r in roles if isinstance(r, dict) and isinstance(
-            r.get("title"), str)]  # fmt: skip
-    date = record.get("date")
-    if isinstance(date, dict) and isinstance(date.get("phrase"), str):
-        values.append(date["phrase"])
-    return fold("  ".join(values))
 
 
 def trigram_index(cur: psycopg.Cursor[Any], schema: str) -> bool:
-    """Index `search_text.folded` by trigrams (`LIKE '%word%'` then reads the index, not the
-    table), with the extension pg_trgm: where the database has it already, else created in the
-    store's schema (a trusted extension: whoever may create the schema may create it). False,
-    and no index, where the server lacks pg_trgm or refuses it (search then reads the column
-    whole: the same answers, slower)."""
+    """Index the folded names (`names.key`) by trigrams (a name given in part, `LIKE
+    '%word%'`, then reads the index, not the whole table), with the extension pg_trgm: where
+    the database has it already, else created in the store's schema (a trusted extension:
+    whoever may create the schema may create it). False, and no index, where the server lacks
+    pg_trgm or refuses it (the table is then read whole: the same answers, slower)."""
     import psycopg
 
     found = cur.execute(
@@ -575,8 +552,8 @@ def trigram_index(cur: psycopg.Cursor[Any], schema: str) -> bool:
             return False
         cur.execute("RELEASE SAVEPOINT trigrams")
         found = (schema,)
-    cur.execute(f'CREATE INDEX search_text_trigrams ON search_text USING gin'
-                f' (folded "{found[0]}".gin_trgm_ops)')  # fmt: skip
+    cur.execute(f'CREATE INDEX names_key_trigrams ON names USING gin'
+                f' (key "{found[0]}".gin_trgm_ops)')  # fmt: skip
     return True
 
 
@@ -608,8 +585,6 @@ def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
         for derived in relational.derived_of(table):
             for record_id in ids:
                 cur.execute(_STATEMENTS.delete_derived[derived], (record_id,))
-        if table in relational.RECORD_TABLES:
-            cur.execute("DELETE FROM search_text WHERE record_id = ANY(%s)", (sorted(ids),))
     _insert_many(cur, (
         row
         for (table, doc), record in final.items() if record is not None
@@ -618,12 +593,11 @@ def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
 
 
 def derived_versions() -> dict[str, int]:
-    """What each derived table's content depends on: the SQLite engine's (`names`: the folding
-    version), and `search_text`: the folding version and what it holds of a record."""
-    from ..textfold import FOLD_VERSION
+    """What each derived table's content depends on, as the SQLite engine says (`names`: the
+    folding version)."""
     from .sqlite import _derived_versions
 
-    return {**_derived_versions(), "search_text": FOLD_VERSION * 1000 + SEARCH_TEXT_RULES}
+    return _derived_versions()
 
 
 def _mark_derived(cur: psycopg.Cursor[Any]) -> None:
@@ -647,7 +621,6 @@ def rebuild_derived(cur: psycopg.Cursor[Any], names: Collection[str],
     for name in names:
         cur.execute(f"DELETE FROM {name}")
     sources = {d.name: d.sources for d in relational.DERIVED}
-    sources["search_text"] = relational.RECORD_TABLES
     for table in relational.RECORD_TABLES:
         if not any(table in sources[name] for name in names):
             continue
@@ -812,13 +785,12 @@ class PostgresStore(DatabaseStore):
 
 # What each layout added to the one before, and how an older store gets it (`migrate`)
 _LAYOUT_CHANGES = {
-    2: "the table search_text (the folded text of every record, for search by an index)",
+    2: "a trigram index of the folded names (names.key), for names given in part",
 }
 
 
-def _to_layout_2(cur: psycopg.Cursor[Any], target: Target) -> None:
-    cur.execute(SEARCH_TEXT_TABLE)  # its rows are made with the other derived rows
-    trigram_index(cur, target.schema)
+def _to_layout_2(cur: psycopg.Cursor[Any], target: Target) -> bool:
+    return trigram_index(cur, target.schema)
 
 
 _MIGRATIONS = {2: _to_layout_2}
@@ -846,8 +818,11 @@ def migrate(target: Target, *, dry_run: bool = False,
         try:
             with conn.cursor() as cur:
                 for version in range(layout + 1, LAYOUT_VERSION + 1):
-                    _MIGRATIONS[version](cur, target)
-                    done.append(f"layout {version}: added {_LAYOUT_CHANGES[version]}")
+                    if _MIGRATIONS[version](cur, target):
+                        done.append(f"layout {version}: added {_LAYOUT_CHANGES[version]}")
+                    else:
+                        done.append(f"layout {version}, without {_LAYOUT_CHANGES[version]}: "
+                                    "the server has no pg_trgm, or refuses it here")  # fmt: skip
                 stale = stale_derived(dict(cur.execute("SELECT name, version FROM derived")))
                 if stale:
                     rebuild_derived(cur, stale, progress)
@@ -893,7 +868,6 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
         conn.execute(f'CREATE SCHEMA "{target.schema}"')
         for statement in relational.schema_statements(POSTGRESQL):
             conn.execute(statement)
-        conn.execute(SEARCH_TEXT_TABLE)
         conn.execute("CREATE TABLE store_layout (application TEXT NOT NULL,"
                      " version INTEGER NOT NULL)")  # fmt: skip
         conn.execute("INSERT INTO store_layout VALUES (%s, %s)", [APPLICATION, LAYOUT_VERSION])
