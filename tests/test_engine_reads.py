@@ -142,3 +142,28 @@ def test_limit_and_reverse_on_every_engine(cli, shipped_copy, listing):
     assert [r["id"] for r in last] == [r["id"] for r in every[::-1][:2]]
     whole = json.loads(cli(*listing, "--reverse", "--format", "json", *db).stdout)
     assert [r["id"] for r in whole] == [r["id"] for r in every[::-1]]
+
+
+def test_a_store_without_the_window_index_reads_alike_and_gets_it_from_its_next_write(
+    stores, cli, tmp_path
+):
+    import shutil
+    import sqlite3
+
+    _, sqlite_store, probes = stores
+    old = tmp_path / "old.sqlite"
+    shutil.copyfile(sqlite_store, old)
+    conn = sqlite3.connect(old)
+    conn.execute("DROP INDEX events_window")
+    conn.commit()
+    conn.close()
+    window = ["timeline", "--since", "2024-01", "--until", "2024-03", "--limit", "5"]
+    assert answers(cli, old, *window) == answers(cli, sqlite_store, *window)
+    added = cli("add-meeting", "--db", str(old), "--date", "1901-06-15",
+                "--participant", probes["show"], "--participant", probes["guest"],
+                "--source", probes["source"])  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    conn = sqlite3.connect(old)
+    indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert "events_window" in indexes

@@ -359,6 +359,7 @@ class Labels:
         self._names: dict[str | None, str] = {}
         self._dates: dict[tuple[str, str | None, str | None], tuple[str, str]] = {}
         self._cites: dict[tuple[str, str | None], str] = {}
+        self._held: dict[tuple[str, str | None], str] = {}  # (entity, title held) -> name
         self.today = calendar_day.today().isoformat()
 
     def name(self, record_id: str | None) -> str:
@@ -373,9 +374,14 @@ class Labels:
         """A participant's display: entity id, name (a namesake told apart by the title held
         at the event), part, and that title ('as')."""
         entity, held = participant["entity"], participant.get("as")
-        name = self.name(entity)
-        if held and name != self.kb.name_of(entity):  # a namesake: by what it was then
-            name = self.kb.display_name(entity, held)
+        try:
+            name = self._held[(entity, held)]
+        except KeyError:
+            if held:  # a namesake by what it was then: `display_name` with the title held
+                name = self.kb.display_name(entity, held)
+            else:
+                name = self.name(entity)
+            self._held[(entity, held)] = name
         return {"entity": entity, "name": name, "part": participant.get("part"), "as": held}
 
     def date(self, date_dict: Json | None) -> tuple[str, str]:

@@ -654,19 +654,22 @@ class SqliteData(StoreData):
         wanted = [i for i in dict.fromkeys(record_ids) if isinstance(i, str) and i not in self.seen]
         for start in range(0, len(wanted), _BATCH):
             batch = wanted[start:start + _BATCH]
-            marks = ", ".join("?" * len(batch))
-            for table in TABLES:
-                rows = self.db.rows(
-                    f"SELECT doc, id, record FROM {table} WHERE id IN ({marks})", batch
-                )
+            left = set(batch)
+            for table in TABLES:  # in _FIND's order: the first table holding an id answers
+                if not left:
+                    break
+                asked = [i for i in batch if i in left]
+                rows = self.db.rows(f"SELECT doc, id, record FROM {table} WHERE id IN "
+                                    f"({', '.join('?' * len(asked))})", asked)  # fmt: skip
                 for doc, record_id, text in rows:
                     key = str(doc)
                     record = self.lazy.cache.get((table, key))
                     if record is None:
                         record = self.lazy.cache[(table, key)] = _loads(text)
-                    self.seen.setdefault(record_id, (table, key, record))  # the first table
-            for record_id in batch:
-                self.seen.setdefault(record_id, None)  # in no table
+                    self.seen[record_id] = (table, key, record)
+                    left.discard(record_id)
+            for record_id in left:
+                self.seen[record_id] = None  # in no table
 
     def namesake_groups(self, name_keys: Collection[str]) -> dict[str, list[Json]] | None:
         if not self._pushable("entities", derived=True):
@@ -946,6 +949,8 @@ def upgrade(conn: sqlite3.Connection) -> list[str]:
     """Bring a store of an older layout to this one, inside the caller's write transaction: the
     tables and indexes it lacks are created (their rows are then made by `rebuild_derived`).
     The names of the tables, indexes and views created."""
+    # an index changes no answer, only how fast: added to a store of any layout
+    conn.execute(relational.WINDOW_INDEX.replace("INDEX", "INDEX IF NOT EXISTS", 1))
     layout = conn.execute("PRAGMA user_version").fetchone()[0]
     if layout >= LAYOUT_VERSION:
         return []
