@@ -10,6 +10,15 @@ question with SQL on the same tables — and 8 writers at once.
 The stores are `bench/generate.py`'s (JSON, generated on first use), copied into the schema
 `bench_<size>` of the database (kept between runs on your own server). Target (issue 16): reads
 <= 2x (framework floor + psql floor); 8 writers at once lose nothing, each command < 1 s.
+
+The reads are the SQLite engine's questions: `search Shusha`, `search Samadov Baku`, a search with
+one typo (`Samdov`), `timeline --since 2024-01 --until 2024-03 --limit 50`, `show <person>`, and
+one `add-meeting` alone (with its duplicate check). The writers: `--writers` processes (8) each
+running `--each` `add-meeting` commands (5) one after the other in one Python process, all at
+once; for every command its wall time (waiting for the others' writes included) and how long it
+held the store's write lock, and whether every acknowledged meeting is in the store.
+
+    python bench/bench_postgresql.py --url URL --sizes 100k --only show,timeline --no-writers
 """
 
 from __future__ import annotations
@@ -74,19 +83,33 @@ def load(url: str, schema: str, path: Path, log: Any) -> None:
     log(f"loaded {path.name} into {schema} in {time.perf_counter() - started:.1f} s")
 
 
+def store_url(url: str, schema: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
+
+
 def cases(url: str, schema: str, probe: dict[str, Any]) -> list[tuple[str, list[str], list[str]]]:
     """(name, partnerkb argv, psql floor argv) of each read."""
-    db = ["--db", f"{url}{'&' if '?' in url else '?'}schema={schema}"]
+    db = ["--db", store_url(url, schema)]
     word, since, until, person = probe["search"], probe["since"], probe["until"], probe["show"]
-    like = f"%{word.lower()}%"
+
+    def search_floor(*words: str) -> list[str]:  # the events whose text holds every word
+        where = " AND ".join(f"lower(record::text) LIKE '%{w.lower()}%'" for w in words)
+        return psql(url, schema, f"SELECT id, title FROM events WHERE {where}"
+                                 " ORDER BY earliest DESC LIMIT 50")  # fmt: skip
+
     return [
         (f"search {word}", [*partnerkb(), "search", word, "--format", "json", *db],
-         psql(url, schema, "SELECT id, title FROM events WHERE lower(record::text) LIKE "
-                           f"'{like}' ORDER BY earliest DESC LIMIT 50")),
-        (f"timeline --since {since} --until {until}",
-         [*partnerkb(), "timeline", "--since", since, "--until", until, "--format", "json", *db],
+         search_floor(word.lower())),
+        ("search Samadov Baku", [*partnerkb(), "search", "Samadov", "Baku", "--format", "json",
+                                 *db], search_floor("samadov", "baku")),
+        ("search Samdov (one typo)", [*partnerkb(), "search", "Samdov", "--format", "json", *db],
+         search_floor("samadov")),
+        (f"timeline --since {since} --until {until} --limit 50",
+         [*partnerkb(), "timeline", "--since", since, "--until", until, "--limit", "50",
+          "--format", "json", *db],
          psql(url, schema, f"SELECT record FROM events WHERE earliest <= '{until}-31' AND "
-                           f"(latest >= '{since}-01' OR latest IS NULL) ORDER BY earliest")),
+                           f"(latest >= '{since}-01' OR latest IS NULL) ORDER BY earliest"
+                           " LIMIT 50")),
         (f"show {person}", [*partnerkb(), "show", person, "--format", "json", *db],
          psql(url, schema, f"SELECT e.record FROM entities e WHERE e.id = '{person}';"
                            " SELECT v.record FROM participants p JOIN events v"
@@ -94,40 +117,111 @@ def cases(url: str, schema: str, probe: dict[str, Any]) -> list[tuple[str, list[
     ]  # fmt: skip
 
 
-def writers(url: str, schema: str, store: Path, count: int, each: int,
-            env: dict[str, str]) -> dict[str, Any]:  # fmt: skip
-    """`count` processes each recording `each` meetings (of two people who never met, as
-    bench_write.py picks them), one whole command at a time, all at once: every command's wall
-    time, and how many events were added."""
-    from bench_write import pick_ids
+def people(url: str, schema: str, count: int) -> tuple[list[tuple[str, str]], str]:
+    """`count` pairs of people, and a source, from the store itself (not timed)."""
+    import psycopg
 
-    from partnerkb.store import read_store
+    from partnerkb.engines.postgresql import parse_url
 
-    db = f"{url}{'&' if '?' in url else '?'}schema={schema}"
-    ids = pick_ids(store, count)
-    script = (
-        "import subprocess, sys, time\n"
-        "db, w, n, a, b, source, exe = *sys.argv[1:3], int(sys.argv[3]), *sys.argv[4:7], "
-        "sys.argv[7:]\n"
-        "for i in range(n):\n"
-        "    t = time.perf_counter()\n"
-        "    subprocess.run([*exe, 'add-meeting', '--db', db, '--date', f'{1800 + int(w)}-01-"
-        "{i + 1:02d}', '--participant', a, '--participant', b, '--source', source],"
-        " check=True, capture_output=True)\n"
-        "    print(time.perf_counter() - t)\n"
-    )
-    before = len(read_store(db).records("events"))
+    with psycopg.connect(parse_url(store_url(url, schema)).conninfo, autocommit=True) as conn:
+        conn.execute(f"SET search_path TO {schema}")
+        ids = [r[0] for r in conn.execute(
+            "SELECT id FROM entities WHERE kind = 'person' ORDER BY doc LIMIT %s",
+            [2 * count + 2])]  # fmt: skip
+        source = conn.execute("SELECT id FROM sources ORDER BY doc LIMIT 1").fetchone()[0]
+    return [(ids[2 * n], ids[2 * n + 1]) for n in range(count)], source
+
+
+WRITER = """
+import contextlib, json, sys, time
+from partnerkb.cli.app import app
+from partnerkb.engines import postgresql
+
+held = []
+writing = postgresql.PostgresStore._writing
+
+@contextlib.contextmanager
+def timed(self, command):
+    with writing(self, command) as conn:
+        yield conn
+    held.append(self.lock_seconds)
+
+postgresql.PostgresStore._writing = timed
+db, w, n, a, b, source = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:7]
+walls, ids, failures = [], [], []
+for i in range(n):
     started = time.perf_counter()
-    procs = [subprocess.Popen([PYTHON, "-c", script, db, str(w), str(each),
-                               *ids["pairs"][w % len(ids["pairs"])], ids["source"], *partnerkb()],
-                              stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        app(["add-meeting", "--db", db, "--date", f"{1800 + w}-{i // 28 % 12 + 1:02d}-"
+             f"{i % 28 + 1:02d}", "--participant", a, "--participant", b, "--source", source],
+            standalone_mode=True)
+    except SystemExit as done:
+        if done.code not in (0, None):
+            failures.append(done.code)
+    walls.append(time.perf_counter() - started)
+print(json.dumps({"walls": walls, "held": held, "failures": failures}))
+"""
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else 0.0
+
+
+def writers(url: str, schema: str, count: int, each: int, env: dict[str, str]) -> dict[str, Any]:
+    """`count` processes each recording `each` meetings (of two people, on days no event has),
+    one command at a time in one process, all at once: every command's wall time and how long
+    it held the write lock, and how many meetings are in the store after."""
+    import psycopg
+
+    from partnerkb.engines.postgresql import parse_url
+
+    db = store_url(url, schema)
+    pairs, source = people(url, schema, count)
+
+    def added() -> int:
+        with psycopg.connect(parse_url(db).conninfo, autocommit=True) as conn:
+            return int(conn.execute(f"SELECT count(*) FROM {schema}.events WHERE earliest"
+                                    " < '1900-01-01'").fetchone()[0])  # fmt: skip
+
+    before = added()
+    started = time.perf_counter()
+    procs = [subprocess.Popen([PYTHON, "-c", WRITER, db, str(w), str(each), *pairs[w], source],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for w in range(count)]  # fmt: skip
-    times = [float(line) for p in procs for line in p.communicate()[0].split()]
+    walls: list[float] = []
+    held: list[float] = []
+    failures: list[int] = []
+    for proc in procs:
+        out, err = proc.communicate()
+        figures = json.loads(out.strip().splitlines()[-1])
+        walls += figures["walls"]
+        held += figures["held"]
+        failures += figures["failures"]
     elapsed = time.perf_counter() - started
-    added = len(read_store(db).records("events")) - before
-    return {"commands": len(times), "added": added, "expected": count * each,
-            "median_s": statistics.median(times), "max_s": max(times),
-            "per_second": len(times) / elapsed}  # fmt: skip
+    return {"commands": len(walls), "failed": len(failures), "expected": count * each,
+            "added": added() - before, "wall_median_s": statistics.median(walls),
+            "wall_p95_s": percentile(walls, 0.95), "wall_max_s": max(walls),
+            "held_median_s": statistics.median(held) if held else None,
+            "held_p95_s": percentile(held, 0.95), "per_second": len(walls) / elapsed}  # fmt: skip
+
+
+def one_write(url: str, schema: str, runs: int, env: dict[str, str]) -> dict[str, Any]:
+    """One `add-meeting` alone, a whole process (with its duplicate check), `runs` times
+    interleaved with the framework floor; each meeting a new one (its own day)."""
+    pairs, source = people(url, schema, 1)
+    floor = [PYTHON, str(HERE / "floor_typer.py"), "rows"]
+    own, frame = [], []
+    for n in range(runs + 1):
+        command = [*partnerkb(), "add-meeting", "--db", store_url(url, schema), "--date",
+                   f"1799-01-{n + 1:02d}", "--participant", pairs[0][0], "--participant",
+                   pairs[0][1], "--source", source]  # fmt: skip
+        took = timed(command, env)
+        if n:  # the first one warms the caches
+            own.append(took)
+            frame.append(timed(floor, env))
+    return {"command": "add-meeting (alone)", "partnerkb_s": statistics.median(own),
+            "framework_floor_s": statistics.median(frame)}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,7 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--url", help="a PostgreSQL database to use (default: a throwaway one)")
     parser.add_argument("--stores", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--only", default="", help="only the reads whose name has one of these "
+                        "comma-separated words")  # fmt: skip
+    parser.add_argument("--no-writers", action="store_true", help="no writes")
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--each", type=int, default=5)
     args = parser.parse_args(argv)
+    only = [word for word in args.only.split(",") if word]
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
@@ -162,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
             schema = f"bench_{size_label(n)}"
             load(url, schema, path, log)
             for name, command, plain in cases(url, schema, probe):
+                if only and not any(word in name for word in only):
+                    continue
                 timed(command, env)  # one unmeasured run: caches warm
                 own, frame, sql = [], [], []
                 for _ in range(args.runs):
@@ -177,12 +279,21 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"{row['store']:>5}  {name:<45} {row['partnerkb_s']:.3f} s  framework "
                     f"{row['framework_floor_s']:.3f} s  psql {row['psql_floor_s']:.3f} s  "
                     f"ratio {row['ratio']:.2f}")  # fmt: skip
-            wrote = writers(url, schema, path, 8, 5, env)
+            if args.no_writers:
+                continue
+            alone = one_write(url, schema, args.runs, env)
+            alone["store"] = size_label(n)
+            report.append(alone)
+            log(f"{size_label(n):>5}  add-meeting alone {alone['partnerkb_s']:.3f} s  framework "
+                f"{alone['framework_floor_s']:.3f} s")
+            wrote = writers(url, schema, args.writers, args.each, env)
             wrote["store"] = size_label(n)
             report.append(wrote)
-            log(f"{size_label(n):>5}  8 writers x 5 add-meeting: {wrote['added']} of "
-                f"{wrote['expected']} added, median {wrote['median_s']:.3f} s, max "
-                f"{wrote['max_s']:.3f} s, {wrote['per_second']:.1f} commands/s")
+            log(f"{size_label(n):>5}  {args.writers} writers x {args.each} add-meeting: "
+                f"{wrote['added']} of {wrote['expected']} added ({wrote['failed']} failed); "
+                f"a command {wrote['wall_median_s']:.3f} s median, {wrote['wall_p95_s']:.3f} s "
+                f"p95, {wrote['wall_max_s']:.3f} s max; lock held {wrote['held_median_s']:.3f} s "
+                f"median, {wrote['held_p95_s']:.3f} s p95; {wrote['per_second']:.2f} commands/s")
     finally:
         if cluster is not None:
             from postgres_server import remove_cluster

@@ -518,6 +518,11 @@ def test_an_older_layout_is_refused_until_migrated_then_answers_the_same(cli, st
     assert [cli("--db", store, *q).stdout for q in QUESTIONS] == answers
     again = cli("--db", store, "migrate")
     assert again.exit_code == 0 and "up to date" in again.stderr
+    # an index lost with its extension (another store's schema dropped) is made again
+    sql(store, "DROP INDEX names_key_trigrams")
+    repaired = cli("--db", store, "migrate")
+    assert repaired.exit_code == 0 and "trigram index of the folded names again" in repaired.stderr
+    assert trigram_indexes(store) == [("names_key_trigrams",)]
 
 
 def test_a_failure_mid_migration_leaves_the_older_layout_as_it_was(cli, store, monkeypatch):

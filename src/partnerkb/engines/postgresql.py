@@ -351,83 +351,23 @@ def _postgresql_sql(sql: str) -> str:
     return re.sub(r"\binstr\(", "strpos(", sql)
 
 
-def _referenced(records: Iterable[Json]) -> set[str]:
-    """The ids events refer to: their participants, organizations, place, series, sources,
-    plans and related events (what showing them names)."""
-    ids: set[str] = set()
-    for record in records:
-        for part in record.get("participants") or ():
-            if isinstance(part, dict) and isinstance(part.get("entity"), str):
-                ids.add(part["entity"])
-        for cite in record.get("sources") or ():
-            if isinstance(cite, dict) and isinstance(cite.get("source"), str):
-                ids.add(cite["source"])
-        for name in ("organizations", "related_events"):
-            ids.update(i for i in record.get(name) or () if isinstance(i, str))
-        for name in ("place", "fulfils", "fulfilled_by"):
-            if isinstance(record.get(name), str):
-                ids.add(record[name])
-        edition = record.get("edition_of")
-        if isinstance(edition, dict) and isinstance(edition.get("series"), str):
-            ids.add(edition["series"])
-    return ids
-
-
-_PREFETCH = " UNION ALL ".join(
-    f"SELECT '{table}', doc, record FROM {table} WHERE id = ANY(?)" for table in TABLES
-)
-
-
 def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
     from .sqlite import SqliteData
 
     class PgData(SqliteData):
         """The SQLite engine's lazy view, for a server, where each query is a round trip:
-        the records the events of an answer refer to (names of participants, places,
-        sources) are fetched with those events, in one query, and so are the namesakes of
-        the entities among them; after a few dozen look-ups by id all the same, the record
-        tables are loaded at once and looked up in memory."""
+        after a few dozen look-ups by id that no prefetch (`StoreData.prefetch`) answered,
+        the record tables are loaded at once and looked up in memory."""
 
-        fetches = 0
-        namesakes_known: dict[str, list[str]] = {}
+        misses = 0
 
         def _fetch(self, record_id: str) -> tuple[str, str, Json] | None:
-            self.fetches += 1
-            if self.fetches == _FETCHES_BEFORE_LOADING:
-                for table in TABLES:
-                    self.tables[table]  # noqa: B018 - loads it
+            if record_id not in self.seen and not self.located and self._index is None:
+                self.misses += 1  # a round trip, unless every table is loaded
+                if self.misses == _FETCHES_BEFORE_LOADING:
+                    for table in TABLES:
+                        self.tables[table]  # noqa: B018 - loads it
             return super()._fetch(record_id)
-
-        def event_candidates(self, **given: Any) -> list[Json] | None:
-            found = super().event_candidates(**given)
-            if found and not self.located and not any(self.lazy.pending.values()):
-                self._prefetch(_referenced(found))
-            return found
-
-        def _prefetch(self, ids: set[str]) -> None:
-            """Look up `ids` (those not looked up yet) in one query, as `_fetch` would."""
-            wanted = sorted(i for i in ids if i not in self.seen)
-            if not wanted or self._all_loaded():
-                return
-            rows = self.db.rows(_PREFETCH, [wanted] * len(TABLES))
-            keys: set[str] = set()
-            for table, doc, text in rows:
-                record = self._record_at(table, str(doc), text)
-                if record is None:
-                    continue
-                self.seen[record["id"]] = (str(table), str(doc), record)
-                if table == "entities" and isinstance(record.get("name"), str):
-                    keys.add(" ".join(record["name"].casefold().split()))
-            for record_id in wanted:
-                self.seen.setdefault(record_id, None)
-            keys -= self.namesakes_known.keys()
-            if keys and self._pushable("entities"):
-                self.namesakes_known = {**self.namesakes_known, **{k: [] for k in keys}}
-                for key, record_id in self.db.rows(
-                    "SELECT name_key, id FROM entities WHERE name_key = ANY(?)"
-                    " ORDER BY CAST(doc AS TEXT)", [sorted(keys)]
-                ):  # fmt: skip
-                    self.namesakes_known[key].append(record_id)
 
         def entities_named_with(self, word: str) -> list[tuple[str, str]] | None:
             if not self._pushable("entities", derived=True):
@@ -439,12 +379,6 @@ def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
                 " WHERE n.key LIKE ? ORDER BY CAST(e.doc AS TEXT)", [pattern]
             )
             return [(key, record_id) for key, record_id in rows]
-
-        def namesakes(self, name_key: str) -> list[str] | None:
-            known = self.namesakes_known.get(name_key)
-            if known is not None and self._pushable("entities"):
-                return known
-            return super().namesakes(name_key)
 
     return PgData(_PgDb(conn, target))  # type: ignore[arg-type]
 
@@ -530,9 +464,11 @@ def _derived_rows(table: str, record: Json, only: Collection[str] | None = None)
 def trigram_index(cur: psycopg.Cursor[Any], schema: str) -> bool:
     """Index the folded names (`names.key`) by trigrams (a name given in part, `LIKE
     '%word%'`, then reads the index, not the whole table), with the extension pg_trgm: where
-    the database has it already, else created in the store's schema (a trusted extension:
-    whoever may create the schema may create it). False, and no index, where the server lacks
-    pg_trgm or refuses it (the table is then read whole: the same answers, slower)."""
+    the database has it already, else created in the schema `public` where this role may,
+    else in the store's schema (a trusted extension: whoever may create the schema may create
+    it; other stores of the database then use it from there). False, and no index, where the
+    server lacks pg_trgm or refuses it (the table is then read whole: the same answers,
+    slower)."""
     import psycopg
 
     found = cur.execute(
@@ -544,14 +480,18 @@ def trigram_index(cur: psycopg.Cursor[Any], schema: str) -> bool:
             "SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'").fetchone()  # fmt: skip
         if available is None:
             return False
-        cur.execute("SAVEPOINT trigrams")
-        try:
-            cur.execute(f'CREATE EXTENSION pg_trgm WITH SCHEMA "{schema}"')
-        except psycopg.Error:  # not allowed here: no index
-            cur.execute("ROLLBACK TO SAVEPOINT trigrams")
+        for home in ("public", schema):
+            cur.execute("SAVEPOINT trigrams")
+            try:
+                cur.execute(f'CREATE EXTENSION pg_trgm WITH SCHEMA "{home}"')
+            except psycopg.Error:  # not allowed here
+                cur.execute("ROLLBACK TO SAVEPOINT trigrams")
+                continue
+            cur.execute("RELEASE SAVEPOINT trigrams")
+            found = (home,)
+            break
+        else:
             return False
-        cur.execute("RELEASE SAVEPOINT trigrams")
-        found = (schema,)
     cur.execute(f'CREATE INDEX names_key_trigrams ON names USING gin'
                 f' (key "{found[0]}".gin_trgm_ops)')  # fmt: skip
     return True
@@ -796,6 +736,11 @@ def _to_layout_2(cur: psycopg.Cursor[Any], target: Target) -> bool:
 _MIGRATIONS = {2: _to_layout_2}
 
 
+def _has_trigram_index(cur: psycopg.Cursor[Any], schema: str) -> bool:
+    return cur.execute("SELECT 1 FROM pg_indexes WHERE schemaname = %s AND indexname ="
+                       " 'names_key_trigrams'", [schema]).fetchone() is not None  # fmt: skip
+
+
 def migrate(target: Target, *, dry_run: bool = False,
             progress: Progress = NO_PROGRESS) -> Migration:  # fmt: skip
     """Bring the store to this version's layout in one transaction, holding the store's write
@@ -828,6 +773,10 @@ def migrate(target: Target, *, dry_run: bool = False,
                     rebuild_derived(cur, stale, progress)
                     done.append(f"made the rows of {', '.join(stale)} from the records (of "
                                 "this version's rules)")  # fmt: skip
+                if layout >= 2 and not _has_trigram_index(cur, target.schema):
+                    # lost with the extension (its schema dropped), or the server lacked it
+                    if trigram_index(cur, target.schema):
+                        done.append("made the trigram index of the folded names again")
                 if layout < LAYOUT_VERSION:
                     cur.execute("UPDATE store_layout SET version = %s", [LAYOUT_VERSION])
             conn.execute("ROLLBACK" if dry_run else "COMMIT")
