@@ -219,7 +219,7 @@ class StoreData:
 
     def namesake_groups(self, name_keys: Collection[str]) -> dict[str, list[Json]] | None:
         """For each of `name_keys` (names with case and spacing ignored) that several entities
-        share, those entities in document order, each given as much as tells namesakes apart
+        share, those entities (in any order), each given as much as tells namesakes apart
         (`queries._what_sets_apart`): its id, description and first role (`roles`, at most one
         item, only its title). Keys no two entities share are left out."""
         return None

@@ -678,19 +678,18 @@ class SqliteData(StoreData):
         groups: dict[str, list[Json]] = {}
         for start in range(0, len(keys), _BATCH):
             batch = keys[start:start + _BATCH]
+            # by the name index, then each one's first role (no sort: a group is a set)
             rows = self.db.rows(
                 "SELECT e.name_key, e.id, e.description, r.title FROM entities e"
                 " LEFT JOIN roles r ON r.entity_id = e.id AND r.position = 1"
-                " WHERE e.name_key IN (SELECT name_key FROM entities WHERE name_key IN"
-                f" ({', '.join('?' * len(batch))}) GROUP BY name_key HAVING count(*) > 1)"
-                " ORDER BY CAST(e.doc AS TEXT)", batch,
+                f" WHERE e.name_key IN ({', '.join('?' * len(batch))})", batch,
             )  # fmt: skip
             for key, record_id, description, title in rows:
                 groups.setdefault(key, []).append(
                     {"id": record_id, "description": description,
                      "roles": [{"title": title}] if title is not None else []}
                 )  # fmt: skip
-        return groups
+        return {key: members for key, members in groups.items() if len(members) > 1}
 
     def ids_named(self, key: str) -> list[str] | None:
         if not self._pushable(*TABLES, derived=True):
