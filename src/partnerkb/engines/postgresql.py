@@ -799,13 +799,16 @@ def _role(conn: psycopg.Connection[Any]) -> str:
 
 
 def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROGRESS) -> None:
-    """Create the store's schema holding `data`, in one transaction: refuses a schema that
-    exists already (whatever it holds); on failure nothing is left behind. StoreError."""
+    """Create the store's schema holding `data`, in one transaction, not bounded by the
+    statement timeout (a million events take minutes): refuses a schema that exists already
+    (whatever it holds); on failure nothing is left behind. StoreError."""
     import psycopg
 
     conn = connect(target, doing="create")
     try:
         conn.execute("BEGIN")
+        # a big store's rows and indexes take minutes (1M events): no statement timeout
+        conn.execute("SET LOCAL statement_timeout = 0")
         taken = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
                              [target.schema]).fetchone()  # fmt: skip
         if taken is not None:
