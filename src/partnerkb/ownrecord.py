@@ -95,15 +95,19 @@ def find_own_record(data: StoreData, user: str, day: date) -> tuple[Json | None,
     found = data.find("sources", base)
     if mine(found):
         return found, base
-    # under another id only if its own was taken when it was made: look through them all
-    return next((s for s in data.tables["sources"].values() if mine(s)), None), base
+    # under another id only if its own was taken when it was made: look through them all (or
+    # those of that outlet and day, where the store's engine finds them by its indexes)
+    pushed = data.records_where("sources", outlet=outlet, published=published)
+    pool = data.tables["sources"].values() if pushed is None else pushed
+    return next((s for s in pool if mine(s)), None), base
 
 
 def own_records(data: StoreData, user: str | None = None) -> list[str]:
     """Ids of the own records of `user` (default: the caller), oldest first."""
     outlet = outlet_of(user or analyst())
-    found = [s for s in data.tables["sources"].values()
-             if is_own_record(s) and s.get("outlet") == outlet]  # fmt: skip
+    pushed = data.records_where("sources", outlet=outlet)
+    pool = data.tables["sources"].values() if pushed is None else pushed
+    found = [s for s in pool if is_own_record(s) and s.get("outlet") == outlet]
     return [s["id"] for s in sorted(found, key=lambda s: (s.get("published") or "", s["id"]))]
 
 

@@ -249,6 +249,35 @@ class StoreData:
         """The kinds the records of `table` have."""
         return None
 
+    def records_where(self, table: str, **equal: str | None) -> list[Json] | None:
+        """The records of `table` whose fields equal `equal` (field -> value, None for none),
+        in document order: fields of a record table's typed columns only (url, outlet,
+        published of a source...; engines.relational.COLUMNS)."""
+        return None
+
+    def entity_names(self) -> list[tuple[str, str, list[str]]] | None:
+        """(id, name, aliases) of every entity, in document order: what a new name is compared
+        with, without reading the rest of the records."""
+        return None
+
+    def referrers(self, record_ids: Collection[str]) -> list[tuple[str, Json]] | None:
+        """(table, record) of the records that refer to one of `record_ids`
+        (`model.references`), in table then document order (candidates: the record itself
+        may be among them)."""
+        return None
+
+    def last_history(self, count: int) -> list[tuple[str, Json]] | None:
+        """(document number, entry) of the last `count` history entries, newest first."""
+        return None
+
+    def history_entry(self, entry_id: str) -> tuple[str, Json] | None:
+        """(document number, entry) of the history entry `entry_id` (h-000012), or None: the
+        first in document order, should an old store hold the id twice."""
+        for doc, entry in self.tables["history"].items():
+            if isinstance(entry, dict) and entry.get("id") == entry_id:
+                return doc, entry
+        return None
+
     # Search through an engine's full-text index (partnerkb.search_candidates): None, and
     # `search` folds and scores every record, which is always right.
     def search_vocabulary(self, first: str, shortest: int, longest: int) -> list[str] | None:
@@ -998,26 +1027,28 @@ class Transaction:
                     raise InvalidInput(
                         f"{change.id}: {field_name} refers to {ref!r}, which does not exist"
                     )
-        if removed:  # one pass over the store, however many records were removed
-            for table in TABLES:
-                for record in self.data.tables[table].values():
-                    for field_name, ref in references(table, record):
-                        if ref in removed:
-                            raise InvalidInput(
-                                f"{record['id']}: {field_name} still refers to {ref!r}, "
-                                "which this command removes"
-                            )
+        if removed:  # one pass over the store (or its index), however many were removed
+            pushed = self.data.referrers(removed)
+            pool = pushed if pushed is not None else (
+                (table, record) for table in TABLES for record in self.data.tables[table].values())
+            for table, record in pool:
+                for field_name, ref in references(table, record):
+                    if ref in removed:
+                        raise InvalidInput(
+                            f"{record['id']}: {field_name} still refers to {ref!r}, "
+                            "which this command removes"
+                        )
 
     def take_back(self, entry_id: str) -> Json:
         """Make this transaction the undo of the command whose history entry is `entry_id`
         (h-000012): when written, that entry is removed and no entry is added, so an undo leaves
         no trace (the history may then give the entry's number to the next command). The caller
         reverts the entry's changes. Returns the entry; InvalidInput if there is none."""
-        for doc_id, entry in self.data.tables["history"].items():
-            if isinstance(entry, dict) and entry.get("id") == entry_id:
-                self.taken_back = doc_id
-                return entry
-        raise InvalidInput(f"no history entry {entry_id!r}")
+        found = self.data.history_entry(entry_id)
+        if found is None:
+            raise InvalidInput(f"no history entry {entry_id!r}")
+        self.taken_back = found[0]
+        return found[1]
 
     def history_entry(self, command: str) -> tuple[str, Json]:
         """The document number and record of this command's history entry: when, by whom

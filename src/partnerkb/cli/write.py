@@ -1598,10 +1598,11 @@ def undo_command(
     from ..writes import (
         WriteOptions,
         describe_changes,
-        history_entries,
         history_entry,
         is_callers,
         last_undoable,
+        newest_first,
+        same_entry,
         written_by,
     )
 
@@ -1619,6 +1620,8 @@ def undo_command(
         else:
             _confirm("Undo it?", yes, "undo", declined)
     options = WriteOptions(today=_today())
+    newest = next(newest_first(data), None)  # read before the write changes the store
+    latest = newest is not None and same_entry(newest, entry)
     shown = entry["id"]
     chosen = shown if writer is not None else (entry_id and shown)  # yours, not the last
     outcomes = _run(ctx, db, dry_run, options,
@@ -1628,6 +1631,5 @@ def undo_command(
         # the history keeps no trace of an undo: these lines are the only record of what it did
         info(f"undone: {entry['id']}, written {entry['at']} by {written_by(entry)}: "
              f"{entry['command']}")
-        latest = history_entries(data)[-1] is entry
         info(f"its history entry is removed and the undo adds none: the store is as before that "
              f"command{f' (the next write may be numbered {shown} again)' if latest else ''}")

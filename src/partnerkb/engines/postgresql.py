@@ -46,8 +46,8 @@ Json = dict[str, Any]
 
 POSTGRESQL = relational.Dialect("postgresql", "%s", "JSON")
 # store_layout.version: the layout this code writes. 1: engines.relational's tables (as SQLite's
-# layout 2); 2 added a trigram index of the folded names (`names.key`).
-LAYOUT_VERSION = 2
+# layout 2); 2 added a trigram index of the folded names (`names.key`); 3 the derived table refs.
+LAYOUT_VERSION = 3
 DEFAULT_SCHEMA = "partnerkb"
 APPLICATION = "partnerkb"
 _STATEMENTS = relational.statements(POSTGRESQL)
@@ -343,11 +343,13 @@ _FETCHES_BEFORE_LOADING = 64  # look-ups by id, one query each, before the table
 
 def _postgresql_sql(sql: str) -> str:
     """The shared view's SQLite query as PostgreSQL reads it: `%s` placeholders, document
-    numbers sorted as text byte by byte, `strpos` for SQLite's `instr`."""
+    numbers sorted as text byte by byte, `strpos` for SQLite's `instr`, `->` for a field of a
+    JSON column (`json_extract(record, '$.aliases')`)."""
     import re
 
     sql = sql.replace("?", "%s")
     sql = re.sub(r"CAST\((\w+\.)?doc AS TEXT\)", r'CAST(\1doc AS TEXT) COLLATE "C"', sql)
+    sql = re.sub(r"json_extract\((\w+), '\$\.(\w+)'\)", r"(\1 -> '\2')::text", sql)
     return re.sub(r"\binstr\(", "strpos(", sql)
 
 
@@ -370,8 +372,10 @@ def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
             return super()._fetch(record_id)
 
         def entities_named_with(self, word: str) -> list[tuple[str, str]] | None:
-            if not self._pushable("entities", derived=True):
+            if not self._pushable("entities", derived=("names",)):
                 return None
+            if self.lazy.pending.get("entities"):  # changed here: laid over the file's answer
+                return super().entities_named_with(word)
             pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace(
                 "_", "\\_") + "%"  # fmt: skip
             rows = self.db.rows(  # LIKE, which the trigram index answers (strpos is a scan)
@@ -726,6 +730,7 @@ class PostgresStore(DatabaseStore):
 # What each layout added to the one before, and how an older store gets it (`migrate`)
 _LAYOUT_CHANGES = {
     2: "a trigram index of the folded names (names.key), for names given in part",
+    3: "the derived table refs (who refers to a record: remove, merge, undo)",
 }
 
 
@@ -733,7 +738,18 @@ def _to_layout_2(cur: psycopg.Cursor[Any], target: Target) -> bool:
     return trigram_index(cur, target.schema)
 
 
-_MIGRATIONS = {2: _to_layout_2}
+def _missing_tables(cur: psycopg.Cursor[Any], target: Target) -> bool:
+    """Create the tables and indexes of engines.relational the store lacks (their rows are made
+    with the stale derived tables)."""
+    have = {name for (name,) in cur.execute(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = %s", [target.schema]).fetchall()}  # fmt: skip
+    for statement in relational.missing_statements(POSTGRESQL, have):
+        cur.execute(statement)
+    return True
+
+
+_MIGRATIONS = {2: _to_layout_2, 3: _missing_tables}
 
 
 def _has_trigram_index(cur: psycopg.Cursor[Any], schema: str) -> bool:

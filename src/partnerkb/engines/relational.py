@@ -14,7 +14,7 @@ placeholder, the JSON column's type), so that another SQL engine can reuse the l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ def _meta_version(record: Json) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _name_key(record: Json) -> str | None:
+def name_key(record: Json) -> str | None:
     """The name with case and spacing ignored: what tells namesakes (queries._name_key)."""
     name = record.get("name")
     return " ".join(name.casefold().split()) if isinstance(name, str) else None
@@ -77,7 +77,7 @@ COLUMNS: dict[str, tuple[tuple[str, str, Callable[[Json], Any]], ...]] = {
     "entities": (
         ("kind", "TEXT", _field("kind")),
         ("name", "TEXT", _field("name")),
-        ("name_key", "TEXT", _name_key),
+        ("name_key", "TEXT", name_key),
         ("description", "TEXT", _field("description")),
         ("located_in", "TEXT", _field("located_in")),
     ),
@@ -162,6 +162,24 @@ def _names(record: Json) -> Iterator[tuple[Any, ...]]:
         yield record.get("id"), key
 
 
+def _references(table: str) -> Callable[[Json], Iterator[tuple[Any, ...]]]:
+    """Every id a record of `table` refers to (`model.references`: citations anywhere in it,
+    participants, places, roles, links...), once each: what tells, without reading every
+    record, which records a removal or a merge must change."""
+
+    def rows(record: Json) -> Iterator[tuple[Any, ...]]:
+        from ..model import references
+
+        try:
+            targets = [ref for _, ref in references(table, record)]
+        except (AttributeError, KeyError, TypeError):  # a record damaged by hand
+            targets = []
+        for target in dict.fromkeys(t for t in targets if isinstance(t, str)):
+            yield record.get("id"), target
+
+    return rows
+
+
 def _citations(record: Json) -> Iterator[tuple[Any, ...]]:
     for n, cite in enumerate(_dicts(record.get("sources")), 1):
         if isinstance(cite.get("source"), str):
@@ -177,6 +195,16 @@ class Derived:
     columns: tuple[tuple[str, str], ...]
     rows: Callable[[Json], Iterator[tuple[Any, ...]]]
     indexes: tuple[str, ...]  # columns indexed (besides the owner's)
+    version: int = 2  # of the rules its rows are made by (a new version makes them again)
+    # the rows of a record of each source table, when they depend on the table (else `rows`)
+    rows_by_table: tuple[tuple[str, Callable[[Json], Iterator[tuple[Any, ...]]]], ...] = ()
+
+    def rows_of(self, table: str, record: Json) -> Iterator[tuple[Any, ...]]:
+        """The rows a record of `table` gives."""
+        for name, rows in self.rows_by_table:
+            if name == table:
+                return rows(record)
+        return self.rows(record)
 
 
 DERIVED = (
@@ -206,6 +234,10 @@ DERIVED = (
             (("record_id", "TEXT NOT NULL"), ("source_id", "TEXT NOT NULL"),
              ("locator", "TEXT"), ("position", "INTEGER NOT NULL")),
             _citations, ("source_id",)),
+    Derived("refs", RECORD_TABLES,
+            (("record_id", "TEXT NOT NULL"), ("target_id", "TEXT NOT NULL")),
+            _references("sources"), ("target_id",), 3,
+            tuple((table, _references(table)) for table in RECORD_TABLES)),
 )  # fmt: skip
 
 VIEWS = {
@@ -269,6 +301,18 @@ def schema_statements(dialect: Dialect) -> list[str]:
     return statements
 
 
+def created_name(statement: str) -> str:
+    """The name of the table, index or view a statement of `schema_statements` creates."""
+    words = statement.split()
+    return words[5] if words[1:5] == ["TABLE", "IF", "NOT", "EXISTS"] else words[2]
+
+
+def missing_statements(dialect: Dialect, have: set[str]) -> list[str]:
+    """The statements of `schema_statements` creating what a store lacks (`have`: the names of
+    its tables, indexes and views): what brings a store of an older layout to this one."""
+    return [s for s in schema_statements(dialect) if created_name(s) not in have]
+
+
 @dataclass(frozen=True)
 class Statements:
     """The parameterized statements that write one record, for one dialect."""
@@ -307,12 +351,21 @@ def row_of(table: str, doc: int, record: Json, text: str) -> tuple[Any, ...]:
     return (doc, *ident, *(read(record) for _, _, read in COLUMNS[table]), text)
 
 
-def derived_rows(table: str, record: Json) -> Iterator[tuple[str, tuple[Any, ...]]]:
-    """(derived table, row) of every derived row a record of `table` gives."""
+def derived_rows(
+    table: str, record: Json, only: Collection[str] | None = None
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """(derived table, row) of every derived row a record of `table` gives (of the derived
+    tables `only`, if given)."""
     for derived in DERIVED:
-        if table in derived.sources:
-            for row in derived.rows(record):
+        if table in derived.sources and (only is None or derived.name in only):
+            for row in derived.rows_of(table, record):
                 yield derived.name, row
+
+
+def derived_rows_of(name: str, record: Json, table: str = "entities") -> Iterator[tuple[Any, ...]]:
+    """The rows of the derived table `name` that a record of `table` gives."""
+    derived = next(d for d in DERIVED if d.name == name)
+    return derived.rows_of(table, record)
 
 
 def derived_of(table: str) -> list[str]:

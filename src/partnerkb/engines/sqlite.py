@@ -28,7 +28,7 @@ from typing import Any, overload
 from urllib.parse import quote
 
 from ..errors import InvalidInput, StoreError
-from ..model import SCHEMA_VERSION, TABLES
+from ..model import SCHEMA_VERSION, TABLES, references
 from ..progress import NO_PROGRESS, Progress, tracked
 from ..store import (
     ALL_TABLES,
@@ -46,8 +46,9 @@ Json = dict[str, Any]
 
 APPLICATION_ID = 0x504B4231  # "PKB1"
 # PRAGMA user_version: the layout of engines.relational this code writes. 2 added the derived
-# table event_entities; a store of layout 1 is brought to 2 by its next write.
-LAYOUT_VERSION = 2
+# table event_entities, 3 the derived table refs; a store of an older layout is brought to this
+# one by its next write.
+LAYOUT_VERSION = 3
 _STATEMENTS = relational.statements(relational.SQLITE)
 _OPEN: list[sqlite3.Connection] = []  # read connections of this process, closed by close_all
 
@@ -405,7 +406,7 @@ class SqliteData(StoreData):
         self.lazy = LazyTables(db)
         super().__init__(self.lazy)
         self.located: dict[str, tuple[str, str] | None] = {}  # id -> where it is now (changed)
-        self._derived_ok: bool | None = None
+        self._derived_ok: set[str] | None = None  # derived tables up to date
         # the ids looked up in the file: where and what (None: in no table), as long as they
         # are not changed here (changes go to `located`, which is asked first)
         self.seen: dict[str, tuple[str, str, Json] | None] = {}
@@ -516,24 +517,43 @@ class SqliteData(StoreData):
         return self.lazy.all()
 
     # -- answers from the indexes (see StoreData) -------------------------------------------
-    def _pushable(self, *tables: str, derived: bool = False) -> bool:
-        """Whether `tables` are still only in the file (not loaded, not changed here), and, with
-        `derived`, whether the derived tables are made by this version's rules."""
+    # A table a transaction has changed is still answered from the file: the rows of the records
+    # it changed are set aside and the changed records, as they are now, tested in memory
+    # (`_changed`), so that a batch of writes, or a write after its own insert, never loads a
+    # whole table.
+    def _pushable(self, *tables: str, derived: Sequence[str] = ()) -> bool:
+        """Whether `tables` are still only in the file (not loaded whole; records changed here
+        are laid over the file's answers), and whether the `derived` tables are there, made by
+        this version's rules (a store of an older layout has them once written to)."""
         for table in tables:
-            if self.lazy.loaded(table) is not None or self.lazy.pending.get(table):
+            if self.lazy.loaded(table) is not None:
                 return False
         if derived:
             if self._derived_ok is None:
                 found = dict(self.db.rows("SELECT name, version FROM derived"))
-                self._derived_ok = all(found.get(name) == version
-                                       for name, version in _derived_versions().items())
-            return self._derived_ok
+                self._derived_ok = {name for name, version in _derived_versions().items()
+                                    if found.get(name) == version}  # fmt: skip
+            return all(name in self._derived_ok for name in derived)
         return True
 
+    def _changed(self, table: str) -> tuple[set[str], list[Json]]:
+        """The document numbers of `table` this transaction changed (their rows in the file are
+        out of date) and the records they hold now (removed ones left out)."""
+        pending = self.lazy.pending.get(table) or {}
+        return set(pending), [r for r in pending.values() if r is not None]
+
+    def _stale(self, record_id: str) -> bool:
+        """Whether the file's rows about `record_id` are out of date (changed here)."""
+        return record_id in self.located
+
     def _records(self, table: str, rows: list[Any]) -> list[Json]:
+        """The records of (doc, record text) rows, those changed here left out."""
+        changed = self.lazy.pending.get(table) or {}
         out = []
         for doc, text in rows:
             key = str(doc)
+            if key in changed:
+                continue
             record = self.lazy.cache.get((table, key))
             if record is None:
                 record = self.lazy.cache[(table, key)] = _loads(text)
@@ -551,30 +571,17 @@ class SqliteData(StoreData):
     ) -> list[Json] | None:
         if not (kinds or statuses or since or until or scopes):
             return None
-        if not self._pushable("events", derived=bool(scopes)):
+        if not self._pushable("events", derived=("event_entities",) if scopes else ()):
             return None
-        where: list[str] = []
-        params: list[Any] = []
-        if kinds:
-            where.append(f"kind IN ({', '.join('?' * len(kinds))})")
-            params.extend(kinds)
-        if statuses:
-            where.append(f"status IN ({', '.join('?' * len(statuses))})")
-            params.extend(statuses)
-        if since:
-            where.append("(latest >= ? OR latest IS NULL)")
-            params.append(since)
-        if until:
-            where.append("(earliest <= ? OR earliest IS NULL)")
-            params.append(until)
-        for scope in scopes:
-            where.append("id IN (SELECT event_id FROM event_entities WHERE entity_id IN "
-                         f"({', '.join('?' * len(scope))}))")  # fmt: skip
-            params.extend(sorted(scope))
+        where, params = self._event_where(kinds, statuses, since, until, scopes)
         if len(params) > _MAX_PARAMETERS:
             return None
-        rows = self.db.rows(f"SELECT doc, record FROM events WHERE {' AND '.join(where)}", params)
-        return self._records("events", rows)
+        rows = self.db.rows(f"SELECT doc, record FROM events{where}", params)
+        found = self._records("events", rows)
+        _, changed = self._changed("events")
+        found.extend(e for e in changed if _event_may_match(e, kinds, statuses, since, until,
+                                                            scopes))  # fmt: skip
+        return found
 
     def _event_where(
         self,
@@ -615,8 +622,9 @@ class SqliteData(StoreData):
         until: str | None = None,
         scopes: Sequence[Collection[str]] = (),
     ) -> Sequence[Json] | None:
-        if not self._pushable("events", derived=bool(scopes)):
-            return None
+        if (not self._pushable("events", derived=("event_entities",) if scopes else ())
+                or self.lazy.pending.get("events")):  # fmt: skip
+            return None  # changed here: the records, not only the file's rows, are asked
         where, params = self._event_where(kinds, statuses, since, until, scopes)
         if len(params) > _MAX_PARAMETERS:
             return None
@@ -672,7 +680,7 @@ class SqliteData(StoreData):
                 self.seen[record_id] = None  # in no table
 
     def namesake_groups(self, name_keys: Collection[str]) -> dict[str, list[Json]] | None:
-        if not self._pushable("entities", derived=True):
+        if not self._pushable("entities", derived=("roles",)) or self.lazy.pending.get("entities"):
             return None
         keys = sorted(set(name_keys))
         groups: dict[str, list[Json]] = {}
@@ -692,9 +700,14 @@ class SqliteData(StoreData):
         return {key: members for key, members in groups.items() if len(members) > 1}
 
     def ids_named(self, key: str) -> list[str] | None:
-        if not self._pushable(*TABLES, derived=True):
+        if not self._pushable(*TABLES, derived=("names",)):
             return None
-        ids = [i for (i,) in self.db.rows("SELECT record_id FROM names WHERE key = ?", [key])]
+        ids = [i for (i,) in self.db.rows("SELECT record_id FROM names WHERE key = ?", [key])
+               if not self._stale(i)]  # fmt: skip
+        for table in TABLES:
+            for record in self._changed(table)[1]:
+                if any(k == key for _, k in relational.derived_rows_of("names", record)):
+                    ids.append(record["id"])
         order = {table: n for n, table in enumerate(_NAME_ORDER)}
 
         def place(record_id: str) -> tuple[int, str]:
@@ -704,33 +717,46 @@ class SqliteData(StoreData):
         return sorted(dict.fromkeys(ids), key=place)
 
     def entities_named_with(self, word: str) -> list[tuple[str, str]] | None:
-        if not self._pushable("entities", derived=True):
+        if not self._pushable("entities", derived=("names",)):
             return None
         rows = self.db.rows(
-            "SELECT n.key, n.record_id FROM names n JOIN entities e ON e.id = n.record_id"
-            " WHERE instr(n.key, ?) > 0 ORDER BY CAST(e.doc AS TEXT)", [word]
+            "SELECT n.key, n.record_id, e.doc FROM names n JOIN entities e ON e.id = n.record_id"
+            " WHERE instr(n.key, ?) > 0", [word]
         )
-        return [(key, record_id) for key, record_id in rows]
+        found = [(str(doc), key, i) for key, i, doc in rows if not self._stale(i)]
+        changed = self.lazy.pending.get("entities") or {}
+        for doc, record in changed.items():
+            if record is not None:
+                found.extend((doc, k, record["id"])
+                             for _, k in relational.derived_rows_of("names", record)
+                             if word in k)  # fmt: skip
+        return [(key, i) for _, key, i in sorted(found, key=lambda f: f[0])]
 
     def namesakes(self, name_key: str) -> list[str] | None:
         if not self._pushable("entities"):
             return None
-        rows = self.db.rows(
-            "SELECT id FROM entities WHERE name_key = ? ORDER BY CAST(doc AS TEXT)", [name_key]
-        )
-        return [record_id for (record_id,) in rows]
+        rows = self.db.rows("SELECT doc, id FROM entities WHERE name_key = ?", [name_key])
+        found = [(str(doc), i) for doc, i in rows if not self._stale(i)]
+        changed = self.lazy.pending.get("entities") or {}
+        found.extend((doc, r["id"]) for doc, r in changed.items()
+                     if r is not None and relational.name_key(r) == name_key)  # fmt: skip
+        return [i for _, i in sorted(found)]
 
     def located_in(self, parents: Collection[str]) -> list[str] | None:
         if not self._pushable("entities") or len(parents) > _MAX_PARAMETERS:
             return None
         rows = self.db.rows(
-            f"SELECT id FROM entities WHERE located_in IN ({', '.join('?' * len(parents))})"
-            " ORDER BY CAST(doc AS TEXT)", sorted(parents)
+            f"SELECT doc, id FROM entities WHERE located_in IN ({', '.join('?' * len(parents))})",
+            sorted(parents),
         )
-        return [record_id for (record_id,) in rows]
+        found = [(str(doc), i) for doc, i in rows if not self._stale(i)]
+        changed = self.lazy.pending.get("entities") or {}
+        found.extend((doc, r["id"]) for doc, r in changed.items()
+                     if r is not None and r.get("located_in") in parents)  # fmt: skip
+        return [i for _, i in sorted(found)]
 
     def role_holders(self, organization: str) -> list[Json] | None:
-        if not self._pushable("entities", derived=True):
+        if not self._pushable("entities", derived=("roles",)) or self.lazy.pending.get("entities"):
             return None
         rows = self.db.rows(
             "SELECT doc, record FROM entities WHERE id IN"
@@ -742,7 +768,153 @@ class SqliteData(StoreData):
     def kinds(self, table: str) -> set[str] | None:
         if table not in ("entities", "events") or not self._pushable(table):
             return None
-        return {k for (k,) in self.db.rows(f"SELECT DISTINCT kind FROM {table}") if k}
+        found = {k for (k,) in self.db.rows(f"SELECT DISTINCT kind FROM {table}") if k}
+        found.update(r["kind"] for r in self._changed(table)[1]
+                     if isinstance(r.get("kind"), str) and r["kind"])  # fmt: skip
+        return found
+
+    def records_where(self, table: str, **equal: str | None) -> list[Json] | None:
+        columns = {name for name, _, _ in relational.COLUMNS.get(table, ())}
+        if table not in TABLES or not equal or not set(equal) <= columns:
+            return None
+        if not self._pushable(table):
+            return None
+        where = " AND ".join(f"{name} IS NULL" if value is None else f"{name} = ?"
+                             for name, value in equal.items())  # fmt: skip
+        rows = self.db.rows(f"SELECT doc, record FROM {table} WHERE {where}",
+                            [value for value in equal.values() if value is not None])  # fmt: skip
+        found = [(str(doc), r) for (doc, _), r in zip(rows, self._all_records(table, rows),
+                                                        strict=True) if r is not None]  # fmt: skip
+        changed = self.lazy.pending.get(table) or {}
+        reads = {name: read for name, _, read in relational.COLUMNS[table]}
+        found.extend((doc, r) for doc, r in changed.items() if r is not None
+                     and all(reads[n](r) == v for n, v in equal.items()))  # fmt: skip
+        return [r for _, r in sorted(found, key=lambda f: f[0])]
+
+    def _all_records(self, table: str, rows: list[Any]) -> list[Json | None]:
+        """`_records`, one item a row: None for a row whose record was changed here."""
+        changed = self.lazy.pending.get(table) or {}
+        out: list[Json | None] = []
+        for doc, text in rows:
+            key = str(doc)
+            if key in changed:
+                out.append(None)
+                continue
+            record = self.lazy.cache.get((table, key))
+            if record is None:
+                record = self.lazy.cache[(table, key)] = _loads(text)
+            out.append(record)
+        return out
+
+    def entity_names(self) -> list[tuple[str, str, list[str]]] | None:
+        if not self._pushable("entities"):
+            return None
+        rows = self.db.rows("SELECT doc, id, name, json_extract(record, '$.aliases')"
+                            " FROM entities ORDER BY CAST(doc AS TEXT)")  # fmt: skip
+        changed = self.lazy.pending.get("entities") or {}
+        out: list[tuple[str, str, list[str]]] = []
+        for doc, record_id, name, aliases in rows:
+            key = str(doc)
+            if key in changed:
+                record = changed[key]
+                if record is not None and ("entities", key) not in self.lazy.readded:
+                    out.append(_names_of(record))
+                continue
+            listed = _loads(aliases) if aliases else []
+            out.append((record_id, name or "", [a for a in listed if isinstance(a, str)]
+                        if isinstance(listed, list) else []))  # fmt: skip
+        stored = {str(doc) for doc, *_ in rows}
+        for key, record in changed.items():
+            if record is not None and (key not in stored or ("entities", key) in
+                                       self.lazy.readded):  # fmt: skip
+                out.append(_names_of(record))
+        return out
+
+    def referrers(self, record_ids: Collection[str]) -> list[tuple[str, Json]] | None:
+        if not record_ids or len(record_ids) > _MAX_PARAMETERS:
+            return None
+        if not self._pushable(*TABLES, derived=("refs",)):
+            return None
+        marks = ", ".join("?" * len(record_ids))
+        holders = {i for (i,) in self.db.rows(
+            f"SELECT DISTINCT record_id FROM refs WHERE target_id IN ({marks})",
+            sorted(record_ids))}  # fmt: skip
+        found: list[tuple[int, str, str, Json]] = []
+        order = {table: n for n, table in enumerate(TABLES)}
+        for record_id in holders:
+            if self._stale(record_id):
+                continue
+            hit = self._fetch(record_id)
+            if hit is not None:
+                found.append((order[hit[0]], hit[1], hit[0], hit[2]))
+        for table in TABLES:
+            for doc, record in (self.lazy.pending.get(table) or {}).items():
+                if record is not None and any(ref in record_ids
+                                              for _, ref in references(table, record)):
+                    found.append((order[table], doc, table, record))
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [(table, record) for _, _, table, record in found]
+
+    def history_entry(self, entry_id: str) -> tuple[str, Json] | None:
+        if not self._pushable("history"):
+            return super().history_entry(entry_id)
+        rows = self.db.rows("SELECT doc, record FROM history WHERE id = ?", [entry_id])
+        found = [(str(doc), r) for (doc, _), r in zip(rows, self._all_records("history", rows),
+                                                        strict=True) if r is not None]  # fmt: skip
+        changed = self.lazy.pending.get("history") or {}
+        found.extend((doc, r) for doc, r in changed.items()
+                     if r is not None and r.get("id") == entry_id)  # fmt: skip
+        found.sort(key=lambda f: f[0])
+        return found[0] if found else None
+
+    def last_history(self, count: int) -> list[tuple[str, Json]] | None:
+        if not self._pushable("history"):
+            return None
+        changed = self.lazy.pending.get("history") or {}
+        rows = self.db.rows("SELECT doc, record FROM history ORDER BY doc DESC LIMIT ?",
+                            [count + len(changed)])  # fmt: skip
+        found = [(str(doc), r) for (doc, _), r in zip(rows, self._all_records("history", rows),
+                                                        strict=True) if r is not None]  # fmt: skip
+        found.extend((doc, r) for doc, r in changed.items() if r is not None)
+        found.sort(key=lambda f: int(f[0]), reverse=True)
+        return found[:count]
+
+
+def _names_of(record: Json) -> tuple[str, str, list[str]]:
+    aliases = record.get("aliases")
+    listed = [a for a in aliases if isinstance(a, str)] if isinstance(aliases, list) else []
+    return str(record["id"]), str(record.get("name") or ""), listed
+
+
+def _event_may_match(
+    event: Json,
+    kinds: Sequence[str],
+    statuses: Sequence[str],
+    since: str | None,
+    until: str | None,
+    scopes: Sequence[Collection[str]],
+) -> bool:
+    """What `event_candidates` asks of the file, asked of an event changed in memory."""
+    from ..model import event_entities
+
+    if kinds and event.get("kind") not in kinds:
+        return False
+    if statuses and event.get("status") not in statuses:
+        return False
+    date = event.get("date")
+    when: Json = date if isinstance(date, dict) else {}
+    latest, earliest = when.get("latest"), when.get("earliest")
+    if since and latest is not None and latest < since:
+        return False
+    if until and earliest is not None and earliest > until:
+        return False
+    if scopes:
+        try:
+            involved = set(event_entities(event))
+        except (AttributeError, KeyError, TypeError):
+            return True
+        return all(not involved.isdisjoint(scope) for scope in scopes)
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -936,10 +1108,10 @@ class SqliteStore(DatabaseStore):
 
 def _derived_versions() -> dict[str, int]:
     """What each derived table's content depends on: `names` holds folded names; the others
-    are made by this layout's rules."""
+    are made by the rules of the layout that brought them (`relational.Derived.version`)."""
     from ..textfold import FOLD_VERSION
 
-    versions = {d.name: LAYOUT_VERSION for d in relational.DERIVED}
+    versions = {d.name: d.version for d in relational.DERIVED}
     versions["names"] = FOLD_VERSION
     return versions
 
@@ -955,12 +1127,9 @@ def upgrade(conn: sqlite3.Connection) -> list[str]:
         return []
     have = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
     created = []
-    for statement in relational.schema_statements(relational.SQLITE):
-        words = statement.split()
-        name = words[5] if words[1:5] == ["TABLE", "IF", "NOT", "EXISTS"] else words[2]
-        if name not in have:
-            conn.execute(statement)
-            created.append(name)
+    for statement in relational.missing_statements(relational.SQLITE, have):
+        conn.execute(statement)
+        created.append(relational.created_name(statement))
     conn.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
     return created
 
@@ -990,22 +1159,37 @@ def _mark_derived(conn: sqlite3.Connection) -> None:
                      list(_derived_versions().items()))  # fmt: skip
 
 
+def stale_derived(found: dict[str, int]) -> list[str]:
+    """The derived tables not made by this version's rules, given the `derived` table's rows
+    (name -> version)."""
+    return [name for name, version in _derived_versions().items() if found.get(name) != version]
+
+
 def derived_current(conn: sqlite3.Connection) -> bool:
     """Whether the derived tables were made with this version's rules (folding...): if not,
-    queries do without them and the next write makes them again."""
-    found = dict(conn.execute("SELECT name, version FROM derived").fetchall())
-    return all(found.get(name) == version for name, version in _derived_versions().items())
+    queries do without those that are not and the next write makes them again."""
+    return not stale_derived(dict(conn.execute("SELECT name, version FROM derived").fetchall()))
 
 
 def rebuild_derived(conn: sqlite3.Connection) -> None:
-    """Write every derived row again from the records (inside the caller's transaction)."""
-    for derived in relational.DERIVED:
-        conn.execute(f"DELETE FROM {derived.name}")
+    """Write again, from the records, the rows of the derived tables not made by this version's
+    rules (inside the caller's transaction), reading the records one at a time."""
+    stale = set(stale_derived(dict(conn.execute("SELECT name, version FROM derived").fetchall())))
+    for name in stale:
+        conn.execute(f"DELETE FROM {name}")
     for table in relational.RECORD_TABLES:
-        for (text,) in conn.execute(f"SELECT record FROM {table}").fetchall():
-            record = _loads(text)
-            for name, row in relational.derived_rows(table, record):
-                conn.execute(_STATEMENTS.insert_derived[name], row)
+        if not any(d.name in stale and table in d.sources for d in relational.DERIVED):
+            continue
+        reading = conn.cursor()
+        reading.execute(f"SELECT record FROM {table}")
+        while texts := reading.fetchmany(2000):
+            rows: dict[str, list[tuple[Any, ...]]] = {}
+            for (text,) in texts:
+                for name, row in relational.derived_rows(table, _loads(text), stale):
+                    rows.setdefault(name, []).append(row)
+            for name, batch in rows.items():
+                conn.executemany(_STATEMENTS.insert_derived[name], batch)
+        reading.close()
     _mark_derived(conn)
 
 

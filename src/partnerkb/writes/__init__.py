@@ -57,6 +57,8 @@ from .history import (
     last_change_of,
     last_undoable,
     later_dependents,
+    newest_first,
+    same_entry,
     written_by,
 )
 from .inputs import checked_text, checked_texts, dedupe, free_id
@@ -88,7 +90,8 @@ __all__ = [
     "Writer", "WriterBase", "a", "about", "checked_text", "checked_texts", "counted", "dedupe",
     "describe_changes", "event_draft_from_json", "free_id", "history_entries", "history_entry",
     "history_rows", "init_store", "is_callers", "last_change_of", "last_undoable",
-    "later_dependents", "map_references", "missing_fields", "near_names", "not_found_hint",
+    "later_dependents", "newest_first", "same_entry", "map_references", "missing_fields",
+    "near_names", "not_found_hint",
     "or_create_missing", "parse_assignment", "parse_participant", "participant_from_json",
     "plural", "prefixed", "prepare_store", "referrers", "search_hint", "source_from_json",
     "today_note", "unresolved_participants", "written_by",

@@ -1,8 +1,10 @@
 """Finding the stored event a new one repeats (the same meeting reported by a second article).
 
-`EventIndex` files events by entity, kind and year so that a batch of many events checks each
-against few; `DuplicateCheck.find_duplicate` applies the rule: same kind, overlapping date,
-same or unknown place (a venue is within its city), shared participants.
+`DuplicateCheck.find_duplicate` applies the rule: same kind, overlapping date, same or unknown
+place (a venue is within its city), shared participants. The candidates come from the store's
+indexes where its engine answers `StoreData.event_candidates` (SQLite, PostgreSQL: one indexed
+query, nothing loaded); otherwise from `EventIndex`, which files the events in memory by
+entity, kind and year so that a batch of many events checks each against few.
 """
 
 from __future__ import annotations
@@ -100,12 +102,9 @@ class DuplicateCheck(Resolution):
         if not mine:
             return None
         kind = record["kind"]
-        candidates = self._event_index().overlapping(mine, kind, record["date"])
-        candidates.discard(record.get("fulfils") or "")  # the plan it fulfils is not a copy
-        for event_id in sorted(candidates):
-            event = self.data.find("events", event_id)
-            if event is None or event["kind"] != kind:
-                continue  # changed since it was indexed
+        for event in self._candidates(mine, kind, record["date"]):
+            if event["id"] == (record.get("fulfils") or ""):
+                continue  # the plan it fulfils is not a copy
             if not self.same_place(event.get("place"), record.get("place")):
                 continue
             theirs = self._involved(event)
@@ -113,6 +112,32 @@ class DuplicateCheck(Resolution):
             if common and len(common) >= min(2, len(mine), len(theirs)):
                 return event
         return None
+
+    def _candidates(self, mine: set[str], kind: str, when: Json) -> list[Json]:
+        """The stored events of `kind` involving one of `mine` whose dates overlap `when`, by
+        id (more may come from the store's indexes: those are tested here)."""
+        if self._events_by_entity is None:
+            pushed = self.data.event_candidates(
+                kinds=(kind,), since=when.get("earliest"), until=when.get("latest"),
+                scopes=(mine,),
+            )  # fmt: skip
+            if pushed is not None:
+                earliest, latest = when.get("earliest") or "", when.get("latest") or "~"
+                found = {}
+                for event in pushed:
+                    span = event.get("date") or {}
+                    if (event.get("kind") == kind
+                            and (span.get("earliest") or "") <= latest
+                            and (span.get("latest") or "~") >= earliest
+                            and not mine.isdisjoint(self._involved(event))):  # fmt: skip
+                        found[event["id"]] = event
+                return [found[i] for i in sorted(found)]
+        events = []
+        for event_id in sorted(self._event_index().overlapping(mine, kind, when)):
+            stored = self.data.find("events", event_id)
+            if stored is not None and stored["kind"] == kind:  # else changed since indexed
+                events.append(stored)
+        return events
 
     def same_place(self, a: str | None, b: str | None) -> bool:
         """Unknown matches anything; a venue matches its city (ICESCO Headquarters, Rabat)."""

@@ -29,7 +29,7 @@ class EntityWrites(RoleWrites):
         cites = self.citations(draft.sources)
         if not self.options.allow_duplicate:
             wanted = {fold(name), *(fold(a) for a in aliases)}
-            for entity in self.data.tables["entities"].values():
+            for entity in self._entities_named(wanted):
                 if entity["kind"] != kind:
                     continue
                 names = {fold(entity["name"]), *(fold(a) for a in entity.get("aliases") or [])}
@@ -73,3 +73,20 @@ class EntityWrites(RoleWrites):
         self._insert_entity(record)
         created = [c for c in self.created if c[1] != record_id]
         return Outcome(record_id, "entities", "added", created=created)
+
+    def _entities_named(self, keys: set[str]) -> list[Json]:
+        """The entities that may bear one of the folded names `keys`, in document order: those
+        the store's name index gives for them, else every entity."""
+        found: dict[str, None] = {}
+        for key in sorted(keys):
+            named = self.data.ids_named(key)
+            if named is None:
+                return list(self.data.tables["entities"].values())
+            found.update(dict.fromkeys(named))
+        located = []
+        for record_id in found:
+            where = self.data.locate(record_id)
+            record = self.data.find("entities", record_id)
+            if where is not None and record is not None:
+                located.append((where[1], record))
+        return [record for _, record in sorted(located, key=lambda item: item[0])]

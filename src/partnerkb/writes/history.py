@@ -7,14 +7,16 @@ command built on (`later_dependents`), and reverting one command (`Undoing.undo`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from ..errors import InvalidInput, NoMatch, NotFound, StoreError
-from ..model import TABLES, references
+from ..model import references
 from ..queries import TYPE_OF_TABLE as SINGULAR
 from ..store import StoreData
 from .base import WriterBase
 from .drafts import Outcome
+from .references import candidate_referrers
 from .wording import counted
 
 Json = dict[str, Any]
@@ -70,17 +72,16 @@ class Undoing(WriterBase):
                 if c.get("inserted") and self.data.get(c["id"]) is None}  # fmt: skip
         if not gone:
             return
-        for table in TABLES:
-            for record in self.data.tables[table].values():
-                for field_name, ref in references(table, record):
-                    if ref in gone and record["id"] not in gone:
-                        later = last_change_of(self.data, record["id"])
-                        by = f" (written by {later['id']}: {later['command']})" if later else ""
-                        raise InvalidInput(
-                            f"{entry['id']} cannot be undone: {record['id']}{by} refers to "
-                            f"{ref} through {field_name}",
-                            hint=f"undo {later['id']} first" if later else None,
-                        )
+        for table, record in candidate_referrers(self.data, gone):
+            for field_name, ref in references(table, record):
+                if ref in gone and record["id"] not in gone:
+                    later = last_change_of(self.data, record["id"])
+                    by = f" (written by {later['id']}: {later['command']})" if later else ""
+                    raise InvalidInput(
+                        f"{entry['id']} cannot be undone: {record['id']}{by} refers to "
+                        f"{ref} through {field_name}",
+                        hint=f"undo {later['id']} first" if later else None,
+                    )
 
 
 def history_entries(data: StoreData) -> list[Json]:
@@ -88,15 +89,39 @@ def history_entries(data: StoreData) -> list[Json]:
     return [data.tables["history"][k] for k in sorted(data.tables["history"], key=int)]
 
 
+def newest_first(data: StoreData) -> Iterator[Json]:
+    """The history, newest first, read as far as the caller goes: from the store's index where
+    its engine has one (a few entries at first, then more), else from the whole table."""
+    count, seen = 8, 0
+    while True:
+        pushed = data.last_history(count)
+        if pushed is None:
+            break
+        for _, entry in pushed[seen:]:
+            yield entry
+        if len(pushed) < count:
+            return
+        seen, count = count, count * 4
+    yield from list(reversed(history_entries(data)))[seen:]
+
+
+def _undone_so_far(entry: Json, undone: set[str]) -> bool:
+    """Whether `entry`, met newest first, is an undo or undone by one met before it (an undo
+    entry, with `undoes`, always comes after the command it undoes)."""
+    if entry.get("undoes"):
+        undone.add(entry["undoes"])
+        return True
+    return entry["id"] in undone
+
+
 def last_undoable(data: StoreData, writer: Json | None = None) -> Json:
     """The last command that is neither an undo nor undone already (undo entries, with
     `undoes`, are in stores written before an undo removed the entry instead); with `writer`
     (`user` and database `role`, as a shared store's history names them), the last one they
     wrote."""
-    entries = history_entries(data)
-    undone = {e["undoes"] for e in entries if e.get("undoes")}
-    for entry in reversed(entries):
-        if entry.get("undoes") or entry["id"] in undone:
+    undone: set[str] = set()
+    for entry in newest_first(data):
+        if _undone_so_far(entry, undone):
             continue
         if writer is None or written_by_writer(entry, writer):
             return entry
@@ -119,18 +144,23 @@ def written_by_writer(entry: Json, writer: Json) -> bool:
 def history_entry(data: StoreData, entry_id: str) -> Json:
     """The command `entry_id` (h-000012), if it can be undone: NotFound if there is none,
     InvalidInput if it is an undo itself or already undone."""
-    entries = history_entries(data)
     wanted = entry_id.strip().lower()
     if wanted.isdigit():
         wanted = f"h-{int(wanted):06d}"
-    found = next((e for e in entries if e.get("id") == wanted), None)
+    newer: list[Json] = []  # an undo of the entry comes after it
+    found = None
+    for entry in newest_first(data):
+        if entry.get("id") == wanted:
+            found = entry
+            break
+        newer.append(entry)
     if found is None:
         raise NotFound(f"no history entry {entry_id!r}", hint="see the ids with: partnerkb history")
     if found.get("undoes"):
         raise InvalidInput(
             f"{found['id']} is itself an undo (of {found['undoes']}); redo that command instead"
         )
-    undone_by = next((e["id"] for e in entries if e.get("undoes") == found["id"]), None)
+    undone_by = next((e["id"] for e in reversed(newer) if e.get("undoes") == found["id"]), None)
     if undone_by:
         raise InvalidInput(f"{found['id']} is already undone (by {undone_by})")
     return found
@@ -145,23 +175,24 @@ def same_entry(entry: Json, other: Json) -> bool:
 def later_dependents(data: StoreData, entry: Json) -> list[Json]:
     """Commands after `entry`, not undone, that changed one of the records it changed (undoing
     `entry` first would silently drop their changes), oldest first."""
-    entries = history_entries(data)
-    undone = {e["undoes"] for e in entries if e.get("undoes")}
+    undone: set[str] = set()
     ids = {c["id"] for c in entry.get("changes") or []}
-    position = next(n for n, e in enumerate(entries) if e is entry)
-    return [
-        later for later in entries[position + 1 :]
-        if not later.get("undoes") and later["id"] not in undone
-        and any(c["id"] in ids for c in later.get("changes") or [])
-    ]  # fmt: skip
+    later: list[Json] = []
+    for other in newest_first(data):
+        if same_entry(other, entry):
+            return list(reversed(later))
+        if not _undone_so_far(other, undone) and any(
+            c["id"] in ids for c in other.get("changes") or []
+        ):
+            later.append(other)
+    return list(reversed(later))
 
 
 def last_change_of(data: StoreData, record_id: str) -> Json | None:
     """The latest command, not undone, that changed `record_id`."""
-    entries = history_entries(data)
-    undone = {e["undoes"] for e in entries if e.get("undoes")}
-    for entry in reversed(entries):
-        if entry.get("undoes") or entry["id"] in undone:
+    undone: set[str] = set()
+    for entry in newest_first(data):
+        if _undone_so_far(entry, undone):
             continue
         if any(c["id"] == record_id for c in entry.get("changes") or []):
             return entry

@@ -4,7 +4,7 @@ record with its references changed or dropped (`map_references`), as remove and 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..model import TABLES, references
@@ -15,15 +15,20 @@ Json = dict[str, Any]
 
 
 def referrers(data: StoreData, record_id: str) -> list[tuple[str, Json]]:
-    """Every record (table, record) that refers to `record_id`."""
-    found = []
-    for table in TABLES:
-        for record in data.tables[table].values():
-            if record["id"] != record_id and any(
-                ref == record_id for _, ref in references(table, record)
-            ):
-                found.append((table, record))
-    return found
+    """Every record (table, record) that refers to `record_id`, in table then document order
+    (asked of the store's reference index where its engine has one: nothing loaded whole)."""
+    return [(table, record) for table, record in candidate_referrers(data, {record_id})
+            if record["id"] != record_id
+            and any(ref == record_id for _, ref in references(table, record))]  # fmt: skip
+
+
+def candidate_referrers(data: StoreData, record_ids: set[str]) -> Iterable[tuple[str, Json]]:
+    """(table, record) of records that may refer to one of `record_ids`: those the store's
+    engine finds by its indexes (`StoreData.referrers`), else every record."""
+    pushed = data.referrers(record_ids)
+    if pushed is not None:
+        return pushed
+    return ((table, record) for table in TABLES for record in data.tables[table].values())
 
 
 def map_references(table: str, record: Json, change: Callable[[str], str | None]) -> Json:

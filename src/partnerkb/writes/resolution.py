@@ -42,13 +42,10 @@ class Resolution(WriterBase):
 
     def entity_kb(self) -> KnowledgeBase:
         """Names of entities and sources only: resolving a participant on a store of 100k
-        events must not fold 100k event titles."""
+        events must not fold 100k event titles (and on an engine with indexes, reads no
+        table whole)."""
         if self._entity_kb is None:
-            tables = self.data.tables
-            view = StoreData({"meta": tables["meta"], "entities": tables["entities"],
-                              "sources": tables["sources"], "events": {}, "partnerships": {},
-                              "history": {}})  # fmt: skip
-            self._entity_kb = KnowledgeBase(view)
+            self._entity_kb = KnowledgeBase(self.data, ("entities", "sources"))
         return self._entity_kb
 
     def full_kb(self) -> KnowledgeBase:
@@ -85,9 +82,9 @@ class Resolution(WriterBase):
             return []
         if self._compact is None:
             self._compact = {}
-            for record in self.data.tables["entities"].values():
-                for name in {record["name"], *(record.get("aliases") or [])}:
-                    self._compact.setdefault(fold_compact(name), []).append(record["id"])
+            for record_id, name, aliases in self.stored_entity_names():
+                for one in {name, *aliases}:
+                    self._compact.setdefault(fold_compact(one), []).append(record_id)
         ids = dedupe(self._compact.get(fold_compact(text), []))
         return [found[1] for i in ids if (found := self.data.get(i))]
 
@@ -176,11 +173,21 @@ class Resolution(WriterBase):
         another spelling): what --create-missing refuses without --new."""
         if self._stored_names is None:
             self._stored_names = [
-                (record["id"], fold(str(other)))
-                for record in self.data.tables["entities"].values()
-                for other in (record.get("name") or "", *(record.get("aliases") or []))
+                (record_id, fold(other))
+                for record_id, name, aliases in self.stored_entity_names()
+                for other in (name, *aliases)
             ]
         return near_names(self._stored_names, name)
+
+    def stored_entity_names(self) -> list[tuple[str, str, list[str]]]:
+        """(id, name, aliases) of every entity, in document order (from the store's indexes
+        where its engine has them, without reading the entities whole)."""
+        pushed = self.data.entity_names()
+        if pushed is not None:
+            return pushed
+        return [(record["id"], str(record.get("name") or ""),
+                 [str(a) for a in record.get("aliases") or []])
+                for record in self.data.tables["entities"].values()]  # fmt: skip
 
     def _refuse_near_duplicate(self, name: str, slot: str) -> None:
         """A new name that looks like a stored name or alias (the one a look-up would offer as
@@ -216,7 +223,9 @@ class Resolution(WriterBase):
         if value in builtin or self.options.new_kind or value in self.options.new_kinds:
             return value
         if table not in self._kinds:
-            self._kinds[table] = {r.get("kind", "") for r in self.data.tables[table].values()}
+            pushed = self.data.kinds(table)
+            self._kinds[table] = pushed if pushed is not None else {
+                r.get("kind", "") for r in self.data.tables[table].values()}  # fmt: skip
         if value in self._kinds[table]:
             return value
         known = sorted(set(builtin) | self._kinds[table])

@@ -81,14 +81,41 @@ class Citations(Resolution):
         return self._source_keys
 
     def _index_source(self, source: Json) -> None:
-        keys = self._source_keys
-        assert keys is not None
-        if source.get("url"):
-            keys.setdefault(("url", source["url"].strip()), source["id"])
-        if not source.get("title"):  # a copy without a headline is told apart by its url only
-            return
-        key = ("text", fold(source["outlet"]), fold(source["title"]), source.get("published"))
-        keys.setdefault(key, source["id"])
+        if self._source_keys is not None:
+            _add_keys(self._source_keys, source)
+
+    def _stored_source(
+        self, url: str | None, outlet: str | None, title: str | None, published: str | None
+    ) -> str | None:
+        """The id of the first stored source (in document order) equal to the one described:
+        the same url, else (given an outlet and a title) the same outlet, title and day. On an
+        engine with indexes, only the sources of that url or title are read."""
+        wanted: list[Any] = [("url", url)] if url else []
+        if outlet and title:
+            wanted.append(("text", fold(outlet), fold(title), published))
+        keys = self._sources_like(url, title) if self._source_keys is None else None
+        if keys is None:
+            keys = self._source_index()
+        return next((keys[key] for key in wanted if key in keys), None)
+
+    def _sources_like(self, url: str | None, title: str | None) -> dict[Any, str] | None:
+        """The keys of the stored sources of `url` or titled `title`, from the store's indexes;
+        None when its engine has none."""
+        found: list[Json] = []
+        if url:
+            by_url = self.data.records_where("sources", url=url)
+            if by_url is None:
+                return None
+            found.extend(by_url)
+        if title:
+            named = self.data.ids_named(fold(title))
+            if named is None:
+                return None
+            found.extend(s for i in named if (s := self.data.find("sources", i)) is not None)
+        keys: dict[Any, str] = {}
+        for source in found:
+            _add_keys(keys, source)
+        return keys
 
     def source_for(self, new: NewSource, record_id: str | None = None) -> tuple[str, bool]:
         """The id of the source described (an equal stored one, else a new one); True if new."""
@@ -97,20 +124,18 @@ class Citations(Resolution):
         url = checked_text("source url", new.url, "url")
         published = self.read_day("source date", new.published)
         if not outlet or not title:
-            if url and ("url", url) in self._source_index():
-                return self._source_index()[("url", url)], False
+            stored = self._stored_source(url, None, None, None) if url else None
+            if stored is not None:
+                return stored, False
             missing = "outlet" if not outlet else "title"
             raise InvalidInput(
                 f"source {missing} is required to describe a new source",
                 hint="give --source-outlet and --source-title, or cite a stored source with "
                 "--source ID",
             )
-        index = self._source_index()
-        for key in ((("url", url),) if url else ()) + (
-            ("text", fold(outlet), fold(title), published),
-        ):
-            if key in index:
-                return index[key], False
+        stored = self._stored_source(url, outlet, title, published)
+        if stored is not None:
+            return stored, False
         if record_id:
             wanted = checked_text("id", record_id, "id", required=True)
             assert wanted is not None
@@ -150,3 +175,13 @@ class Citations(Resolution):
                 hint=f"cite it with --source {source_id}",
             )
         return Outcome(source_id, "sources", "added")
+
+
+def _add_keys(keys: dict[Any, str], source: Json) -> None:
+    """File `source` under what makes two sources one: its url; its outlet, title and day."""
+    if source.get("url"):
+        keys.setdefault(("url", source["url"].strip()), source["id"])
+    if not source.get("title"):  # a copy without a headline is told apart by its url only
+        return
+    key = ("text", fold(source["outlet"]), fold(source["title"]), source.get("published"))
+    keys.setdefault(key, source["id"])
