@@ -295,6 +295,11 @@ class StoreData:
         from `search_vocabulary`, which must then be answered too."""
         return None
 
+    def scratch(self) -> StoreData:
+        """A view of the same records whose changes leave this one as it is (records are never
+        changed in place: every change replaces a record): what an import plans on."""
+        return StoreData({table: dict(records) for table, records in self.tables.items()})
+
     def drop(self, table: str, doc: str) -> Json:
         """Remove and return the record under document number `doc` of a record table."""
         record = self.tables[table].pop(doc)

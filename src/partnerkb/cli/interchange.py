@@ -411,6 +411,9 @@ def import_command(
 
     flag_order = check_date_order(order, "--date-order")
     env_order = env_date_order()
+    if not (mapping or map_pairs or key or dry_run) and _stream_import(ctx, db, file, fmt,
+                                                                       skip_invalid):  # fmt: skip
+        return
     content = _read_input(file)
     from ..engines import HEADER
 
@@ -476,6 +479,59 @@ def import_command(
 
 
 MAX_LISTED = 50
+
+
+def _stream_import(
+    ctx: typer.Context, db: str | None, file: str, fmt: str | None, skip_invalid: bool
+) -> bool:
+    """Import a JSON Lines file of records as stored into a SQLite store a line at a time, in
+    one transaction (interchange.streaming); False, having written nothing, when the file or the
+    store is not for that (the ordinary import then reads the file whole)."""
+    from ..interchange.importer import ImportFailed
+    from ..interchange.streaming import NotStreamable, json_lines, stream_into_sqlite
+    from ..progress import stage
+    from ..writes import prepare_store
+    from .progress_bar import progress_bar
+
+    if file == "-":
+        return False
+    path = Path(file)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(64)
+    except OSError:
+        return False  # the ordinary import says what is wrong with it
+    chosen = fmt or _format_of(file)
+    if chosen is None and head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        chosen = "jsonl"
+    if chosen != "jsonl":
+        return False
+    store = prepare_store(store_location(ctx, db))
+    if store.engine != "sqlite":
+        return False
+    try:
+        with progress_bar() as progress:
+            stage(progress, "importing records")
+            report = stream_into_sqlite(store, lambda: json_lines(path),
+                                        command=command_line(ctx), skip_invalid=skip_invalid,
+                                        progress=progress)  # fmt: skip
+    except NotStreamable:
+        return False
+    except ImportFailed as exc:
+        hints: set[str] = set()
+        for error in exc.errors[:MAX_LISTED]:
+            say(f"error: {error}")
+            if error.hint and error.hint not in hints:
+                hints.add(error.hint)
+                say(f"hint: {error.hint}")
+        if len(exc.errors) > MAX_LISTED:
+            say(f"… and {len(exc.errors) - MAX_LISTED} more")
+        raise
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
+    ctx.call_on_close(lambda: announce_history(store))
+    _report_import(report, False)
+    return True
 
 
 def _name(file: str) -> str:

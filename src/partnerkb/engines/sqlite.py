@@ -411,6 +411,13 @@ class SqliteData(StoreData):
         # are not changed here (changes go to `located`, which is asked first)
         self.seen: dict[str, tuple[str, str, Json] | None] = {}
 
+    def scratch(self) -> StoreData:
+        """A fresh view of the same file (on the same connection, so inside the same write
+        transaction) while nothing is loaded or changed here: nothing is read whole."""
+        if self.located or any(self.lazy.loaded(t) is not None for t in ALL_TABLES):
+            return super().scratch()
+        return type(self)(self.db)
+
     def _all_loaded(self) -> bool:
         return all(self.lazy.loaded(table) is not None for table in TABLES)
 

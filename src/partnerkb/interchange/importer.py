@@ -398,7 +398,7 @@ def import_rows(
     invalid = list(source.errors)
     rows = source.rows
     while True:
-        scratch = Transaction(_shallow_copy(tx.data))
+        scratch = Transaction(tx.data.scratch())
         planner = _Planner(scratch, options, mapping)
         errors = planner.plan(rows, progress)
         if not errors:
@@ -425,12 +425,6 @@ def _label_order(error: RowError) -> tuple[int, str]:
     """Errors in file order: by the first number of 'row 3', 'line 3', 'item 3 (line 1)'."""
     number = re.search(r"\d+", error.label)
     return (int(number.group()) if number else 0, error.label)
-
-
-def _shallow_copy(data: StoreData) -> StoreData:
-    """A copy whose tables can change without touching `data` (records are never edited in
-    place: every change replaces a record)."""
-    return StoreData({table: dict(records) for table, records in data.tables.items()})
 
 
 def _replay(

@@ -1,0 +1,193 @@
+"""Importing JSON Lines of records as stored into a SQLite store streams (interchange.streaming):
+a line at a time, in one transaction. Its answers are the ordinary import's, on a JSON store,
+to the byte: the same records under the same document numbers, the same history, the same
+report and the same refusals; a refused import writes nothing; the file is never read whole."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from partnerkb.store import read_store, shipped_store_path
+
+RECORD_TABLES = ("sources", "entities", "events", "partnerships")
+
+
+@pytest.fixture
+def exported(cli: Any, tmp_path: Path) -> list[dict[str, Any]]:
+    """The shipped knowledge base as export --format jsonl gives it."""
+    result = cli("--db", str(shipped_store_path()), "export", "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Which imports streamed (the stores they went to), and the ordinary import refusing to
+    read a file whole for a SQLite store while streaming is possible."""
+    from partnerkb.interchange import streaming
+
+    calls: list[str] = []
+    real = streaming.stream_into_sqlite
+
+    def spy(store: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(str(store.path))
+        return real(store, *args, **kwargs)
+
+    monkeypatch.setattr(streaming, "stream_into_sqlite", spy)
+    return calls
+
+
+def write_lines(path: Path, items: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(item) + "\n" for item in items))
+    return path
+
+
+def import_both(cli: Any, tmp_path: Path, lines: Path, *extra: str,
+                stores: dict[str, Path] | None = None) -> dict[str, Any]:  # fmt: skip
+    """Import `lines` into a new JSON and a new SQLite store (or `stores`): the same exit code,
+    output and messages; the results, by engine."""
+    if stores is None:
+        stores = {"json": tmp_path / "a.json", "sqlite": tmp_path / "a.sqlite"}
+        for path in stores.values():
+            assert cli("init", "--db", str(path)).exit_code == 0
+    results = {engine: cli("--db", str(path), "import", str(lines), *extra)
+               for engine, path in stores.items()}  # fmt: skip
+    first, second = results["json"], results["sqlite"]
+    assert (second.exit_code, second.stdout, second.stderr) == (
+        first.exit_code, first.stdout, first.stderr)  # fmt: skip
+    return {"json": first, "sqlite": second, "stores": stores}
+
+
+def same_stores(stores: dict[str, Path]) -> None:
+    a, b = read_store(stores["json"]), read_store(stores["sqlite"])
+    for table in RECORD_TABLES:
+        assert a.tables[table] == b.tables[table], table
+        assert list(a.tables[table]) == list(b.tables[table]), f"{table}: document numbers"
+    for x, y in zip(a.tables["history"].values(), b.tables["history"].values(), strict=True):
+        assert (x["command"], x["changes"]) == (y["command"], y["changes"])
+
+
+def test_a_whole_export_streams_into_sqlite_as_the_ordinary_import_does(cli, tmp_path, exported,
+                                                                        streamed):  # fmt: skip
+    lines = write_lines(tmp_path / "kb.jsonl", exported)
+    done = import_both(cli, tmp_path, lines)
+    assert done["sqlite"].exit_code == 0
+    assert streamed == [str(done["stores"]["sqlite"])]
+    same_stores(done["stores"])
+    again = import_both(cli, tmp_path, lines, stores=done["stores"])  # nothing new: unchanged
+    assert again["sqlite"].exit_code == 0 and "70 unchanged" in again["sqlite"].stderr
+    same_stores(done["stores"])
+
+
+def test_bad_rows_are_refused_or_skipped_as_the_ordinary_import_does(cli, tmp_path, exported,
+                                                                     streamed):  # fmt: skip
+    event = next(item for item in exported if item["type"] == "event")
+    entity = next(item for item in exported if item["type"] == "entity")
+    bad = {**event, "id": "x-bad", "status": "weird"}
+    nowhere = {**event, "id": "x-ref", "sources": [{"source": "nowhere", "locator": None}]}
+    leaning = {**event, "id": "x-lean", "related_events": ["x-ref"]}  # on a row left out
+    changed = {**event, "title": "Another title"}  # the same id as a later row, other content
+    clash = {**entity, "type": "source"}  # an entity's id given to a source
+    items = [*exported[:40], bad, nowhere, leaning, changed, *exported[40:], clash]
+    lines = write_lines(tmp_path / "bad.jsonl", items)
+    refused = import_both(cli, tmp_path, lines)
+    assert refused["sqlite"].exit_code == 2 and "nothing was written" in refused["sqlite"].stderr
+    stores = refused["stores"]
+    assert read_store(stores["sqlite"]).tables["events"] == {}
+    skipped = import_both(cli, tmp_path, lines, "--skip-invalid", stores=stores)
+    assert skipped["sqlite"].exit_code == 0
+    for line in ("x-bad", "nowhere", "x-ref", "also given by"):
+        assert line in skipped["sqlite"].stderr
+    same_stores(stores)
+    assert len(streamed) == 2
+
+
+def test_what_is_not_records_as_stored_goes_the_ordinary_way(cli, tmp_path, exported,
+                                                             streamed):  # fmt: skip
+    flat = {"date": "2024-03-01", "participants": "nazim-samadov; salim-almalik",
+            "sources": "newsaz-2024-01-31-samadov-almalik"}  # fmt: skip
+    lines = write_lines(tmp_path / "mixed.jsonl", [*exported, flat])
+    done = import_both(cli, tmp_path, lines)
+    assert streamed == [str(done["stores"]["sqlite"])]  # tried, then read the ordinary way
+    same_stores(done["stores"])
+
+
+def test_a_failure_midway_leaves_the_store_as_it_was(cli, tmp_path, exported, monkeypatch):
+    from partnerkb.interchange import streaming
+
+    store = tmp_path / "a.sqlite"
+    assert cli("init", "--db", str(store)).exit_code == 0
+    before = store.read_bytes()
+    lines = write_lines(tmp_path / "kb.jsonl", exported)
+    real = streaming.StreamedImport._put
+    count = {"n": 0}
+
+    def fail_late(self: Any, *args: Any) -> Any:
+        count["n"] += 1
+        if count["n"] == 60:
+            raise KeyboardInterrupt  # as Ctrl-C would, after 59 records were written
+        return real(self, *args)
+
+    monkeypatch.setattr(streaming.StreamedImport, "_put", fail_late)
+    monkeypatch.setattr(streaming, "BATCH", 7)
+    try:
+        assert cli("--db", str(store), "import", str(lines)).exit_code != 0
+    except KeyboardInterrupt:
+        pass
+    assert store.read_bytes() == before
+    assert read_store(store).tables["events"] == {}
+
+
+def test_a_big_file_is_read_a_line_at_a_time(tmp_path, exported, monkeypatch):
+    """The rows are taken as they are read: the reader is never asked for the whole file."""
+    from partnerkb.engines.sqlite import SqliteStore
+    from partnerkb.interchange import streaming
+    from partnerkb.writes import init_store
+
+    path = tmp_path / "a.sqlite"
+    init_store(path, with_shipped=False)
+    monkeypatch.setattr(streaming, "BATCH", 5)
+    seen: list[int] = []
+    written: list[int] = []
+    real = streaming.StreamedImport._batch
+
+    def spy(self: Any, batch: Any) -> None:
+        written.append(len(seen))
+        real(self, batch)
+
+    monkeypatch.setattr(streaming.StreamedImport, "_batch", spy)
+
+    def rows() -> Any:
+        for n, item in enumerate(exported, 1):
+            seen.append(n)
+            yield f"line {n}", item
+
+    report = streaming.stream_into_sqlite(SqliteStore(path), rows, command="import",
+                                          skip_invalid=False)  # fmt: skip
+    assert len(report.added) == len(exported)
+    assert written[0] == 5 and len(written) == -(-len(exported) // 5)  # a batch as read
+
+
+def test_the_interchange_doc_says_how_a_sqlite_import_streams():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "interchange.md").read_text()
+    assert "one transaction" in text and "a line at a time" in text
+
+
+@pytest.mark.parametrize("engine", ["sqlite"])
+def test_shipped_copy_streams(cli, tmp_path, exported, engine, shipped_sqlite):
+    """Into a store that holds records already: unchanged ones skipped, changed ones updated
+    (their document numbers kept), as on JSON."""
+    changed = [{**item, "summary": "Said again."} if item["type"] == "event" else item
+               for item in exported]  # fmt: skip
+    lines = write_lines(tmp_path / "changed.jsonl", changed)
+    stores = {"json": tmp_path / "kb.json", "sqlite": tmp_path / "kb.sqlite"}
+    shutil.copyfile(shipped_store_path(), stores["json"])
+    shutil.copyfile(shipped_sqlite, stores["sqlite"])
+    done = import_both(cli, tmp_path, lines, stores=stores)
+    assert done["sqlite"].exit_code == 0 and "updated" in done["sqlite"].stderr
+    same_stores(stores)
