@@ -603,10 +603,12 @@ class SqliteData(StoreData):
         where: list[str] = []
         params: list[Any] = []
         if kinds:
-            where.append(f"kind IN ({', '.join('?' * len(kinds))})")
+            # with entities to involve, their few events are found first (event_entities): the
+            # index of kinds (a kind holds a third of a million events) must not drive the query
+            where.append(f"{'+' if scopes else ''}kind IN ({', '.join('?' * len(kinds))})")
             params.extend(kinds)
         if statuses:
-            where.append(f"status IN ({', '.join('?' * len(statuses))})")
+            where.append(f"{'+' if scopes else ''}status IN ({', '.join('?' * len(statuses))})")
             params.extend(statuses)
         if since:
             where.append("(latest >= ? OR latest IS NULL)")
