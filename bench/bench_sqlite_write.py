@@ -55,7 +55,7 @@ people = [json.loads(conn.execute("SELECT record FROM entities WHERE id = ?", (i
           for i in (first, second)]
 json.loads(conn.execute("SELECT record FROM sources WHERE id = ?", (source,)).fetchone()[0])
 for (text,) in conn.execute(
-        "SELECT record FROM events WHERE kind = 'meeting' AND (latest >= ? OR latest IS NULL)"
+        "SELECT record FROM events WHERE +kind = 'meeting' AND (latest >= ? OR latest IS NULL)"
         " AND (earliest <= ? OR earliest IS NULL) AND id IN (SELECT event_id FROM event_entities"
         " WHERE entity_id IN (?, ?))", (day, day, first, second)).fetchall():
     json.loads(text)
