@@ -348,6 +348,7 @@ def _postgresql_sql(sql: str) -> str:
     import re
 
     sql = sql.replace("?", "%s")
+    sql = re.sub(r"\+(kind|status) IN", r"\1 IN", sql)  # SQLite's "not by this index"
     sql = re.sub(r"CAST\((\w+\.)?doc AS TEXT\)", r'CAST(\1doc AS TEXT) COLLATE "C"', sql)
     sql = re.sub(r"json_extract\((\w+), '\$\.(\w+)'\)", r"(\1 -> '\2')::text", sql)
     return re.sub(r"\binstr\(", "strpos(", sql)
