@@ -418,8 +418,9 @@ class Corpus:
         return tuple((text, min(edits, 2)) for edits, text in variants[1:MAX_TYPO_ALTERNATIVES + 1])
 
     def events_of(self, entity_lines: Iterable[int]) -> dict[int, list[int]]:
-        """Entity line -> the allowed lines (events, partnerships) that involve that entity."""
-        wanted = list(entity_lines)
+        """Entity line -> the allowed lines (events, partnerships) that involve that entity,
+        entities in line order (the store's: `via` lists them in that order)."""
+        wanted = sorted(entity_lines)
         text, ends, allowed = self.text["links"], self.ends["links"], self.allowed
         found: dict[int, list[int]] = {}
         if len(wanted) > MANY_ENTITIES:  # one pass over every link beats a search per entity
@@ -428,7 +429,7 @@ class Corpus:
                 if allowed[doc]:
                     for number in wanted_set.intersection(links.split()):
                         found.setdefault(int(number), []).append(doc)
-            return found
+            return dict(sorted(found.items()))
         for entity in wanted:
             needle = f" {entity} "
             pos = text.find(needle)
@@ -571,6 +572,12 @@ def _names_text(record: Json) -> str:
 
 
 def _other_text(kb: KnowledgeBase, record: Json) -> str:
+    return other_values(record, kb.name_of)
+
+
+def other_values(record: Json, name_of: Callable[[Any], str]) -> str:
+    """The fields of a record searched as "other fields" (not yet folded), joined by
+    FIELD_JOIN; `name_of(id)` names a role's organization (`KnowledgeBase.name_of`)."""
     get = record.get
     values = [value for value in map(get, TEXT_FIELDS) if value]
     for name in LIST_FIELDS:
@@ -579,7 +586,8 @@ def _other_text(kb: KnowledgeBase, record: Json) -> str:
             values += items
     roles = get("roles")
     if roles:
-        values += [_role_text(kb, role) for role in roles]
+        values += [f"{role.get('title') or ''} {name_of(role.get('organization'))}"
+                   for role in roles]  # fmt: skip
     date = get("date")
     if date and "phrase" in date:
         values.append(date["phrase"])
@@ -613,10 +621,6 @@ def _links(refs: list[tuple[str, Json]]) -> str:
 def _join_lines(lines: list[str]) -> str:
     """Lines joined like `fold_many` joins them: each framed by spaces, RECORD_SEP between."""
     return f" {f' {RECORD_SEP} '.join(lines)} "
-
-
-def _role_text(kb: KnowledgeBase, role: Json) -> str:
-    return f"{role.get('title') or ''} {kb.name_of(role.get('organization'))}"
 
 
 def _line_ends(text: str) -> list[int]:

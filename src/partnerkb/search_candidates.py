@@ -65,6 +65,7 @@ TIER_WEIGHT = {"names": 80.0, "title": 60.0, "ids": 50.0, "other": 30.0, "links"
 MAX_ENTITIES = 2000  # entities a term may match by name and still bring their events cheaply
 MAX_TUPLES = 400  # index questions before the bound is given up for scoring every record
 MAX_NAMED = 5000  # records equal by name to the query, all of which are candidates
+FEW, FEW_MATCHES = 4, 200  # up to this many matches (or times the limit), all are candidates
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,8 +75,9 @@ MAX_NAMED = 5000  # records equal by name to the query, all of which are candida
 
 @dataclass(frozen=True)
 class Words:
-    """Records whose `tier` text has `text` (one folded word, or several: a phrase, words in a
-    row within one field) starting at the start of a word; `whole`: ending at a word's end too.
+    """Records whose `tier` text (or one of several tiers, named apart by spaces: "names
+    title") has `text` (one folded word, or several: a phrase, words in a row within one
+    field) starting at the start of a word; `whole`: ending at a word's end too.
     `Words("title", "shush", False)` holds a title with "Shusha" in it."""
 
     tier: str
@@ -177,11 +179,11 @@ class FullTextIndex(Protocol):
         """Records whose folded id, name, title or alias is one of `keys`; None when more
         than `most` are."""
 
-    def fetch(self, refs: Iterable[Hashable]) -> list[tuple[str, Json]]:
-        """The (table, record) of each ref."""
+    def fetch(self, refs: Iterable[Hashable]) -> list[tuple[str, str, Json]]:
+        """The (table, document number, record) of each ref."""
 
-    def fetch_entities(self, ids: Iterable[str]) -> list[tuple[str, Json]]:
-        """The (table, record) of each entity id that exists."""
+    def fetch_entities(self, ids: Iterable[str]) -> list[tuple[str, str, Json]]:
+        """The (table, document number, record) of each entity id that exists."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,6 +216,21 @@ def text_classes(term: Term) -> list[tuple[float, str, Expr]]:
                 if words:
                     classes.append((weight * quality, tier, _any(words)))
     return classes
+
+
+def term_matches(term: Term, entities: Sequence[str]) -> Expr:
+    """Every record `term` matches: the union of its classes, said briefly (a word's start
+    covers the whole word; `entities`: those whose names match it)."""
+    from .search import ARTICLES, _article_applies
+
+    every, typo_tiers = " ".join(TEXT_TIERS), " ".join(TYPO_TIERS)
+    parts: list[Expr] = [Words(every, form, False) for form in (term.text, *term.spellings)]
+    if _article_applies(term.text):
+        parts += [Words(every, article + term.text, False) for article in ARTICLES]
+    parts += [Words(typo_tiers, word, True) for word, _ in term.typos]
+    if entities:
+        parts.append(Linked(tuple(sorted(entities))))
+    return _any(parts)
 
 
 def term_classes(
@@ -254,17 +271,26 @@ def bounded_candidates(index: FullTextIndex, request: SearchRequest) -> SearchCa
     """The candidates of `request` (see the module's doc), or None when the bound cannot be
     kept (the caller then scores every record)."""
     limit = max(request.limit, 1)
-    per_term = []
+    per_term, unions = [], []
     for term in request.terms:
         found = term_classes(index, term)
         if found is None:
             return None
         per_term.append(found[0])
-    matches = AllOf(tuple(_any([m for _, m in classes]) for classes in per_term))
+        unions.append(term_matches(term, found[1]))
+    matches = unions[0] if len(unions) == 1 else AllOf(tuple(unions))
     total = index.count(matches, request)
     if total is None:
         return None
     questions = 1
+    lower: dict[Hashable, float] = {}  # candidate -> the score it has at least
+    if total <= max(FEW * limit, FEW_MATCHES):  # few matches: all of them are candidates
+        every = index.newest(matches, request, total)
+        if every is None:
+            return None
+        lower = dict.fromkeys(every, 0.0)
+        questions += 1
+        per_term = []
     # a class nothing in scope matches takes no part in tuples
     if len(per_term) > 1:
         kept = []
@@ -279,8 +305,7 @@ def bounded_candidates(index: FullTextIndex, request: SearchRequest) -> SearchCa
                     live.append((score, match))
             kept.append(live)
         per_term = kept
-    lower: dict[Hashable, float] = {}  # candidate -> the score it has at least
-    if total and all(per_term):
+    if total and per_term and all(per_term):
         found_tuples = _walk_tuples(index, request, per_term, limit, lower)
         if found_tuples is None:
             return None
@@ -293,11 +318,16 @@ def bounded_candidates(index: FullTextIndex, request: SearchRequest) -> SearchCa
         return None
     refs = list(dict.fromkeys([*lower, *named]))
     records = index.fetch(refs)
-    have = {record.get("id") for table, record in records if table == "entities"}
-    involved = [entity for table, record in records for entity in involved_entities(table, record)
-                if entity not in have]  # fmt: skip
+    have = {record.get("id") for table, _, record in records if table == "entities"}
+    involved = [entity for table, _, record in records
+                for entity in involved_entities(table, record) if entity not in have]  # fmt: skip
     records += index.fetch_entities(dict.fromkeys(involved))
-    return SearchCandidates(records, total, len(refs), questions + 2)
+    # in the store's order, as `search` reads a whole store: `via` lists entities in that order
+    from .search import SEARCHED_TABLES
+
+    place = {table: n for n, table in enumerate(SEARCHED_TABLES)}
+    records.sort(key=lambda r: (place[r[0]], r[1]))
+    return SearchCandidates([(t, r) for t, _, r in records], total, len(refs), questions + 2)
 
 
 def _walk_tuples(

@@ -30,6 +30,7 @@ from urllib.parse import quote
 from ..errors import InvalidInput, StoreError
 from ..model import SCHEMA_VERSION, TABLES, references
 from ..progress import NO_PROGRESS, Progress, tracked
+from ..search_candidates import SearchCandidates, SearchRequest
 from ..store import (
     ALL_TABLES,
     StoreData,
@@ -39,16 +40,17 @@ from ..store import (
     refuse_unwritable_file,
     special_file_kind,
 )
-from . import HEADER, relational
+from . import HEADER, relational, sqlite_search
 from .base import DatabaseStore, Migration, StoreSummary
 
 Json = dict[str, Any]
 
 APPLICATION_ID = 0x504B4231  # "PKB1"
 # PRAGMA user_version: the layout of engines.relational this code writes. 2 added the derived
-# table event_entities, 3 the derived table refs; a store of an older layout is brought to this
-# one by its next write.
-LAYOUT_VERSION = 3
+# table event_entities, 3 the derived table refs, 4 search's full-text index (engines.sqlite_search:
+# a partnerkb that does not keep it must not write such a store); a store of an older layout is
+# brought to this one by its next write (until then search folds every record).
+LAYOUT_VERSION = 4
 _STATEMENTS = relational.statements(relational.SQLITE)
 _OPEN: list[sqlite3.Connection] = []  # read connections of this process, closed by close_all
 
@@ -407,6 +409,8 @@ class SqliteData(StoreData):
         super().__init__(self.lazy)
         self.located: dict[str, tuple[str, str] | None] = {}  # id -> where it is now (changed)
         self._derived_ok: set[str] | None = None  # derived tables up to date
+        self._search_ok: bool | None = None
+        self._words: dict[tuple[str, int, int], list[str]] = {}
         # the ids looked up in the file: where and what (None: in no table), as long as they
         # are not changed here (changes go to `located`, which is asked first)
         self.seen: dict[str, tuple[str, str, Json] | None] = {}
@@ -925,6 +929,39 @@ def _event_may_match(
         return all(not involved.isdisjoint(scope) for scope in scopes)
     return True
 
+    # -- search through the full-text index (engines.sqlite_search) ---------------------------
+    def _search_index(self) -> bool:
+        """Whether search may use the file's full-text index: a SQLite file (not another SQL
+        engine sharing this view), nothing changed here, derived data and index current."""
+        if not isinstance(self.db, _Db) or not self._pushable(*TABLES, derived=("names",)):
+            return False
+        if any(self.lazy.pending.get(table) for table in TABLES):
+            return False  # changed here, not yet written: the index does not know
+        if self._search_ok is None:
+            self._search_ok = sqlite_search.usable(self)
+        return self._search_ok
+
+    def search_vocabulary(self, first: str, shortest: int, longest: int) -> list[str] | None:
+        if not first or not self._search_index():
+            return None
+        key = (first, shortest, longest)
+        if key not in self._words:
+            index = sqlite_search.SqliteSearchIndex(self, None)
+            self._words[key] = index.vocabulary(first, shortest, longest)
+        return self._words[key]
+
+    def search_candidates(self, request: SearchRequest) -> SearchCandidates | None:
+        from ..search_candidates import bounded_candidates
+
+        if request.sources or not self._search_index():
+            return None
+        allowed = None
+        if request.allowed is not None:
+            allowed = sqlite_search.allowed_keys(self, request.allowed)
+            if allowed is None:
+                return None
+        return bounded_candidates(sqlite_search.SqliteSearchIndex(self, allowed), request)
+
 
 # ---------------------------------------------------------------------------------------------
 # Writing
@@ -948,6 +985,7 @@ def insert_record(conn: sqlite3.Connection, table: str, doc: int, record: Json) 
                  relational.row_of(table, doc, record, _json_text(record)))  # fmt: skip
     for derived, row in relational.derived_rows(table, record):
         conn.execute(_STATEMENTS.insert_derived[derived], row)
+    sqlite_search.index_record(conn, table, doc, record)
 
 
 def write_changes(conn: sqlite3.Connection, tx: Transaction) -> None:
@@ -963,9 +1001,13 @@ def write_changes(conn: sqlite3.Connection, tx: Transaction) -> None:
         for derived in relational.derived_of(table):
             for record_id in ids:
                 conn.execute(_STATEMENTS.delete_derived[derived], (record_id,))
+        sqlite_search.forget(conn, table, ids)
     for (table, doc), record in final.items():
         if record is not None:
             insert_record(conn, table, int(doc), record)
+    sqlite_search.refresh_role_holders(
+        conn, {i for (table, _), ids in owners.items() if table in TABLES for i in ids}
+    )
 
 
 class SqliteStore(DatabaseStore):
@@ -1049,6 +1091,8 @@ class SqliteStore(DatabaseStore):
             upgrade(conn)
             if not derived_current(conn):
                 rebuild_derived(conn)
+            if not sqlite_search.current(conn):
+                sqlite_search.rebuild(conn)
             write_changes(conn, tx)
             taken_back = getattr(tx, "taken_back", None)  # an undo that removes its entry
             if taken_back is not None:
@@ -1075,7 +1119,8 @@ class SqliteStore(DatabaseStore):
             try:
                 layout = int(conn.execute("PRAGMA user_version").fetchone()[0])
                 have = {n for (n,) in conn.execute("SELECT name FROM sqlite_master")}
-                current = derived_current(conn) if "derived" in have else False
+                current = derived_current(conn) and sqlite_search.current(conn) if (
+                    "derived" in have) else False  # fmt: skip
             except sqlite3.Error as exc:
                 raise _failure(self.path, exc) from None
             finally:
@@ -1091,6 +1136,9 @@ class SqliteStore(DatabaseStore):
                 current = derived_current(conn)
                 if not current:
                     rebuild_derived(conn)
+                if not sqlite_search.current(conn):
+                    sqlite_search.rebuild(conn)
+                    current = False
             except sqlite3.Error as exc:
                 raise _failure(self.path, exc, "migrate") from None
         return Migration(str(self.path), "sqlite", layout, LAYOUT_VERSION,
@@ -1139,6 +1187,7 @@ def upgrade(conn: sqlite3.Connection) -> list[str]:
     for statement in relational.missing_statements(relational.SQLITE, have):
         conn.execute(statement)
         created.append(relational.created_name(statement))
+    created += sqlite_search.create(conn)
     conn.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
     return created
 
@@ -1149,7 +1198,7 @@ def _schema_names() -> list[str]:
     for statement in relational.schema_statements(relational.SQLITE):
         words = statement.split()
         names.append(words[5] if words[1:5] == ["TABLE", "IF", "NOT", "EXISTS"] else words[2])
-    return names
+    return names + list(sqlite_search.NAMES)
 
 
 def _migration_steps(layout: int, created: list[str], current: bool) -> list[str]:
@@ -1272,8 +1321,11 @@ def new_file(path: Path, *, overwrite: bool = False) -> Iterator[sqlite3.Connect
         conn.execute("BEGIN")
         for statement in relational.schema_statements(relational.SQLITE):
             conn.execute(statement)
+        sqlite_search.create(conn)
         _mark_derived(conn)
+        sqlite_search.mark(conn)
         yield conn
+        sqlite_search.refresh_all_role_holders(conn)
         conn.execute("COMMIT")
         conn.close()
         conn = None

@@ -1,0 +1,474 @@
+"""SQLite's full-text index for `search`: an FTS5 table of every record's folded text, and the
+answers `search_candidates.FullTextIndex` asks of it.
+
+Tables (derived: rewritten with their record; docs/store-format.md):
+
+- `search_text`, an FTS5 table, one row per record of `sources`, `entities`, `events` and
+  `partnerships`, with the record's text folded (`textfold.fold`) in the tiers of the ranking
+  (`search_candidates.TIERS`): `names` (an entity's id, name, aliases), `title`, `ids` (the id,
+  name and aliases of other records), `other` (every other field search reads), `links` (the
+  entities the record involves, each as one token `x` + the hex of its id), and `facets`
+  (tokens for the filters: `t` + its type, `k` + the hex of its kind, `s` + the hex of an
+  event's status). Fields are kept apart by a `_` token, so that a phrase never runs from one
+  into the next.
+- `search_keys`: the record id of each row. A row's rowid (its *key*) is the record's day
+  (the ordinal of `search._recency`, the latest day its date allows; 0 for none) times 2^34,
+  plus its table's number (entities 0, events 1, sources 2, partnerships 3) times 2^32, plus
+  its document number: the index lists a word's records newest first by itself
+  (`ORDER BY rowid DESC`), which is the ranking's order at equal score but for the id, so
+  `newest` reads only the records of the last day it reaches in full. A record whose day is
+  not an ISO day, or whose document number is 2^32 or more, is *odd* (`search_keys.odd`):
+  while a store holds one, search scores every record.
+- `search_words`: an fts5vocab table over `search_text`: the typo vocabulary.
+
+The index is made by `rebuild` (a new store, or one whose rules changed: `derived` holds
+`SEARCH_VERSION` under `search_text`), then kept with every write (`index_record`, `forget`,
+`refresh_role_holders`: a person's roles are searched with their organization's name).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Collection, Hashable, Iterable, Iterator
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from ..search_candidates import TYPO_TIERS, AnyOf, Expr, Linked, SearchRequest, Words
+
+if TYPE_CHECKING:
+    from .sqlite import SqliteData
+
+Json = dict[str, Any]
+
+SEARCH_VERSION = 2  # bumped when the index's rules change; with the folding rules' version
+TABLE_CODE = {"entities": 0, "events": 1, "sources": 2, "partnerships": 3}
+TABLE_OF_CODE = {code: table for table, code in TABLE_CODE.items()}
+# each tier's words are tokens of their own (the tier's letter, then the word): a word's records
+# in one tier are then one short list of the index, not the word's list in every tier filtered
+TIER_LETTER = {"names": "n", "title": "t", "ids": "i", "other": "o"}
+TYPE_OF = {"entities": "entity", "events": "event", "sources": "source",
+           "partnerships": "partnership"}  # fmt: skip
+DAY_SHIFT = 34
+DOC_LIMIT = 1 << 32
+MAX_ALLOWED = 200_000  # event filters keeping more events than this: search scores every record
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PARAMETERS = 900
+
+SCHEMA = (
+    "CREATE VIRTUAL TABLE search_text USING fts5(names, title, ids, other, links, facets,"
+    " tokenize = \"ascii tokenchars '_'\")",
+    "CREATE TABLE search_keys (key INTEGER PRIMARY KEY, record_id TEXT NOT NULL, odd INTEGER)",
+    "CREATE INDEX search_keys_record_id ON search_keys (record_id)",
+    "CREATE INDEX search_keys_odd ON search_keys (odd) WHERE odd IS NOT NULL",
+    "CREATE VIRTUAL TABLE search_words USING fts5vocab(search_text, row)",
+)
+
+
+def version() -> int:
+    """What the index's content depends on: its rules and the folding rules."""
+    from ..textfold import FOLD_VERSION
+
+    return SEARCH_VERSION * 1000 + FOLD_VERSION
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows
+# ---------------------------------------------------------------------------------------------
+
+
+def _hex(text: str) -> str:
+    return text.encode("utf-8", "surrogatepass").hex()
+
+
+def key_of(table: str, doc: int, record: Json) -> tuple[int, bool]:
+    """(key, odd) of a record (see the module's doc)."""
+    from ..search import _recency
+
+    recency = _recency(record)
+    code = TABLE_CODE[table] << 32
+    if not 0 <= doc < DOC_LIMIT:
+        return code | (doc % DOC_LIMIT), True
+    if not recency:
+        return code | doc, False
+    if len(recency) == 10 and _ISO_DAY.fullmatch(recency):
+        try:
+            return (date.fromisoformat(recency).toordinal() << DAY_SHIFT) | code | doc, False
+        except ValueError:
+            pass
+    return code | doc, True
+
+
+def facets(table: str, record: Json) -> str:
+    tokens = [f"f{TYPE_OF[table]}"]
+    kind = record.get("kind")
+    if isinstance(kind, str):
+        tokens.append(f"k{_hex(kind)}")
+    status = record.get("status")
+    if table == "events" and isinstance(status, str):
+        tokens.append(f"s{_hex(status)}")
+    return " ".join(tokens)
+
+
+def row_values(table: str, record: Json, name_of: Any) -> tuple[str, ...]:
+    """The six columns of a record's `search_text` row; `name_of(id)` gives a record's name
+    as `KnowledgeBase.name_of` does (roles are searched with their organization's name)."""
+    from ..search import _names_text, other_values
+    from ..search_candidates import involved_entities
+    from ..textfold import fold_many
+
+    names = _names_text(record)
+    title = record.get("title") or ""
+    other = other_values(record, name_of)
+    names_text, title_text, other_text = fold_many(
+        [names, title if isinstance(title, str) else str(title), other]
+    ).split("\x1e")
+    links = " ".join(f"x{_hex(entity)}" for entity in involved_entities(table, record))
+    if table == "entities":
+        names_text, ids_text = _tokens("names", names_text), ""
+    else:
+        names_text, ids_text = "", _tokens("ids", names_text)
+    return (names_text, _tokens("title", title_text), ids_text, _tokens("other", other_text),
+            links, facets(table, record))  # fmt: skip
+
+
+def _tokens(tier: str, folded: str) -> str:
+    """Folded text as the tier's tokens: each word behind the tier's letter, `_` between two
+    fields."""
+    from ..textfold import FIELD_SEP
+
+    letter = TIER_LETTER[tier]
+    return " ".join("_" if word == FIELD_SEP else letter + word
+                    for word in folded.replace(FIELD_SEP, f" {FIELD_SEP} ").split())  # fmt: skip
+
+
+class NameLookup:
+    """`KnowledgeBase.name_of` over a connection: name, else title, else the id itself."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.known: dict[str, str] = {}
+
+    def __call__(self, record_id: Any) -> str:
+        from ..model import TABLES
+
+        if not record_id:
+            return ""
+        record_id = str(record_id)
+        if record_id not in self.known:
+            name = record_id
+            for table in TABLES:
+                row = self.conn.execute(f"SELECT record FROM {table} WHERE id = ?",
+                                        (record_id,)).fetchone()  # fmt: skip
+                if row:
+                    import orjson
+
+                    record = orjson.loads(row[0])
+                    name = str(record.get("name") or record.get("title") or record_id)
+                    break
+            self.known[record_id] = name
+        return self.known[record_id]
+
+
+def index_record(
+    conn: sqlite3.Connection, table: str, doc: int, record: Json, name_of: Any = None
+) -> None:
+    """Add a record's row (the caller has removed its old one: `forget`)."""
+    if table not in TABLE_CODE:
+        return
+    key, odd = key_of(table, doc, record)
+    values = row_values(table, record, name_of or NameLookup(conn))
+    conn.execute("INSERT INTO search_text (rowid, names, title, ids, other, links, facets)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?)", (key, *values))  # fmt: skip
+    conn.execute("INSERT INTO search_keys (key, record_id, odd) VALUES (?, ?, ?)",
+                 (key, str(record.get("id")), 1 if odd else None))  # fmt: skip
+
+
+def forget(conn: sqlite3.Connection, table: str, record_ids: Iterable[str]) -> None:
+    """Remove the rows of these records of `table`."""
+    if table not in TABLE_CODE:
+        return
+    code = TABLE_CODE[table]
+    for record_id in record_ids:
+        keys = [k for (k,) in conn.execute("SELECT key FROM search_keys WHERE record_id = ?",
+                                           (record_id,))  # fmt: skip
+                if (k >> 32) & 3 == code]
+        for key in keys:
+            conn.execute("DELETE FROM search_text WHERE rowid = ?", (key,))
+            conn.execute("DELETE FROM search_keys WHERE key = ?", (key,))
+
+
+def refresh_role_holders(conn: sqlite3.Connection, changed: Collection[str]) -> None:
+    """Index again the entities whose roles name one of `changed` (records just written or
+    removed: the organization's name they are searched with may have changed), and the
+    changed entities that hold roles (written before their organization, maybe)."""
+    if not changed:
+        return
+    holders: set[str] = set()
+    ids = sorted(changed)
+    for start in range(0, len(ids), _PARAMETERS):
+        chunk = ids[start : start + _PARAMETERS]
+        marks = ", ".join("?" * len(chunk))
+        holders.update(e for (e,) in conn.execute(
+            f"SELECT entity_id FROM roles WHERE organization IN ({marks})"
+            f" OR entity_id IN ({marks})", chunk + chunk))  # fmt: skip
+    _reindex_entities(conn, holders)
+
+
+def refresh_all_role_holders(conn: sqlite3.Connection) -> None:
+    """Index again every entity that holds a role (after a whole store is written in document
+    order, an organization may come after its people)."""
+    _reindex_entities(conn, {e for (e,) in conn.execute("SELECT entity_id FROM roles")})
+
+
+def _reindex_entities(conn: sqlite3.Connection, ids: Iterable[str]) -> None:
+    import orjson
+
+    name_of = NameLookup(conn)
+    for entity_id in sorted(ids):
+        forget(conn, "entities", [entity_id])
+        for doc, text in conn.execute("SELECT doc, record FROM entities WHERE id = ?",
+                                      (entity_id,)).fetchall():  # fmt: skip
+            index_record(conn, "entities", doc, orjson.loads(text), name_of)
+
+
+def _name(statement: str) -> str:
+    words = statement.split()
+    return words[3] if words[1] == "VIRTUAL" else words[2]
+
+
+NAMES = tuple(_name(statement) for statement in SCHEMA)  # tables and indexes, in order
+
+
+def create(conn: sqlite3.Connection) -> list[str]:
+    """Create the index's tables where missing (inside the caller's transaction); their names."""
+    have = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    created = []
+    for statement in SCHEMA:
+        if _name(statement) not in have:
+            conn.execute(statement)
+            created.append(_name(statement))
+    return created
+
+
+def current(conn: sqlite3.Connection) -> bool:
+    """Whether the index was made by these rules (if not, reads do without it)."""
+    try:
+        row = conn.execute("SELECT version FROM derived WHERE name = 'search_text'").fetchone()
+    except sqlite3.Error:
+        return False
+    return bool(row) and row[0] == version()
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Make the index again from every record (inside the caller's transaction)."""
+    import orjson
+
+    create(conn)
+    conn.execute("DELETE FROM search_text")
+    conn.execute("DELETE FROM search_keys")
+    name_of = NameLookup(conn)
+    for table in TABLE_CODE:
+        cursor = conn.execute(f"SELECT doc, record FROM {table}")
+        while True:
+            batch = cursor.fetchmany(2000)
+            if not batch:
+                break
+            for doc, text in batch:
+                index_record(conn, table, doc, orjson.loads(text), name_of)
+    mark(conn)
+
+
+def mark(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT OR REPLACE INTO derived (name, version) VALUES ('search_text', ?)",
+                 (version(),))  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: the answers of search_candidates.FullTextIndex
+# ---------------------------------------------------------------------------------------------
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def match_text(expr: Expr) -> str:
+    """An expression in FTS5's query syntax."""
+    if isinstance(expr, Words):
+        star = "" if expr.whole else " *"
+        phrases = [f"{tier} : {_quoted(_tokens(tier, expr.text))}{star}"
+                   for tier in expr.tier.split()]  # fmt: skip
+        return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+    if isinstance(expr, Linked):
+        tokens = " OR ".join(_quoted(f"x{_hex(entity)}") for entity in expr.entities)
+        return f"links : ({tokens})"
+    joiner = " OR " if isinstance(expr, AnyOf) else " AND "
+    return "(" + joiner.join(match_text(part) for part in expr.parts) + ")"
+
+
+def scope_text(request: SearchRequest) -> str:
+    """The facets a request's filters ask for, in FTS5's query syntax ('' for none)."""
+    parts = []
+    if request.kinds:
+        tokens = [f"k{_hex(kind)}" for kind in request.kinds]
+        tokens += [f"f{kind}" for kind in request.kinds if kind in TYPE_OF.values()]
+        parts.append("facets : (" + " OR ".join(map(_quoted, tokens)) + ")")
+    if request.events_only:
+        parts.append('facets : "fevent"')
+    if request.statuses:
+        tokens = [f"s{_hex(status)}" for status in request.statuses]
+        parts.append("facets : (" + " OR ".join(map(_quoted, tokens)) + ")")
+    return " AND ".join(parts)
+
+
+class SqliteSearchIndex:
+    """`search_candidates.FullTextIndex` over a store's `search_text` (refs are keys)."""
+
+    def __init__(self, data: SqliteData, allowed: frozenset[int] | None) -> None:
+        self.data = data
+        self.rows = data.db.rows
+        self.allowed = allowed  # keys the event filters keep; None: no such filter
+
+    def _match(self, expr: Expr, scope: SearchRequest | None) -> str:
+        text = match_text(expr)
+        extra = scope_text(scope) if scope is not None else ""
+        return f"{text} AND {extra}" if extra else text
+
+    def _batches(self, sql: str, params: list[Any]) -> Iterator[list[Any]]:
+        """The rows of a query, a thousand at a time, read as they are asked for."""
+        db = self.data.db
+        try:
+            cursor = db.conn.execute(sql, params)
+            while True:
+                batch = cursor.fetchmany(1000)
+                if not batch:
+                    break
+                yield batch
+        except sqlite3.Error as exc:
+            from .sqlite import _failure
+
+            raise _failure(db.path, exc) from None
+
+    def count(self, match: Expr, scope: SearchRequest) -> int | None:
+        query = self._match(match, scope)
+        if self.allowed is None:
+            return int(self.rows("SELECT count(*) FROM search_text WHERE search_text MATCH ?",
+                                 [query])[0][0])  # fmt: skip
+        allowed = self.allowed
+        keys = self.rows("SELECT rowid FROM search_text WHERE search_text MATCH ?", [query])
+        return sum(1 for (key,) in keys if key in allowed)
+
+    def newest(self, match: Expr, scope: SearchRequest, limit: int) -> list[Hashable] | None:
+        query = self._match(match, scope)
+        if self.allowed is None:
+            keys = [k for (k,) in self.rows(
+                "SELECT rowid FROM search_text WHERE search_text MATCH ? ORDER BY rowid DESC"
+                " LIMIT ?", [query, limit])]  # fmt: skip
+        else:  # read newest first only until `limit` of them are kept by the filters
+            allowed = self.allowed
+            keys = []
+            for batch in self._batches("SELECT rowid FROM search_text WHERE search_text MATCH ?"
+                                       " ORDER BY rowid DESC", [query]):  # fmt: skip
+                keys += [k for (k,) in batch if k in allowed]
+                if len(keys) >= limit:
+                    keys = keys[:limit]
+                    break
+        if len(keys) < limit or not keys:
+            return list(keys)
+        # the last day reached: only its first records by id belong (the ranking's order)
+        day = keys[-1] >> DAY_SHIFT
+        above = [k for k in keys if k >> DAY_SHIFT > day]
+        same_day = self.rows(
+            "SELECT f.rowid, k.record_id FROM search_text f JOIN search_keys k ON k.key = f.rowid"
+            " WHERE search_text MATCH ? AND f.rowid BETWEEN ? AND ?",
+            [query, day << DAY_SHIFT, ((day + 1) << DAY_SHIFT) - 1],
+        )
+        if self.allowed is not None:
+            same_day = [(k, i) for k, i in same_day if k in self.allowed]
+        same_day.sort(key=lambda row: row[1])
+        return above + [k for k, _ in same_day[: limit - len(above)]]
+
+    def entities(self, match: Expr, most: int) -> list[str] | None:
+        rows = self.rows(
+            "SELECT k.record_id FROM search_text f JOIN search_keys k ON k.key = f.rowid"
+            " WHERE search_text MATCH ? LIMIT ?",
+            [f"{match_text(match)} AND facets : \"fentity\"", most + 1],
+        )
+        if len(rows) > most:
+            return None
+        return [record_id for (record_id,) in rows]
+
+    def named(self, keys: Collection[str], most: int) -> list[Hashable] | None:
+        if not keys:
+            return []
+        marks = ", ".join("?" * len(keys))
+        rows = self.rows(
+            "SELECT key FROM search_keys WHERE record_id IN"
+            f" (SELECT record_id FROM names WHERE key IN ({marks})) LIMIT ?", [*keys, most + 1]
+        )
+        if len(rows) > most:
+            return None
+        return [key for (key,) in rows]
+
+    def fetch(self, refs: Iterable[Hashable]) -> list[tuple[str, str, Json]]:
+        by_table: dict[str, list[int]] = {}
+        for ref in refs:
+            assert isinstance(ref, int)
+            by_table.setdefault(TABLE_OF_CODE[(ref >> 32) & 3], []).append(ref % DOC_LIMIT)
+        out: list[tuple[str, str, Json]] = []
+        for table, docs in by_table.items():
+            for start in range(0, len(docs), _PARAMETERS):
+                chunk = docs[start : start + _PARAMETERS]
+                rows = self.rows(f"SELECT doc, record FROM {table} WHERE doc IN"
+                                 f" ({', '.join('?' * len(chunk))})", chunk)  # fmt: skip
+                out += self._triples(table, rows)
+        return out
+
+    def fetch_entities(self, ids: Iterable[str]) -> list[tuple[str, str, Json]]:
+        wanted = list(ids)
+        out: list[tuple[str, str, Json]] = []
+        for start in range(0, len(wanted), _PARAMETERS):
+            chunk = wanted[start : start + _PARAMETERS]
+            rows = self.rows(f"SELECT doc, record FROM entities WHERE id IN"
+                             f" ({', '.join('?' * len(chunk))})", chunk)  # fmt: skip
+            out += self._triples("entities", rows)
+        return out
+
+    def _triples(self, table: str, rows: list[Any]) -> list[tuple[str, str, Json]]:
+        records = self.data._records(table, rows)
+        return [(table, str(doc), record) for (doc, _), record in zip(rows, records, strict=True)]
+
+    def vocabulary(self, first: str, shortest: int, longest: int) -> list[str]:
+        words: set[str] = set()
+        for tier in TYPO_TIERS:
+            start = TIER_LETTER[tier] + first
+            words.update(term[1:] for (term,) in self.rows(
+                "SELECT term FROM search_words WHERE term >= ? AND term < ?"
+                " AND length(term) BETWEEN ? AND ?",
+                [start, start[:-1] + chr(ord(start[-1]) + 1), shortest + 1, longest + 1]))
+        return sorted(word for word in words if word.isalnum())
+
+
+def allowed_keys(data: SqliteData, ids: Collection[str]) -> frozenset[int] | None:
+    """The keys of the events with these ids; None when there are too many to ask about."""
+    if len(ids) > MAX_ALLOWED:
+        return None
+    wanted = sorted(ids)
+    keys: set[int] = set()
+    events = TABLE_CODE["events"]
+    for start in range(0, len(wanted), _PARAMETERS):
+        chunk = wanted[start : start + _PARAMETERS]
+        keys.update(k for (k,) in data.db.rows(
+            f"SELECT key FROM search_keys WHERE record_id IN ({', '.join('?' * len(chunk))})",
+            chunk) if (k >> 32) & 3 == events)  # fmt: skip
+    return frozenset(keys)
+
+
+def usable(data: SqliteData) -> bool:
+    """Whether the store's index is current and holds no odd record."""
+    rows = data.db.rows("SELECT version FROM derived WHERE name = 'search_text'")
+    if not rows or rows[0][0] != version():
+        return False
+    return not data.db.rows("SELECT 1 FROM search_keys WHERE odd IS NOT NULL LIMIT 1")
+
