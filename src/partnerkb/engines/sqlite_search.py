@@ -176,8 +176,14 @@ def index_record(
     """Add a record's row (the caller has removed its old one: `forget`)."""
     if table not in TABLE_CODE:
         return
-    key, odd = key_of(table, doc, record)
-    values = row_values(table, record, name_of or NameLookup(conn))
+    try:
+        key, odd = key_of(table, doc, record)
+        values = row_values(table, record, name_of or NameLookup(conn))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        # a record damaged by hand (a date that is not an object...): an odd row, so that
+        # search reads every record, as on a JSON store, and says what is wrong the same way
+        key, odd = (TABLE_CODE[table] << 32) | (doc % DOC_LIMIT), True
+        values = ("", "", "", "", "", "")
     conn.execute("INSERT INTO search_text (rowid, names, title, ids, other, links, facets)"
                  " VALUES (?, ?, ?, ?, ?, ?, ?)", (key, *values))  # fmt: skip
     conn.execute("INSERT INTO search_keys (key, record_id, odd) VALUES (?, ?, ?)",
