@@ -220,6 +220,9 @@ class StreamedImport:
         self.conn.execute(_STATEMENTS.delete[table], (doc,))
         for derived in relational.derived_of(table):
             self.conn.execute(_STATEMENTS.delete_derived[derived], (record_id,))
+        from ..engines import sqlite_search
+
+        sqlite_search.forget(self.conn, table, [record_id])
 
     # -- after the last row -------------------------------------------------------------------
     def reference_errors(self) -> list[RowError]:
