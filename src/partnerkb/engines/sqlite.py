@@ -892,6 +892,39 @@ class SqliteData(StoreData):
         found.sort(key=lambda f: int(f[0]), reverse=True)
         return found[:count]
 
+    # -- search through the full-text index (engines.sqlite_search) ---------------------------
+    def _search_index(self) -> bool:
+        """Whether search may use the file's full-text index: a SQLite file (not another SQL
+        engine sharing this view), nothing changed here, derived data and index current."""
+        if not isinstance(self.db, _Db) or not self._pushable(*TABLES, derived=("names",)):
+            return False
+        if any(self.lazy.pending.get(table) for table in TABLES):
+            return False  # changed here, not yet written: the index does not know
+        if self._search_ok is None:
+            self._search_ok = sqlite_search.usable(self)
+        return self._search_ok
+
+    def search_vocabulary(self, first: str, shortest: int, longest: int) -> list[str] | None:
+        if not first or not self._search_index():
+            return None
+        key = (first, shortest, longest)
+        if key not in self._words:
+            index = sqlite_search.SqliteSearchIndex(self, None)
+            self._words[key] = index.vocabulary(first, shortest, longest)
+        return self._words[key]
+
+    def search_candidates(self, request: SearchRequest) -> SearchCandidates | None:
+        from ..search_candidates import bounded_candidates
+
+        if request.sources or not self._search_index():
+            return None
+        allowed = None
+        if request.allowed is not None:
+            allowed = sqlite_search.allowed_keys(self, request.allowed)
+            if allowed is None:
+                return None
+        return bounded_candidates(sqlite_search.SqliteSearchIndex(self, allowed), request)
+
 
 def _names_of(record: Json) -> tuple[str, str, list[str]]:
     aliases = record.get("aliases")
@@ -928,39 +961,6 @@ def _event_may_match(
             return True
         return all(not involved.isdisjoint(scope) for scope in scopes)
     return True
-
-    # -- search through the full-text index (engines.sqlite_search) ---------------------------
-    def _search_index(self) -> bool:
-        """Whether search may use the file's full-text index: a SQLite file (not another SQL
-        engine sharing this view), nothing changed here, derived data and index current."""
-        if not isinstance(self.db, _Db) or not self._pushable(*TABLES, derived=("names",)):
-            return False
-        if any(self.lazy.pending.get(table) for table in TABLES):
-            return False  # changed here, not yet written: the index does not know
-        if self._search_ok is None:
-            self._search_ok = sqlite_search.usable(self)
-        return self._search_ok
-
-    def search_vocabulary(self, first: str, shortest: int, longest: int) -> list[str] | None:
-        if not first or not self._search_index():
-            return None
-        key = (first, shortest, longest)
-        if key not in self._words:
-            index = sqlite_search.SqliteSearchIndex(self, None)
-            self._words[key] = index.vocabulary(first, shortest, longest)
-        return self._words[key]
-
-    def search_candidates(self, request: SearchRequest) -> SearchCandidates | None:
-        from ..search_candidates import bounded_candidates
-
-        if request.sources or not self._search_index():
-            return None
-        allowed = None
-        if request.allowed is not None:
-            allowed = sqlite_search.allowed_keys(self, request.allowed)
-            if allowed is None:
-                return None
-        return bounded_candidates(sqlite_search.SqliteSearchIndex(self, allowed), request)
 
 
 # ---------------------------------------------------------------------------------------------
