@@ -181,3 +181,23 @@ def test_the_index_follows_every_write(write, tmp_path, shipped, cli):
     assert result.exit_code == 0, result.output
     assert answer(read_sqlite(sqlite_path), "Zanzibarion", SearchFilter(), 5) is None
     close_since()
+
+
+def test_the_search_command_asks_the_index(shipped, cli, monkeypatch):
+    """`partnerkb search` on a SQLite store is answered from the full-text index: nothing the
+    command reads before searching (the kinds in use, the filters) keeps it from the index."""
+    from partnerkb.engines.sqlite import SqliteData
+
+    answered = []
+    ask = SqliteData.search_candidates
+
+    def recording(self, request):
+        found = ask(self, request)
+        answered.append(found is not None)
+        return found
+
+    monkeypatch.setattr(SqliteData, "search_candidates", recording)
+    _, path = shipped
+    result = cli("--db", str(path), "search", "Shusha", "--limit", "3", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert answered == [True]

@@ -664,8 +664,10 @@ def search_command(
     kb = open_kb(ctx, db)
     start, end = parse_since_until(since, until, date_order(order))
     types = tuple(TYPE_OF_TABLE.values())
-    kinds = check_choices(kind or [], [*types, *known_kinds(kb, list(TYPE_OF_TABLE))], "--kind",
-                          "kind or record type", "kinds and types")  # fmt: skip
+    # the kinds in use are read only to check a --kind given: reading them loads the small
+    # tables, which would keep search from the engine's full-text index
+    known = [*types, *known_kinds(kb, list(TYPE_OF_TABLE))] if kind else []
+    kinds = check_choices(kind or [], known, "--kind", "kind or record type", "kinds and types")
     spec = SearchFilter(
         kinds=kinds,
         entities=tuple(kb.resolve(e, ("entities",), partial=True)[1]["id"] for e in entity or []),
