@@ -439,7 +439,7 @@ def indexed(monkeypatch, shipped_copy: Path, isolated_home: Path) -> tuple[Path,
     return shipped_copy, isolated_home / ".cache" / "partnerkb" / "search-index"
 
 
-@pytest.mark.files_only  # the search index of a store file (its fingerprint: size, time, inode)
+@pytest.mark.json_only  # the cache-folder index of a JSON store (SQLite has its FTS5 index)
 def test_a_big_store_gets_an_index_that_gives_the_same_answers(cli, indexed):
     store, folder = indexed
     first = cli("search", "Samadov", "--format", "json", "--db", str(store))
@@ -461,7 +461,7 @@ def test_a_changed_store_is_never_answered_from_its_old_index(cli, indexed):
     )
 
 
-@pytest.mark.files_only  # the search index of a store file (its fingerprint: size, time, inode)
+@pytest.mark.json_only  # the cache-folder index of a JSON store (SQLite has its FTS5 index)
 @pytest.mark.parametrize(
     "damage",
     [b"", b"garbage", b"partnerkb-search-index\n{not json", b"partnerkb-search-index\n{}\n"],
@@ -475,7 +475,7 @@ def test_a_damaged_index_is_rebuilt_not_trusted(cli, indexed, damage):
     assert hits_of(cli("search", "AlMalik", "--format", "json", "--db", str(store))) == expected
 
 
-@pytest.mark.files_only  # the search index of a store file (its fingerprint: size, time, inode)
+@pytest.mark.json_only  # the cache-folder index of a JSON store (SQLite has its FTS5 index)
 def test_an_index_of_other_records_under_the_same_fingerprint_is_not_trusted(cli, indexed):
     store, folder = indexed
     expected = hits_of(cli("search", "Shusha", "--format", "json", "--db", str(store)))
@@ -497,14 +497,14 @@ def test_search_works_when_no_index_can_be_written(cli, indexed):
     assert ids_of(cli("search", "Shusha", "--format", "json", "--db", str(store)))[0] == "shusha"
 
 
-@pytest.mark.files_only  # the search index of a store file (its fingerprint: size, time, inode)
+@pytest.mark.json_only  # the cache-folder index of a JSON store (SQLite has its FTS5 index)
 def test_a_small_store_gets_no_index(cli, shipped_copy, isolated_home):
     assert cli("search", "Shusha", "--db", str(shipped_copy)).exit_code == 0
     assert not (isolated_home / ".cache" / "partnerkb").exists()
     assert search_module.store_fingerprint(shipped_copy) is None
 
 
-@pytest.mark.files_only  # the search index of a store file (its fingerprint: size, time, inode)
+@pytest.mark.json_only  # the cache-folder index of a JSON store (SQLite has its FTS5 index)
 def test_only_the_indexes_of_the_stores_searched_last_are_kept(cli, indexed, tmp_path):
     store, folder = indexed
     for number in range(10):
@@ -514,7 +514,7 @@ def test_only_the_indexes_of_the_stores_searched_last_are_kept(cli, indexed, tmp
     assert len(list(folder.glob("*.idx"))) == search_module.INDEXES_KEPT
 
 
-@pytest.mark.files_only  # the search index of a store file (its fingerprint: size, time, inode)
+@pytest.mark.json_only  # the cache-folder index of a JSON store (SQLite has its FTS5 index)
 def test_what_a_killed_search_left_half_written_is_cleared_after_an_hour(cli, indexed):
     store, folder = indexed
     folder.mkdir(parents=True)
