@@ -201,3 +201,14 @@ def test_the_search_command_asks_the_index(shipped, cli, monkeypatch):
     result = cli("--db", str(path), "search", "Shusha", "--limit", "3", "--format", "jsonl")
     assert result.exit_code == 0, result.output
     assert answered == [True]
+    # a usual kind or record type is checked without reading the kinds in use
+    for kind in ("meeting", "person", "event", "source"):
+        answered.clear()
+        result = cli("--db", str(path), "search", "Shusha", "--kind", kind, "--format", "jsonl")
+        assert result.exit_code in (0, 1), result.output
+        assert answered == [True], kind
+    # an unusual one still is checked against them, and refused when no record has it
+    result = cli("--db", str(path), "search", "Shusha", "--kind", "visitfoo")
+    assert result.exit_code == 2
+    assert "'visitfoo' is not a kind or record type" in result.output
+    assert "did you mean 'visit'?" in result.output

@@ -303,6 +303,30 @@ def known_kinds(kb: KnowledgeBase, tables: Sequence[str]) -> list[str]:
     return sorted(found)
 
 
+def check_kinds(
+    kb: KnowledgeBase,
+    values: Iterable[str],
+    tables: Sequence[str],
+    option: str,
+    noun: str,
+    plural: str,
+    also: Sequence[str] = (),
+) -> tuple[str, ...]:
+    """`values` lowercased, each a kind of the records of `tables` or one of `also` (record
+    types, say); else InvalidInput as `check_choices`. The usual kinds are checked without
+    reading the store: only an unusual one asks which kinds the store uses (on a big store that
+    read can cost more than the query it checks)."""
+    values = list(values)
+    usual = [*also]
+    if "entities" in tables:
+        usual += ENTITY_KINDS
+    if "events" in tables:
+        usual += EVENT_KINDS
+    if all(value.strip().lower() in usual for value in values):
+        return check_choices(values, usual, option, noun, plural)
+    return check_choices(values, [*also, *known_kinds(kb, tables)], option, noun, plural)
+
+
 def check_choices(
     values: Iterable[str], allowed: Sequence[str], option: str, noun: str, plural: str
 ) -> tuple[str, ...]:

@@ -332,11 +332,9 @@ def event_filter(
     if planned and happened:
         raise InvalidInput("--planned and --happened exclude each other")
     start, end = parse_since_until(since, until, order, reference)
-    from ..queries import check_choices, known_kinds
+    from ..queries import check_kinds
 
-    kinds = check_choices(
-        kind or [], known_kinds(kb, ("events",)), "--kind", "event kind", "event kinds"
-    )
+    kinds = check_kinds(kb, kind or [], ("events",), "--kind", "event kind", "event kinds")
     entity_ids = tuple(kb.resolve(e, ("entities",), partial=True)[1]["id"] for e in entity or [])
     from ..model import PENDING_STATUSES
 

@@ -14,11 +14,10 @@ from ..queries import (
     TYPE_OF_TABLE,
     EventFilter,
     KnowledgeBase,
-    check_choices,
+    check_kinds,
     entity_profile,
     event_profile,
     event_rows,
-    known_kinds,
     list_entities,
     list_sources,
     partnership_profile,
@@ -354,7 +353,7 @@ def list_command(
     if kind and what is not ListWhat.sources:
         table = "events" if what is ListWhat.events else "entities"
         noun = "event kind" if table == "events" else "entity kind"
-        kind = list(check_choices(kind, known_kinds(kb, (table,)), "--kind", noun, f"{noun}s"))
+        kind = list(check_kinds(kb, kind, (table,), "--kind", noun, f"{noun}s"))
     entity_id = kb.resolve(entity, ("entities",), partial=True)[1]["id"] if entity else None
     cited = source_ids(kb, source)
     output = choose_format(fmt)
@@ -664,10 +663,10 @@ def search_command(
     kb = open_kb(ctx, db)
     start, end = parse_since_until(since, until, date_order(order))
     types = tuple(TYPE_OF_TABLE.values())
-    # the kinds in use are read only to check a --kind given: reading them loads the small
+    # the kinds in use are read only to check an unusual --kind: reading them loads the small
     # tables, which would keep search from the engine's full-text index
-    known = [*types, *known_kinds(kb, list(TYPE_OF_TABLE))] if kind else []
-    kinds = check_choices(kind or [], known, "--kind", "kind or record type", "kinds and types")
+    kinds = check_kinds(kb, kind or [], list(TYPE_OF_TABLE), "--kind", "kind or record type",
+                        "kinds and types", also=types)  # fmt: skip
     spec = SearchFilter(
         kinds=kinds,
         entities=tuple(kb.resolve(e, ("entities",), partial=True)[1]["id"] for e in entity or []),
