@@ -42,6 +42,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import clean_env as run_env  # noqa: E402
+
 RESULTS = HERE / "results"
 PYTHON = sys.executable
 
@@ -116,9 +120,10 @@ def partnerkb() -> list[str]:
 
 
 def clean_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PARTNERKB_")}
-    env.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"), NO_COLOR="1",
-               PARTNERKB_LOCK_TIMEOUT="600")  # fmt: skip
+    """bench/run.py's environment (no $PARTNERKB_*, the user folders in `home`, bytecode caching
+    on as on a user's machine), with no colour and a lock wait long enough for every writer."""
+    env = run_env(home)
+    env.update(NO_COLOR="1", PARTNERKB_LOCK_TIMEOUT="600")
     return env
 
 
