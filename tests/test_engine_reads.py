@@ -111,11 +111,12 @@ def met_a_namesake(tables: dict) -> str:
 def test_show_answers_alike_on_both_engines_namesakes_told_apart(stores, cli):
     json_store, sqlite_store, probes = stores
     person = met_a_namesake(generate.generate_tables(EVENTS, seed=SEED))
-    on_json = answers(cli, json_store, "show", person)
+    on_json = answers(cli, json_store, "show", person, "--all")
     assert on_json[0] == 0
     # generated people share names: the rows tell namesakes apart, as the JSON engine does
     assert any("(" in m["name"] for m in json.loads(on_json[1])["met"])
-    assert answers(cli, sqlite_store, "show", person) == on_json
+    assert answers(cli, sqlite_store, "show", person, "--all") == on_json
+    assert answers(cli, sqlite_store, "show", person) == answers(cli, json_store, "show", person)
     for other in ("baku", "azerbaijan", probes["show"], probes["guest"], probes["source"]):
         assert answers(cli, sqlite_store, "show", other) == answers(cli, json_store, "show", other)
 
@@ -167,3 +168,40 @@ def test_a_store_without_the_window_index_reads_alike_and_gets_it_from_its_next_
     indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     assert "events_window" in indexes
+
+
+@pytest.mark.parametrize("cut", [[], ["--limit", "3"], ["--limit", "4", "--reverse"],
+                                 ["--all"]])  # fmt: skip
+def test_a_bounded_profile_answers_alike_on_both_engines(stores, cli, cut):
+    json_store, sqlite_store, probes = stores
+    for who in (probes["show"], probes["guest"], "azerbaijan", "heritage-foundation-of-morocco"):
+        for fmt in ("json", "csv"):
+            on_json = cli("show", who, *cut, "--format", fmt, "--db", str(json_store))
+            on_sqlite = cli("show", who, *cut, "--format", fmt, "--db", str(sqlite_store))
+            assert on_json.exit_code == 0, on_json.stderr
+            assert (on_sqlite.stdout, on_sqlite.stderr) == (on_json.stdout, on_json.stderr)
+
+
+def test_the_sqlite_engine_counts_and_cuts_a_profile_in_sql_as_the_tables_would(stores):
+    """`latest_events`, `met_counts` and `cited_sources` from the indexes give what the JSON
+    engine's loops over every record give, for every limit, and read no table whole."""
+    from partnerkb.engines.sqlite import read_sqlite
+    from partnerkb.queries import KnowledgeBase
+    from partnerkb.store import read_store
+
+    json_store, sqlite_store, probes = stores
+    in_memory = read_store(json_store)
+    indexed = read_sqlite(sqlite_store)
+    for who in (probes["show"], probes["guest"], "azerbaijan", "baku"):
+        scope = KnowledgeBase(in_memory).places_within(who)
+        entity = in_memory.find("entities", who)
+        assert entity is not None
+        for limit in (None, 1, 7, 50):
+            assert indexed.latest_events(scope, limit) == in_memory.latest_events(scope, limit)
+            assert indexed.met_counts(who, limit) == in_memory.met_counts(who, limit)
+            assert indexed.cited_sources(entity, scope, limit) == in_memory.cited_sources(
+                entity, scope, limit
+            )
+    total, events = indexed.latest_events(KnowledgeBase(indexed).places_within("azerbaijan"), 5)
+    assert total > 5 and len(events) == 5
+    assert all(indexed.lazy.loaded(t) is None for t in ("events", "entities", "sources"))

@@ -6,7 +6,6 @@ object of human-readable fields — which the renderer turns into a table, JSON,
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date as calendar_day
@@ -15,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from .dates import edtf_display, overlaps, sort_key
 from .errors import Ambiguous, InvalidInput, NoMatch, NotFound
 from .model import (
-    ABSENT_PARTS,
     ENTITY_KINDS,
     EVENT_KINDS,
     PENDING_STATUSES,
@@ -783,16 +781,29 @@ def _citations_about(
 # ---------------------------------------------------------------------------------------------
 
 
-def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
-    """Everything about an entity: roles over time, events in order, who it met, sources."""
-    events = filter_events(kb, EventFilter(entities=(entity["id"],)))
+PROFILE_LIMIT = 20  # rows of each list of a profile unless asked otherwise (`show --limit`)
+
+
+def entity_profile(kb: KnowledgeBase, entity: Json, limit: int | None = PROFILE_LIMIT) -> Json:
+    """Everything about an entity: roles over time, its latest events, who it met most,
+    the sources cited most about it, with how many of each there are in all.
+
+    `limit`: at most this many events (the latest, in date order), entities met (by number
+    of events, most first, then name) and sources (most cited first, then the latest
+    published); None: every one. The engine counts and cuts them (`StoreData.latest_events`,
+    `met_counts`, `cited_sources`), so a profile of someone in 10^4 events reads only the
+    records it shows. `totals` gives how many there are in all (events, met, cited_sources)
+    and `limit` the cut applied (None: none)."""
+    scope = kb.places_within(entity["id"])
+    event_total, events = kb.data.latest_events(scope, limit)
+    met_total, met = kb.data.met_counts(entity["id"], limit)
+    source_total, cited = kb.data.cited_sources(entity, scope, limit)
     labels = Labels(kb)
+    kb.prepare([other for other, _ in met])
     labels.prepare([entity, *events])
-    met = met_counts(events, entity["id"])
     met_rows = [
-        {"id": other, "name": kb.display_name(other), "kind": kind, "events": count}
-        for other, count in sorted(met.items(), key=lambda kv: (-kv[1], kb.name_of(kv[0])))
-        if (kind := _kind_of(kb, other)) != "place"  # a place a meeting is about is not met
+        {"id": other, "name": kb.display_name(other), "kind": _kind_of(kb, other), "events": count}
+        for other, count in met
     ]
     partnerships = [
         p for p in kb.records("partnerships") if entity["id"] in (p.get("parties") or [])
@@ -807,7 +818,6 @@ def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
         for role in person.get("roles") or []
         if role.get("organization") == entity["id"]
     ]
-    source_ids = dict.fromkeys(c["source"] for c in _citations_about(kb, entity["id"], events))
     row = entity_row(kb, entity)
     row["display"]["holders"] = [
         {"entity": h["entity"], "name": kb.display_name(h["entity"]),
@@ -823,28 +833,10 @@ def entity_profile(kb: KnowledgeBase, entity: Json) -> Json:
         "events": [labels.event_row(e) for e in events],
         "met": met_rows,
         "partnerships": partnerships,
-        "cited_sources": [s for s in (kb.data.find("sources", i) for i in source_ids) if s],
+        "cited_sources": [{**source, "citations": count} for source, count in cited],
+        "totals": {"events": event_total, "met": met_total, "cited_sources": source_total},
+        "limit": limit,
     }
-
-
-def met_counts(events: Iterable[Json], entity_id: str) -> Counter[str]:
-    """Whom an entity met, and in how many events: only events that happened, and only where
-    both were there — an organizer, an exhibition's partner, what an event is about or named
-    after (`model.ABSENT_PARTS`) met nobody. Places are left to the caller."""
-    met: Counter[str] = Counter()
-    for event in events:
-        if event.get("status") != "happened":
-            continue
-        present = {
-            p["entity"]
-            for p in event.get("participants") or []
-            if (p.get("part") or "") not in ABSENT_PARTS
-        }
-        if entity_id not in present:
-            continue
-        for other in present - {entity_id}:
-            met[other] += 1
-    return met
 
 
 def _kind_of(kb: KnowledgeBase, record_id: str) -> str:

@@ -529,13 +529,17 @@ def sections_delimited(
     sections: Sequence[tuple[str, Sequence[Json], Sequence[Column]]],
     fmt: str,
     out: TextIO,
+    totals: Sequence[tuple[str, int]] = (),
 ) -> None:
-    """A profile as CSV/TSV: one 'section, key, value' row per fact, for scripts."""
+    """A profile as CSV/TSV: one 'section, key, value' row per fact, for scripts. `totals`:
+    (list, how many it has in all) of the lists a profile may cut, each a 'totals' row after
+    the record's (a section with fewer rows than its total was cut)."""
     rows: list[Json] = [
         {"section": "record", "key": k, "value": cell_text(v)}
         for k, v in fields
         if v not in (None, "", [], {})
     ]
+    rows.extend({"section": "totals", "key": k, "value": str(n)} for k, n in totals)
     for name, section_rows, columns in sections:
         for row in section_rows:
             summary = " | ".join(

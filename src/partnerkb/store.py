@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import InvalidInput, StoreError
-from .model import SCHEMA_VERSION, TABLES, VALIDATORS, references
+from .model import ABSENT_PARTS, SCHEMA_VERSION, TABLES, VALIDATORS, event_entities, references
 
 if TYPE_CHECKING:
     from .search_candidates import SearchCandidates, SearchRequest
@@ -114,6 +114,37 @@ def locate_store(
     if user.exists():
         return StoreLocation(user, "user")
     return StoreLocation(shipped_store_path(), "shipped")
+
+
+# ---------------------------------------------------------------------------------------------
+# What an entity's profile counts, in the order every engine gives it
+# ---------------------------------------------------------------------------------------------
+
+
+def _name_or_id(record: Json, record_id: str) -> str:
+    """What a record is called (`queries.KnowledgeBase.name_of`): its name or title, else its id."""
+    return str(record.get("name") or record.get("title") or record_id)
+
+
+def own_citations(record: Json) -> dict[str, int]:
+    """Source id -> how many times an entity's record cites it: its own citations and its
+    roles' (the citations of its events are counted by the engine)."""
+    counts: dict[str, int] = {}
+    for cite in record.get("sources") or ():
+        counts[cite["source"]] = counts.get(cite["source"], 0) + 1
+    for role in record.get("roles") or ():
+        for cite in role.get("sources") or ():
+            counts[cite["source"]] = counts.get(cite["source"], 0) + 1
+    return counts
+
+
+def citation_order(counted: Sequence[tuple[Json, int]]) -> list[tuple[Json, int]]:
+    """(source, citations) pairs most cited first, then the latest published first (sources
+    without a day last), then by id: the order of a profile's sources on every engine."""
+    ordered = sorted(counted, key=lambda sc: str(sc[0]["id"]))
+    ordered.sort(key=lambda sc: str(sc[0].get("published") or ""), reverse=True)  # stable
+    ordered.sort(key=lambda sc: (-sc[1], sc[0].get("published") is None))
+    return ordered
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,6 +243,66 @@ class StoreData:
         sequence whose records are read only when used: a slice of it reads none, so a
         `--limit` reads only the events it keeps."""
         return None
+
+    # What an entity's profile counts and cuts (`queries.entity_profile`). Answered here from
+    # the tables in memory; an engine with indexes answers the same questions from them, with
+    # the same totals, the same order and the same cut (tests/test_profile_limits.py).
+    def latest_events(self, scope: Collection[str], limit: int | None) -> tuple[int, list[Json]]:
+        """(how many events involve an entity of `scope` (`model.event_entities`), the last
+        `limit` of them — every one when None — in date order: `dates.sort_key`, then id;
+        undated events sort last, so they count as the latest)."""
+        from .dates import sort_key
+
+        wanted = set(scope)
+        events = [e for e in self.tables["events"].values()
+                  if not wanted.isdisjoint(event_entities(e))]  # fmt: skip
+        events.sort(key=lambda e: (*sort_key(e.get("date")), e["id"]))
+        return len(events), events if limit is None else events[-limit:]
+
+    def met_counts(self, entity_id: str, limit: int | None) -> tuple[int, list[tuple[str, int]]]:
+        """Whom an entity met, and in how many events: events that happened where both were
+        there (a part of `model.ABSENT_PARTS` — organizer, subject... — meets no one), places
+        left out. (How many it met, the first `limit` of them — every one when None — as
+        (id, events), most events first, then by name (`name` or `title`, else the id), then
+        by id.)"""
+        met: dict[str, int] = {}
+        for event in self.tables["events"].values():
+            if event.get("status") != "happened":
+                continue
+            present = {p["entity"] for p in event.get("participants") or []
+                       if (p.get("part") or "") not in ABSENT_PARTS}  # fmt: skip
+            if entity_id not in present:
+                continue
+            for other in present - {entity_id}:
+                met[other] = met.get(other, 0) + 1
+        counted = []
+        for other, events in met.items():
+            found = self.get(other)
+            record = found[1] if found else {}
+            if record.get("kind", found[0] if found else "") != "place":
+                counted.append((other, events, _name_or_id(record, other)))
+        counted.sort(key=lambda c: (-c[1], c[2], c[0]))
+        cut = counted if limit is None else counted[:limit]
+        return len(counted), [(other, events) for other, events, _ in cut]
+
+    def cited_sources(
+        self, record: Json, scope: Collection[str], limit: int | None
+    ) -> tuple[int, list[tuple[Json, int]]]:
+        """The sources cited by `record` (an entity: its own citations and its roles') and by
+        the events involving an entity of `scope`, with how many citations each has among
+        them. (How many sources, the first `limit` — every one when None — as (source,
+        citations) in `citation_order`.) A citation of a source not in the store is left
+        out."""
+        counts = own_citations(record)
+        wanted = set(scope)
+        for event in self.tables["events"].values():
+            if not wanted.isdisjoint(event_entities(event)):
+                for cite in event.get("sources") or ():
+                    counts[cite["source"]] = counts.get(cite["source"], 0) + 1
+        counted = [(source, n) for source_id, n in counts.items()
+                   if (source := self.find("sources", source_id)) is not None]  # fmt: skip
+        ordered = citation_order(counted)
+        return len(ordered), ordered if limit is None else ordered[:limit]
 
     def prefetch(self, record_ids: Collection[str]) -> None:
         """A hint that `get` will be asked for these ids: an engine that reads records one at a

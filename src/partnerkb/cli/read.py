@@ -180,6 +180,10 @@ PEOPLE_COLUMNS = [
     Column("title", _get("title")),
     Column("when", _display("span")),
 ]
+PROFILE_SOURCE_COLUMNS = [
+    *SOURCE_COLUMNS,
+    Column("citations", _get("citations")),  # in the entity's record and its events
+]
 MET_COLUMNS = [
     Column("id", _get("id"), style="dim"),
     Column("name", _get("name")),
@@ -377,20 +381,47 @@ def list_command(
 def show_command(
     ctx: typer.Context,
     id_or_name: Annotated[str, typer.Argument(metavar="ID-OR-NAME", help="An id, name or alias.")],
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="N",
+            min=1,
+            help="At most N rows in each list of an entity's profile: its latest events, the "
+            "entities it met most, the sources cited most.  [default: 20]",
+            show_default=False,
+        ),
+    ] = None,
+    every: Annotated[
+        bool,
+        typer.Option("--all", help="Every event, every entity met and every source: no limit."),
+    ] = False,
+    reverse: Annotated[
+        bool, typer.Option("--reverse", help="The profile's events newest first.")
+    ] = False,
     no_pager: NoPagerOption = False,
     fmt: FormatOption = None,
     db: DbOption = None,
 ) -> None:
-    """An entity's profile (aliases, roles over time, events, who it met, sources) or an event's,
-    source's or partnership's full record. A name shared by several records lists them.
+    """An entity's profile (aliases, roles over time, its latest events, whom it met most, the
+    sources cited most) or an event's, source's or partnership's full record. A name shared by
+    several records lists them. A profile shows at most 20 rows of each list (--limit N,
+    --all) and says on stderr what it left out; `totals` in JSON, the `totals` rows in CSV and
+    TSV, give how many there are in all.
 
     \b
     Examples:
       partnerkb show icesco
       partnerkb show "Nazim Samadov"
       partnerkb show Şuşa --format json
+      partnerkb show azerbaijan --limit 5 --reverse
       partnerkb show 2024-01-30-samadov-almalik-rabat
     """
+    from ..queries import PROFILE_LIMIT
+
+    if every and limit is not None:
+        raise InvalidInput("--limit and --all say different things; give one of them")
     page_setting(no_pager)
     kb = open_kb(ctx, db)
     output = choose_format(fmt)
@@ -402,7 +433,7 @@ def show_command(
         emit(rows, BRIEF_COLUMNS, output, title=f"Records named {id_or_name!r}")
         raise typer.Exit(2) from None
     if table == "entities":
-        _show_entity(kb, record, output)
+        _show_entity(kb, record, output, None if every else (limit or PROFILE_LIMIT), reverse)
     elif table == "events":
         _show_event(kb, record, output)
     elif table == "partnerships":
@@ -508,10 +539,16 @@ def _print_json(value: Any, indent: int | None = 2) -> None:
     write_json(value, sys.stdout, indent=indent is not None)
 
 
-def _show_entity(kb: KnowledgeBase, entity: Json, output: str) -> None:
-    profile = entity_profile(kb, entity)
+def _show_entity(
+    kb: KnowledgeBase, entity: Json, output: str, limit: int | None, reverse: bool
+) -> None:
+    profile = entity_profile(kb, entity, limit)
+    if reverse:
+        profile["events"].reverse()
+    totals = profile["totals"]
     if output in ("json", "jsonl"):
         _print_json(profile, indent=2 if output == "json" else None)
+        _say_what_is_left_out(entity["id"], profile, reverse)
         return
     from ..provenance import entry_for, mark
 
@@ -532,22 +569,60 @@ def _show_entity(kb: KnowledgeBase, entity: Json, output: str) -> None:
     ]
     sources = [
         {"id": s["id"], "published": s.get("published"), "outlet": s["outlet"],
-         "title": s.get("title"), "url": s.get("url")}
+         "title": s.get("title"), "url": s.get("url"), "citations": s["citations"]}
         for s in profile["cited_sources"]
     ]  # fmt: skip
+    events, met = profile["events"], profile["met"]
+    table = output == "table"  # a table's titles say what was cut; CSV's sections keep names
     sections = [
         ("Roles", profile["roles"], ROLE_COLUMNS),
         ("Related (not merged)", profile["related"], RELATED_COLUMNS),
         ("People with roles here", profile["people"], PEOPLE_COLUMNS),
-        ("Events", profile["events"], EVENT_COLUMNS),
-        ("Met", profile["met"], MET_COLUMNS),
+        (_cut_title("Events", table, "the latest {shown} of {total}", len(events),
+                    totals["events"]), events, EVENT_COLUMNS),
+        (_cut_title("Met", table, "the {shown} met most, of {total}", len(met), totals["met"]),
+         met, MET_COLUMNS),
         ("Partnerships", profile["partnerships"], PARTNERSHIP_COLUMNS),
-        ("Sources", sources, SOURCE_COLUMNS),
-    ]
-    if output == "table":
+        (_cut_title("Sources", table, "the {shown} cited most, of {total}", len(sources),
+                    totals["cited_sources"]), sources, PROFILE_SOURCE_COLUMNS),
+    ]  # fmt: skip
+    if table:
         sections_view(entity["name"], fields, sections, sys.stdout)
     else:
-        sections_delimited([("name", entity["name"]), *fields], sections, output, sys.stdout)
+        totals_rows = [("events", totals["events"]), ("met", totals["met"]),
+                       ("sources", totals["cited_sources"])]  # fmt: skip
+        sections_delimited([("name", entity["name"]), *fields], sections, output, sys.stdout,
+                           totals=totals_rows)  # fmt: skip
+    _say_what_is_left_out(entity["id"], profile, reverse)
+
+
+def _cut_title(name: str, table: bool, which: str, shown: int, total: int) -> str:
+    """A profile section's title, in a table saying when it shows only some: 'Events (the
+    latest 20 of 7,100)'."""
+    if not table or shown >= total:
+        return name
+    return f"{name} ({which.format(shown=f'{shown:,}', total=f'{total:,}')})"
+
+
+def _say_what_is_left_out(entity_id: str, profile: Json, reverse: bool) -> None:
+    """One line on stderr for each list of a profile that was cut, with what shows it all."""
+    import shlex
+
+    totals, quoted = profile["totals"], shlex.quote(entity_id)
+    left = totals["events"] - len(profile["events"])
+    if left:
+        info(f"{left:,} earlier events not shown (the latest {len(profile['events']):,} of "
+             f"{totals['events']:,}); all of them: partnerkb timeline --entity {quoted}"
+             + (" --reverse" if reverse else ""))  # fmt: skip
+    left = totals["met"] - len(profile["met"])
+    if left:
+        info(f"{left:,} more entities met not shown (the {len(profile['met']):,} met most of "
+             f"{totals['met']:,}); all of them: partnerkb show {quoted} --all")
+    left = totals["cited_sources"] - len(profile["cited_sources"])
+    if left:
+        info(f"{left:,} more sources not shown (the {len(profile['cited_sources']):,} cited "
+             f"most of {totals['cited_sources']:,}); all of them: partnerkb list sources "
+             f"--entity {quoted}")
 
 
 def _show_event(kb: KnowledgeBase, event: Json, output: str) -> None:

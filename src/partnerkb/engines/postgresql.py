@@ -343,13 +343,14 @@ _FETCHES_BEFORE_LOADING = 64  # look-ups by id, one query each, before the table
 
 def _postgresql_sql(sql: str) -> str:
     """The shared view's SQLite query as PostgreSQL reads it: `%s` placeholders, document
-    numbers sorted as text byte by byte, `strpos` for SQLite's `instr`, `->` for a field of a
-    JSON column (`json_extract(record, '$.aliases')`)."""
+    numbers and what SQLite sorts `COLLATE BINARY` sorted byte by byte, `strpos` for SQLite's
+    `instr`, `->` for a field of a JSON column (`json_extract(record, '$.aliases')`)."""
     import re
 
     sql = sql.replace("?", "%s")
     sql = re.sub(r"\+(kind|status) IN", r"\1 IN", sql)  # SQLite's "not by this index"
     sql = re.sub(r"CAST\((\w+\.)?doc AS TEXT\)", r'CAST(\1doc AS TEXT) COLLATE "C"', sql)
+    sql = sql.replace("COLLATE BINARY", 'COLLATE "C"')  # byte by byte, as SQLite and Python
     sql = re.sub(r"json_extract\((\w+), '\$\.(\w+)'\)", r"(\1 -> '\2')::text", sql)
     return re.sub(r"\binstr\(", "strpos(", sql)
 

@@ -28,7 +28,7 @@ from typing import Any, overload
 from urllib.parse import quote
 
 from ..errors import InvalidInput, StoreError
-from ..model import SCHEMA_VERSION, TABLES, references
+from ..model import ABSENT_PARTS, SCHEMA_VERSION, TABLES, references
 from ..progress import NO_PROGRESS, Progress, tracked
 from ..search_candidates import SearchCandidates, SearchRequest
 from ..store import (
@@ -36,6 +36,8 @@ from ..store import (
     StoreData,
     StoreLocation,
     Transaction,
+    citation_order,
+    own_citations,
     real_path,
     refuse_unwritable_file,
     special_file_kind,
@@ -368,6 +370,14 @@ _FIND = " UNION ALL ".join(
 
 
 _BATCH = 500  # ids or document numbers in one IN (...) list
+# events latest first, as `dates.sort_key` then the id order them (reversed): an undated event
+# last of all, an open start ("on or before X") by its latest day, an open end after its start
+_EVENT_ORDER_DESC = (
+    "CASE WHEN date IS NULL THEN '9999-99-99' WHEN earliest IS NULL"
+    " THEN COALESCE(latest, '9999-99-99') ELSE earliest END COLLATE BINARY DESC,"
+    " CASE WHEN date IS NULL THEN '9999-99-99' WHEN earliest IS NULL THEN ''"
+    " ELSE COALESCE(latest, '9999-99-99') END COLLATE BINARY DESC, id COLLATE BINARY DESC"
+)
 
 
 class EventsInOrder(Sequence[Json]):
@@ -654,6 +664,94 @@ class SqliteData(StoreData):
 
         rows.sort(key=order)
         return EventsInOrder(self, [int(doc) for doc, *_ in rows])
+
+    # -- an entity's profile: counted and cut by SQL (GROUP BY, ORDER BY ... LIMIT) ----------
+    def _profile_pushable(self, *tables: str, derived: Sequence[str]) -> bool:
+        return self._pushable(*tables, derived=derived) and not any(
+            self.lazy.pending.get(t) for t in tables
+        )
+
+    def latest_events(self, scope: Collection[str], limit: int | None) -> tuple[int, list[Json]]:
+        if not self._profile_pushable("events", derived=("event_entities",)) or (
+            len(scope) > _MAX_PARAMETERS
+        ):
+            return super().latest_events(scope, limit)
+        rows = self.db.rows(
+            f"SELECT doc, COUNT(*) OVER () FROM events WHERE id IN (SELECT event_id FROM"
+            f" event_entities WHERE entity_id IN ({', '.join('?' * len(scope))}))"
+            f" ORDER BY {_EVENT_ORDER_DESC}{'' if limit is None else ' LIMIT ?'}",
+            [*sorted(scope), *([] if limit is None else [limit])],
+        )
+        if not rows:
+            return 0, []
+        return int(rows[0][1]), self.records_at("events", [int(doc) for doc, _ in rows][::-1])
+
+    def met_counts(self, entity_id: str, limit: int | None) -> tuple[int, list[tuple[str, int]]]:
+        if not self._profile_pushable("events", "entities", derived=("participants",)):
+            return super().met_counts(entity_id, limit)
+        absent = ", ".join("?" * len(ABSENT_PARTS))
+        rows = self.db.rows(
+            "SELECT o.entity_id, COUNT(DISTINCT o.event_id) AS met,"
+            " COUNT(*) OVER ()"
+            " FROM participants me JOIN events ev ON ev.id = me.event_id"
+            " JOIN participants o ON o.event_id = me.event_id"
+            " LEFT JOIN entities x ON x.id = o.entity_id"
+            f" WHERE me.entity_id = ? AND COALESCE(me.part, '') NOT IN ({absent})"
+            " AND ev.status = 'happened' AND o.entity_id <> ?"
+            f" AND COALESCE(o.part, '') NOT IN ({absent}) AND COALESCE(x.kind, '') <> 'place'"
+            " GROUP BY o.entity_id, x.name"
+            " ORDER BY met DESC, COALESCE(NULLIF(x.name, ''), o.entity_id) COLLATE BINARY,"
+            " o.entity_id COLLATE BINARY"
+            + ("" if limit is None else " LIMIT ?"),
+            [entity_id, *sorted(ABSENT_PARTS), entity_id, *sorted(ABSENT_PARTS),
+             *([] if limit is None else [limit])],
+        )  # fmt: skip
+        if not rows:
+            return 0, []
+        return int(rows[0][2]), [(str(other), int(n)) for other, n, _ in rows]
+
+    def cited_sources(
+        self, record: Json, scope: Collection[str], limit: int | None
+    ) -> tuple[int, list[tuple[Json, int]]]:
+        if not self._profile_pushable("events", "sources", derived=("event_entities",
+                                                                    "citations")) or (
+            len(scope) > _MAX_PARAMETERS
+        ):  # fmt: skip
+            return super().cited_sources(record, scope, limit)
+        own = own_citations(record)
+        events = ("SELECT c.source_id FROM citations c WHERE c.record_id IN (SELECT event_id"
+                  f" FROM event_entities WHERE entity_id IN ({', '.join('?' * len(scope))}))")
+        # the events' most cited, then how often they cite the record's own sources: a source
+        # the record cites can only rise, so the first `limit` of the merge are the right ones
+        rows = self.db.rows(
+            f"SELECT e.source_id, COUNT(*) AS n, COUNT(*) OVER () FROM ({events}) e"
+            " JOIN sources s ON s.id = e.source_id GROUP BY e.source_id, s.published"
+            " ORDER BY n DESC, s.published IS NULL, s.published COLLATE BINARY DESC,"
+            " e.source_id COLLATE BINARY" + ("" if limit is None else " LIMIT ?"),
+            [*sorted(scope), *([] if limit is None else [limit])],
+        )  # fmt: skip
+        total = int(rows[0][2]) if rows else 0
+        counts = {str(source_id): int(n) for source_id, n, _ in rows}
+        mine = sorted(own)
+        known: dict[str, int] = {}
+        for start in range(0, len(mine), _BATCH):
+            batch = mine[start:start + _BATCH]
+            known.update(self.db.rows(
+                f"SELECT e.source_id, COUNT(*) FROM ({events}) e WHERE e.source_id IN"
+                f" ({', '.join('?' * len(batch))}) GROUP BY e.source_id",
+                [*sorted(scope), *batch],
+            ))  # fmt: skip
+        self.prefetch([*counts, *mine])
+        for source_id, n in own.items():
+            if self.find("sources", source_id) is None:
+                continue
+            if source_id not in known:
+                total += 1  # cited by the record alone
+            counts[source_id] = known.get(source_id, 0) + n
+        counted = [(source, n) for source_id, n in counts.items()
+                   if (source := self.find("sources", source_id)) is not None]  # fmt: skip
+        ordered = citation_order(counted)
+        return total, ordered if limit is None else ordered[:limit]
 
     def records_at(self, table: str, docs: Sequence[int]) -> list[Json]:
         """The records under these document numbers of a table not changed here, in the order

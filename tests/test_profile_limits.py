@@ -1,0 +1,153 @@
+"""An entity's profile (`show ENTITY`) is bounded: its latest events, the entities it met most and
+the sources cited most, at most 20 of each unless `--limit N` or `--all` says otherwise; what is
+left out is said on stderr and counted in `totals` (JSON) or the `totals` rows (CSV, TSV). Every
+engine gives the same answer (the SQL engines count and cut with GROUP BY, ORDER BY ... LIMIT)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from partnerkb.store import shipped_store_path
+
+
+def profile(cli, db, *args: str) -> tuple[dict, str]:
+    result = cli("show", *args, "--format", "json", "--db", str(db))
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout), result.stderr
+
+
+def test_the_shipped_profiles_are_whole_under_the_default_limit(cli, shipped_copy):
+    """The shipped entities have at most 20 events, 10 entities met and 6 sources: the default
+    cuts nothing, says nothing, and the totals are the lengths of the lists."""
+    for name in ("azerbaijan", "icesco", "salim-almalik", "nazim-samadov", "shusha"):
+        whole, note = profile(cli, shipped_copy, name)
+        assert note == ""
+        assert whole["limit"] == 20
+        assert whole["totals"] == {"events": len(whole["events"]), "met": len(whole["met"]),
+                                   "cited_sources": len(whole["cited_sources"])}  # fmt: skip
+        assert whole == profile(cli, shipped_copy, name, "--all")[0] | {"limit": 20}
+    timeline = json.loads(cli("timeline", "--entity", "azerbaijan", "--format", "json",
+                              "--db", str(shipped_copy)).stdout)  # fmt: skip
+    assert [e["id"] for e in profile(cli, shipped_copy, "azerbaijan")[0]["events"]] == [
+        e["id"] for e in timeline
+    ]
+
+
+def test_a_limit_keeps_the_latest_events_in_date_order_and_says_what_it_left_out(
+    cli, shipped_copy
+):
+    whole, _ = profile(cli, shipped_copy, "azerbaijan", "--all")
+    assert whole["limit"] is None and whole["totals"]["events"] == 20
+    cut, note = profile(cli, shipped_copy, "azerbaijan", "--limit", "5")
+    assert cut["limit"] == 5
+    assert cut["events"] == whole["events"][-5:]
+    assert cut["totals"] == whole["totals"]
+    assert "15 earlier events not shown (the latest 5 of 20)" in note
+    assert "partnerkb timeline --entity azerbaijan" in note
+    newest, note = profile(cli, shipped_copy, "azerbaijan", "-n", "5", "--reverse")
+    assert newest["events"] == whole["events"][::-1][:5]
+    assert "partnerkb timeline --entity azerbaijan --reverse" in note
+
+
+def test_whom_an_entity_met_is_counted_most_met_first_and_cut_to_the_limit(cli, shipped_copy):
+    whole, _ = profile(cli, shipped_copy, "salim-almalik", "--all")
+    met = whole["met"]
+    assert len(met) == whole["totals"]["met"] == 10
+    assert [m["events"] for m in met] == sorted((m["events"] for m in met), reverse=True)
+    assert all(m["kind"] != "place" for m in met)
+    cut, note = profile(cli, shipped_copy, "salim-almalik", "--limit", "3")
+    assert cut["met"] == met[:3]
+    assert cut["totals"]["met"] == 10
+    assert "7 more entities met not shown (the 3 met most of 10)" in note
+    assert "partnerkb show salim-almalik --all" in note
+
+
+def test_sources_are_counted_most_cited_first_and_cut_to_the_limit(cli, shipped_copy):
+    whole, _ = profile(cli, shipped_copy, "icesco", "--all")
+    sources = whole["cited_sources"]
+    assert [(s["id"], s["citations"]) for s in sources[:3]] == [
+        ("icesco-2022-11-21-shusha-medal", 11), ("newsaz-2024-01-31-samadov-almalik", 8),
+        ("kazinform-2023-09-26-azerbaijan-shusha-chosen-as", 2),
+    ]  # fmt: skip
+    # equal counts: the latest published first, a source without a day last, then by id
+    assert [s["id"] for s in sources[3:]] == [
+        "trend-2024-11-11-icesco-director-general-reviews",
+        "icesco-icesco-director-general-receives",
+        "icesco-presence-under-patronage-azerbaijani",
+    ]
+    cut, note = profile(cli, shipped_copy, "icesco", "--limit", "2")
+    assert cut["cited_sources"] == sources[:2]
+    assert "4 more sources not shown (the 2 cited most of 6)" in note
+    assert "partnerkb list sources --entity icesco" in note
+
+
+def test_a_source_the_entity_itself_cites_is_counted_with_its_events_citations(
+    cli, shipped_copy
+):
+    """The citations of the entity's record and its roles count as much as its events'."""
+    person, _ = profile(cli, shipped_copy, "nazim-samadov", "--all")
+    data = json.loads(shipped_store_path().read_text(encoding="utf-8"))
+    record = next(e for e in data["entities"].values() if e["id"] == "nazim-samadov")
+    own = [c["source"] for c in record.get("sources") or []]
+    own += [c["source"] for r in record.get("roles") or [] for c in r.get("sources") or []]
+    assert own, "the test needs a record that cites sources itself"
+    counts = {s["id"]: s["citations"] for s in person["cited_sources"]}
+    for source in set(own):
+        assert counts[source] >= own.count(source)
+
+
+def test_csv_and_tsv_give_the_totals_and_keep_their_section_names(cli, shipped_copy):
+    result = cli("show", "salim-almalik", "--limit", "2", "--format", "csv",
+                 "--db", str(shipped_copy))  # fmt: skip
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    totals = {r["key"]: r["value"] for r in rows if r["section"] == "totals"}
+    assert totals["met"] == "10"
+    assert totals["events"] == str(sum(r["section"] == "Events" for r in rows) + 8)
+    assert sum(r["section"] == "Met" for r in rows) == 2
+    assert {r["section"] for r in rows} >= {"record", "totals", "Events", "Met", "Sources"}
+    tsv = cli("show", "salim-almalik", "--format", "tsv", "--db", str(shipped_copy))
+    assert "totals\tevents\t10\n" in tsv.stdout and "totals\tmet\t10\n" in tsv.stdout
+
+
+def test_the_table_titles_say_what_was_cut(cli, shipped_copy):
+    result = cli("show", "azerbaijan", "--limit", "4", "--format", "table",
+                 "--db", str(shipped_copy), env={"COLUMNS": "160"})  # fmt: skip
+    assert result.exit_code == 0
+    assert "Events (the latest 4 of 20)" in result.stdout
+    assert "16 earlier events not shown" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--limit", "3", "--all"], ["--limit", "0"],
+                                  ["--limit", "x"]])  # fmt: skip
+def test_a_limit_that_says_nothing_clear_is_refused(cli, shipped_copy, args):
+    result = cli("show", "icesco", *args, "--db", str(shipped_copy))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def test_event_source_and_partnership_pages_are_not_cut(cli, shipped_copy):
+    for record in ("2024-01-30-samadov-almalik-rabat", "icesco-2022-11-21-shusha-medal",
+                   "icesco-azerbaijan"):  # fmt: skip
+        plain = cli("show", record, "--format", "json", "--db", str(shipped_copy))
+        limited = cli("show", record, "--limit", "1", "--format", "json",
+                      "--db", str(shipped_copy))  # fmt: skip
+        assert plain.exit_code == 0 and limited.stdout == plain.stdout
+        assert "totals" not in json.loads(plain.stdout)
+
+
+@pytest.mark.parametrize("args", [[], ["--limit", "3"], ["--limit", "1", "--reverse"],
+                                  ["--all"]])  # fmt: skip
+def test_every_engine_gives_the_json_engines_profile(cli, shipped_copy, args):
+    for name in ("azerbaijan", "icesco", "salim-almalik", "baku"):
+        for fmt in ("json", "tsv"):
+            expected = cli("show", name, *args, "--format", fmt, "--db", str(shipped_store_path()))
+            got = cli("show", name, *args, "--format", fmt, "--db", str(shipped_copy))
+            assert (got.exit_code, got.stdout, got.stderr) == (
+                expected.exit_code, expected.stdout, expected.stderr
+            )
