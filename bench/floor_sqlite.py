@@ -9,7 +9,11 @@ display fields, no ranking, no checks of the store.
     python bench/floor_sqlite.py STORE timeline SINCE UNTIL N  the first N events overlapping
                                                                [SINCE, UNTIL] (ISO days) in
                                                                date order
-    python bench/floor_sqlite.py STORE show ID                 the entity and its events
+    python bench/floor_sqlite.py STORE show ID [N]             the entity, its latest N events
+                                                               (default 20) and how many it
+                                                               has, the N entities it met
+                                                               most and the N sources cited
+                                                               most (counted), with records
     python bench/floor_sqlite.py STORE add-meeting DAY A B S   one meeting of A and B on DAY
                                                                citing source S, after a
                                                                duplicate check through the
@@ -27,6 +31,10 @@ import orjson
 DATE_ORDER = (
     "ORDER BY coalesce(earliest, latest, '9999-99-99'),"
     " CASE WHEN earliest IS NULL THEN '' ELSE coalesce(latest, '9999-99-99') END, id"
+)
+LATEST_FIRST = (
+    "ORDER BY coalesce(earliest, latest, '9999-99-99') DESC,"
+    " CASE WHEN earliest IS NULL THEN '' ELSE coalesce(latest, '9999-99-99') END DESC, id DESC"
 )
 
 
@@ -57,16 +65,56 @@ def timeline(conn, since, until, limit):
     return [orjson.loads(found[doc]) for doc in docs]
 
 
-def show(conn, entity_id):
+ABSENT = ("organizer", "exhibitor", "partner", "subject", "namesake", "designator", "designee",
+          "honoree", "patron", "requester", "award", "title")  # partnerkb.model.ABSENT_PARTS
+
+
+def show(conn, entity_id, limit="20"):
+    """What a bounded profile asks (partnerkb's `show`): the same three counts and cuts, by
+    the same indexes, and the records shown; no display fields, no namesakes, no places
+    within the entity."""
+    limit = int(limit)
     (entity,) = conn.execute("SELECT record FROM entities WHERE id = ?", [entity_id]).fetchone()
-    events = records(
-        conn.execute(
-            "SELECT record FROM events WHERE id IN"
-            f" (SELECT event_id FROM event_entities WHERE entity_id = ?) {DATE_ORDER}",
-            [entity_id],
-        )
-    )
-    return {"entity": orjson.loads(entity), "events": events}
+    mine = "SELECT event_id FROM event_entities WHERE entity_id = ?"
+    latest = conn.execute(
+        f"SELECT record, COUNT(*) OVER () FROM events WHERE id IN ({mine})"
+        f" {LATEST_FIRST} LIMIT ?", [entity_id, limit],
+    ).fetchall()
+    absent = ", ".join("?" * len(ABSENT))
+    met = conn.execute(
+        "SELECT o.entity_id, COUNT(DISTINCT o.event_id) AS n, COUNT(*) OVER ()"
+        " FROM participants me JOIN events ev ON ev.id = me.event_id"
+        " JOIN participants o ON o.event_id = me.event_id"
+        " LEFT JOIN entities x ON x.id = o.entity_id"
+        f" WHERE me.entity_id = ? AND coalesce(me.part, '') NOT IN ({absent})"
+        f" AND ev.status = 'happened' AND o.entity_id <> ? AND coalesce(o.part, '') NOT IN"
+        f" ({absent}) AND coalesce(x.kind, '') <> 'place' GROUP BY o.entity_id, x.name"
+        " ORDER BY n DESC, x.name, o.entity_id LIMIT ?",
+        [entity_id, *ABSENT, entity_id, *ABSENT, limit],
+    ).fetchall()
+    named = [who for who, _, _ in met]
+    names = dict(conn.execute(
+        f"SELECT id, record FROM entities WHERE id IN ({', '.join('?' * len(named))})", named
+    ))
+    cited = conn.execute(
+        "SELECT c.source_id, COUNT(*) AS n, COUNT(*) OVER () FROM citations c"
+        f" JOIN sources s ON s.id = c.source_id WHERE c.record_id IN ({mine})"
+        " GROUP BY c.source_id, s.published"
+        " ORDER BY n DESC, s.published IS NULL, s.published DESC, c.source_id LIMIT ?",
+        [entity_id, limit],
+    ).fetchall()
+    shown = [source for source, _, _ in cited]
+    sources = dict(conn.execute(
+        f"SELECT id, record FROM sources WHERE id IN ({', '.join('?' * len(shown))})", shown
+    ))
+    return {
+        "entity": orjson.loads(entity),
+        "events": [orjson.loads(record) for record, _ in reversed(latest)],
+        "met": [{"entity": orjson.loads(names[who]), "events": n} for who, n, _ in met],
+        "sources": [{**orjson.loads(sources[s]), "citations": n} for s, n, _ in cited],
+        "totals": [latest[0][1] if latest else 0, met[0][2] if met else 0,
+                   cited[0][2] if cited else 0],
+    }
 
 
 def add_meeting(conn, day, first, second, source):
@@ -115,7 +163,7 @@ def main(path, operation, *args):
     elif operation == "timeline":
         result = timeline(conn, *args)
     elif operation == "show":
-        result = show(conn, args[0])
+        result = show(conn, *args)
     elif operation == "add-meeting":
         result = add_meeting(conn, *args)
     else:
