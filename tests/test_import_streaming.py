@@ -191,3 +191,60 @@ def test_shipped_copy_streams(cli, tmp_path, exported, engine, shipped_sqlite):
     done = import_both(cli, tmp_path, lines, stores=stores)
     assert done["sqlite"].exit_code == 0 and "updated" in done["sqlite"].stderr
     same_stores(stores)
+
+
+def _search_rows(path: Path) -> list[tuple[Any, ...]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT rowid, names, title, ids, other, links, facets"
+                            " FROM search_text ORDER BY rowid").fetchall()  # fmt: skip
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("batch", [1, 7, 2000])
+def test_a_streamed_import_indexes_for_search_as_a_conversion_does(cli, tmp_path, exported,
+                                                                   streamed, monkeypatch,
+                                                                   batch):  # fmt: skip
+    """Written a batch at a time (rows of a batch in one statement, full-text rows at the end),
+    the records are indexed as the ordinary import then a conversion index them: with the
+    entities in reverse, people come before the organizations their roles name, and are
+    searched with those organizations' names all the same."""
+    from partnerkb.interchange import streaming
+
+    monkeypatch.setattr(streaming, "BATCH", batch)
+    entities = [item for item in exported if item["type"] == "entity"]
+    others = [item for item in exported if item["type"] != "entity"]
+    holders = [e for e in entities if e.get("roles")]
+    assert holders  # the shipped records hold roles: the case is tested
+    lines = write_lines(tmp_path / "kb.jsonl", [*others[:20], *reversed(entities), *others[20:]])
+    done = import_both(cli, tmp_path, lines)
+    assert done["sqlite"].exit_code == 0 and streamed
+    same_stores(done["stores"])
+    converted = tmp_path / "converted.sqlite"
+    assert cli("convert", str(done["stores"]["json"]), str(converted)).exit_code == 0
+    assert _search_rows(done["stores"]["sqlite"]) == _search_rows(converted)
+    for words in ("Shusha", "Samadov Baku", "minister"):
+        results = [cli("--db", str(path), "search", words, "--format", "jsonl").stdout
+                   for path in done["stores"].values()]  # fmt: skip
+        assert results[0] == results[1], words
+
+
+def test_a_streamed_import_is_undone_whole(cli, tmp_path, exported):
+    store = tmp_path / "a.sqlite"
+    assert cli("init", "--db", str(store)).exit_code == 0
+    before = store.read_bytes()
+    lines = write_lines(tmp_path / "kb.jsonl", exported)
+    assert cli("--db", str(store), "import", str(lines)).exit_code == 0
+    history = cli("--db", str(store), "history", "--format", "json")
+    entry = json.loads(history.stdout)[0]
+    assert len(entry["changes"]) == len(exported)
+    assert [c["table"] for c in entry["changes"]] == sorted(
+        (c["table"] for c in entry["changes"]), key=RECORD_TABLES.index)  # table by table
+    assert cli("--db", str(store), "undo", "--yes").exit_code == 0
+    after = read_store(store)
+    assert all(after.tables[table] == {} for table in RECORD_TABLES)
+    assert len(store.read_bytes()) > 0 and before  # the store is still a store
+    assert cli("--db", str(store), "check").exit_code == 0

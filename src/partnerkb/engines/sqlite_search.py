@@ -170,24 +170,36 @@ class NameLookup:
         return self.known[record_id]
 
 
+INSERT_TEXT = ("INSERT INTO search_text (rowid, names, title, ids, other, links, facets)"
+               " VALUES (?, ?, ?, ?, ?, ?, ?)")  # fmt: skip
+INSERT_KEY = "INSERT INTO search_keys (key, record_id, odd) VALUES (?, ?, ?)"
+
+
+def index_rows(
+    table: str, doc: int, record: Json, name_of: Any
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """A record's `search_text` row and `search_keys` row (for INSERT_TEXT and INSERT_KEY), of
+    a table that has them (TABLE_CODE)."""
+    try:
+        key, odd = key_of(table, doc, record)
+        values = row_values(table, record, name_of)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        # a record damaged by hand (a date that is not an object...): an odd row, so that
+        # search reads every record, as on a JSON store, and says what is wrong the same way
+        key, odd = (TABLE_CODE[table] << 32) | (doc % DOC_LIMIT), True
+        values = ("", "", "", "", "", "")
+    return (key, *values), (key, str(record.get("id")), 1 if odd else None)
+
+
 def index_record(
     conn: sqlite3.Connection, table: str, doc: int, record: Json, name_of: Any = None
 ) -> None:
     """Add a record's row (the caller has removed its old one: `forget`)."""
     if table not in TABLE_CODE:
         return
-    try:
-        key, odd = key_of(table, doc, record)
-        values = row_values(table, record, name_of or NameLookup(conn))
-    except (AttributeError, KeyError, TypeError, ValueError):
-        # a record damaged by hand (a date that is not an object...): an odd row, so that
-        # search reads every record, as on a JSON store, and says what is wrong the same way
-        key, odd = (TABLE_CODE[table] << 32) | (doc % DOC_LIMIT), True
-        values = ("", "", "", "", "", "")
-    conn.execute("INSERT INTO search_text (rowid, names, title, ids, other, links, facets)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?)", (key, *values))  # fmt: skip
-    conn.execute("INSERT INTO search_keys (key, record_id, odd) VALUES (?, ?, ?)",
-                 (key, str(record.get("id")), 1 if odd else None))  # fmt: skip
+    text_row, key_row = index_rows(table, doc, record, name_of or NameLookup(conn))
+    conn.execute(INSERT_TEXT, text_row)
+    conn.execute(INSERT_KEY, key_row)
 
 
 def forget(conn: sqlite3.Connection, table: str, record_ids: Iterable[str]) -> None:

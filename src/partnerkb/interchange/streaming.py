@@ -12,9 +12,16 @@ leaves the store as it was (SQLite's rollback journal); nothing is resumable, no
 be: importing the file again adds what it holds, once. The import is one history entry, as
 always, so `partnerkb undo` reverts it whole.
 
+A batch costs a few statements, not a few per record: its ids are looked up at once (among
+the rows taken before, then in the store), and each table is written with one INSERT of all
+the batch's rows. The full-text rows wait in a temporary table and are indexed at the end in
+key order (FTS5 writes a sorted run several times faster), before the people whose role names
+an organization written after them are indexed again (as the ordinary import leaves them).
+
 What stays in memory is bounded by the batch (`BATCH` records) and the report (the ids added
 and updated, which the command prints); what the rows say about each id (its line, the digest
-of its content, the record it replaced) goes to a temporary table of the same connection.
+of its content, its history change) goes to a temporary table of the same connection, from
+which SQLite itself puts the history entry together.
 
 Anything else — flat rows (a mapping's columns), a whole store, a line that is not a JSON
 object — is not streamed: `NotStreamable` is raised before anything is written, and the
@@ -26,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -39,6 +47,7 @@ from .importer import ImportFailed, ImportReport, RowError
 Json = dict[str, Any]
 TABLE_OF_TYPE = {singular: table for table, singular in TYPE_OF_TABLE.items()}
 BATCH = 2000  # records planned and written at a time
+CACHE_KIB = 128 * 1024  # SQLite's page cache during an import (the temporary tables': half)
 _TEMP = "partnerkb_import"  # the temporary table of what the rows said about each id
 
 
@@ -75,15 +84,60 @@ def _is_record(item: Json) -> bool:
     return is_record(item) and not _is_store(item)
 
 
-def _digest(record: Json) -> bytes:
-    import orjson
+def _digest(text: str) -> bytes:
+    """What tells two rows of one id apart: a digest of the record's JSON text, keys sorted."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
-    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS),
-                           digest_size=16).digest()  # fmt: skip
+
+@dataclass
+class _Planned:
+    """A record to write with the batch: its row, its history change, its temporary row."""
+
+    label: str
+    table: str
+    doc: int
+    record: Json
+    text: str  # its JSON text, keys sorted
+    digest: bytes
+    change: str  # its history change, as JSON text
+    replaces: bool  # it takes the place of the stored record of its id (same document number)
+    listed: list[Any]  # the report's list it is in (taken out again if it cannot be stored)
+
+
+class _Names:
+    """`KnowledgeBase.name_of` during an import (a role is searched with its organization's
+    name): the records of the batch being written first, then the store, through a cache that
+    forgets every id the import writes."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        from ..engines.sqlite_search import NameLookup
+
+        self.lookup = NameLookup(conn)
+        self.batch: dict[str, str] = {}
+
+    def __call__(self, record_id: Any) -> str:
+        if record_id and str(record_id) in self.batch:
+            return self.batch[str(record_id)]
+        if len(self.lookup.known) > _NAMES_KEPT:
+            self.lookup.known.clear()
+        return self.lookup(record_id)
+
+    def written(self, record: Json) -> None:
+        record_id = record["id"]
+        self.lookup.known.pop(record_id, None)
+        self.batch[record_id] = str(record.get("name") or record.get("title") or record_id)
+
+
+_NAMES_KEPT = 100_000  # names of the store's records kept at most (looked up again after)
 
 
 class StreamedImport:
-    """One streamed import on a write connection (inside the caller's write transaction)."""
+    """One streamed import on a write connection (inside the caller's write transaction).
+
+    Each batch of rows costs a few queries: one look-up of its ids among the rows taken before
+    (the temporary table), one among the store's records, then one INSERT of many rows for each
+    table written (the records, their derived rows, their full-text rows); a record that
+    replaces a stored one deletes that one's rows first."""
 
     def __init__(self, conn: sqlite3.Connection, data: Any, skip: set[str]) -> None:
         from ..engines.sqlite import _json_text
@@ -100,13 +154,24 @@ class StreamedImport:
         self.updated: dict[str, list[tuple[str, str, list[str]]]] = {t: [] for t in TABLES}
         self.unchanged: dict[str, list[tuple[str, str]]] = {table: [] for table in TABLES}
         self.next_doc: dict[str, int] = {}
-        self.changes: dict[str, list[str]] = {table: [] for table in TABLES}  # history, as text
+        self.changed = 0  # history changes written (their texts are in the temporary table)
+        self.names = _Names(conn)
+        self.stored: dict[str, tuple[str, int, str]] = {}  # the batch's ids in the store
+        self.planned: list[_Planned] = []
+        self.seen: list[tuple[Any, ...]] = []  # the batch's temporary rows
+        # the temporary table: what the rows said about each id (`doc` for a record written),
+        # its history change and its table's place in TABLES (the entry lists them in order)
         conn.execute(f"CREATE TEMP TABLE {_TEMP} (id TEXT PRIMARY KEY, tbl TEXT NOT NULL,"
                      " label TEXT NOT NULL, digest BLOB NOT NULL, doc INTEGER,"
-                     " replaced TEXT, bad INTEGER NOT NULL DEFAULT 0)")  # fmt: skip
+                     " change TEXT, tbl_order INTEGER)")  # fmt: skip
+        # the full-text rows, kept until the last row and then indexed in key order: FTS5
+        # writes a sorted run of rows many times faster than rows in the order of the file
+        conn.execute(f"CREATE TEMP TABLE {_SEARCH} (key INTEGER PRIMARY KEY, names, title,"
+                     " ids, other, links, facets)")  # fmt: skip
 
     def close(self) -> None:
         self.conn.execute(f"DROP TABLE IF EXISTS temp.{_TEMP}")
+        self.conn.execute(f"DROP TABLE IF EXISTS temp.{_SEARCH}")
 
     # -- rows ---------------------------------------------------------------------------------
     def take(self, items: Iterable[tuple[str, Json]], progress: Progress = NO_PROGRESS) -> None:
@@ -139,13 +204,22 @@ class StreamedImport:
         self.data.lazy.cache.clear()
 
     def _batch(self, batch: list[tuple[str, str, Json]]) -> None:
-        ids = [record["id"] for _, _, record in batch]
-        marks = ", ".join("?" * len(ids))
-        earlier = {i: (table, label, digest) for i, table, label, digest in self.conn.execute(
-            f"SELECT id, tbl, label, digest FROM temp.{_TEMP} WHERE id IN ({marks})", ids)}
+        ids = list(dict.fromkeys(record["id"] for _, _, record in batch))
+        earlier: dict[str, tuple[str, str, bytes]] = {}
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            earlier.update((i, (table, label, digest)) for i, table, label, digest in
+                           self.conn.execute(f"SELECT id, tbl, label, digest FROM temp.{_TEMP}"
+                                             f" WHERE id IN ({marks})", chunk))  # fmt: skip
+        self.stored = self._stored([i for i in ids if i not in earlier])
         for label, table, record in batch:
             record_id = record["id"]
-            digest = _digest(record)
+            try:
+                text = self.json_text(record)
+            except InvalidInput as exc:
+                self.errors.append(RowError(label, exc.message, exc.hint))
+                continue
+            digest = _digest(text)
             seen = earlier.get(record_id)
             if seen is not None:
                 if seen[0] == table and seen[2] == digest:
@@ -157,46 +231,57 @@ class StreamedImport:
                 continue
             earlier[record_id] = (table, label, digest)
             try:
-                self._put(label, table, record, digest)
+                self._put(label, table, record, text, digest)
             except PartnerkbError as exc:
                 self.errors.append(RowError(label, exc.message, exc.hint))
+        self._write()
         self._forget()
 
-    def _put(self, label: str, table: str, record: Json, digest: bytes) -> None:
-        found = self.data.locate(record["id"])
-        stored = self.data.get(record["id"])
+    def _stored(self, ids: list[str]) -> dict[str, tuple[str, int, str]]:
+        """id -> (table, doc, JSON text) of the records of these ids in the store."""
+        found: dict[str, tuple[str, int, str]] = {}
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            query = " UNION ALL ".join(f"SELECT '{table}', doc, id, record FROM {table}"
+                                       f" WHERE id IN ({marks})" for table in TABLES)  # fmt: skip
+            for table, doc, record_id, text in self.conn.execute(query, chunk * len(TABLES)):
+                found.setdefault(record_id, (table, int(doc), text))
+        return found
+
+    def _put(self, label: str, table: str, record: Json, text: str, digest: bytes) -> None:
+        """Plan one record: added, put in place of the stored one of its id, or unchanged."""
+        import orjson
+
+        record_id = record["id"]
+        stored = self.stored.get(record_id)
         if stored is not None and stored[0] != table:
             from .importer import _a
 
             raise InvalidInput(
-                f"id {record['id']!r} is already {_a(TYPE_OF_TABLE[stored[0]])} in the "
+                f"id {record_id!r} is already {_a(TYPE_OF_TABLE[stored[0]])} in the "
                 f"store, not {_a(TYPE_OF_TABLE[table])}"
             )
-        replaced = None
+        listed: list[Any]
         if stored is None:
             doc = self._next_doc(table)
-            change = {"table": table, "id": record["id"], "doc": str(doc), "before": None,
+            change = {"table": table, "id": record_id, "doc": str(doc), "before": None,
                       "inserted": True, "removed": False}  # fmt: skip
-            self.added[table].append((table, record["id"]))
-        elif stored[1] != record:
-            assert found is not None
-            doc = int(found[1])
-            self._delete(table, doc, record["id"])
-            replaced = self.json_text(stored[1])
-            change = {"table": table, "id": record["id"], "doc": found[1],
-                      "before": stored[1], "inserted": False, "removed": False}  # fmt: skip
-            fields = sorted(k for k in {*stored[1], *record} if stored[1].get(k) != record.get(k))
-            self.updated[table].append((table, record["id"], fields))
+            listed = self.added[table]
+            listed.append((table, record_id))
         else:
-            self.unchanged[table].append((table, record["id"]))
-            self.conn.execute(f"INSERT INTO temp.{_TEMP} (id, tbl, label, digest) VALUES"
-                              " (?, ?, ?, ?)", (record["id"], table, label, digest))  # fmt: skip
-            return
-        self._insert(table, doc, record)
-        self.changes[table].append(self.json_text(change))
-        self.conn.execute(
-            f"INSERT INTO temp.{_TEMP} (id, tbl, label, digest, doc, replaced) VALUES"
-            " (?, ?, ?, ?, ?, ?)", (record["id"], table, label, digest, doc, replaced))
+            before = orjson.loads(stored[2])
+            if before == record:
+                self.unchanged[table].append((table, record_id))
+                self.seen.append((record_id, table, label, digest, None, None, None))
+                return
+            doc = stored[1]
+            change = {"table": table, "id": record_id, "doc": str(doc), "before": before,
+                      "inserted": False, "removed": False}  # fmt: skip
+            fields = sorted(k for k in {*before, *record} if before.get(k) != record.get(k))
+            listed = self.updated[table]
+            listed.append((table, record_id, fields))
+        self.planned.append(_Planned(label, table, doc, record, text, digest,
+                                     self.json_text(change), stored is not None, listed))
 
     def _next_doc(self, table: str) -> int:
         if table not in self.next_doc:
@@ -205,23 +290,86 @@ class StreamedImport:
         self.next_doc[table] += 1
         return self.next_doc[table]
 
-    def _insert(self, table: str, doc: int, record: Json) -> None:
-        from ..engines.sqlite import insert_record
-
+    # -- writing a batch ----------------------------------------------------------------------
+    def _write(self) -> None:
+        """Write the planned records of the batch, each statement once for all its rows; if
+        SQLite refuses one of them, the batch is written again record by record, and only the
+        records it refuses are left out (as rows in error)."""
+        planned, self.planned = self.planned, []
         try:
-            insert_record(self.conn, table, doc, record)
-        except sqlite3.IntegrityError as exc:
-            raise InvalidInput(f"it cannot be stored ({exc})") from None
+            self.conn.execute("SAVEPOINT partnerkb_batch")
+            try:
+                self._write_rows(planned)
+            except sqlite3.IntegrityError:
+                self.conn.execute("ROLLBACK TO partnerkb_batch")
+                self._write_each(planned)
+            self.conn.execute("RELEASE partnerkb_batch")
+            self.conn.executemany(_TEMP_ROW, self.seen)
+        finally:
+            self.seen = []
+            self.names.batch.clear()
+
+    def _rows(self, item: _Planned) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row a planned record writes, by statement."""
+        from ..engines import relational
+        from ..engines import sqlite_search as search
+        from ..engines.sqlite import _STATEMENTS
+
+        rows: dict[str, list[tuple[Any, ...]]] = {}
+        table, record = item.table, item.record
+        self.names.written(record)
+        rows[_STATEMENTS.insert[table]] = [relational.row_of(table, item.doc, record, item.text)]
+        for derived, row in relational.derived_rows(table, record):
+            rows.setdefault(_STATEMENTS.insert_derived[derived], []).append(row)
+        if table in search.TABLE_CODE:
+            text_row, key_row = search.index_rows(table, item.doc, record, self.names)
+            rows[_SEARCH_ROW] = [text_row]
+            rows[search.INSERT_KEY] = [key_row]
+        return rows
+
+    def _temp_row(self, item: _Planned) -> tuple[Any, ...]:
+        return (item.record["id"], item.table, item.label, item.digest, item.doc, item.change,
+                TABLES.index(item.table))  # fmt: skip
+
+    def _write_rows(self, planned: list[_Planned]) -> None:
+        statements: dict[str, list[tuple[Any, ...]]] = {}
+        for item in planned:
+            if item.replaces:
+                self._delete(item.table, item.doc, item.record["id"])
+            for statement, rows in self._rows(item).items():
+                statements.setdefault(statement, []).extend(rows)
+        for statement, rows in statements.items():
+            self.conn.executemany(statement, rows)
+        self.seen.extend(self._temp_row(item) for item in planned)
+        self.changed += len(planned)
+
+    def _write_each(self, planned: list[_Planned]) -> None:
+        for item in planned:
+            self.conn.execute("SAVEPOINT partnerkb_record")
+            try:
+                if item.replaces:
+                    self._delete(item.table, item.doc, item.record["id"])
+                for statement, rows in self._rows(item).items():
+                    self.conn.executemany(statement, rows)
+            except sqlite3.IntegrityError as exc:
+                self.conn.execute("ROLLBACK TO partnerkb_record")
+                self.conn.execute("RELEASE partnerkb_record")
+                self.names.batch.pop(item.record["id"], None)
+                self.errors.append(RowError(item.label, f"it cannot be stored ({exc})"))
+                item.listed.remove(next(e for e in reversed(item.listed)
+                                        if e[1] == item.record["id"]))  # fmt: skip
+                continue
+            self.conn.execute("RELEASE partnerkb_record")
+            self.seen.append(self._temp_row(item))
+            self.changed += 1
 
     def _delete(self, table: str, doc: int, record_id: str) -> None:
-        from ..engines import relational
+        from ..engines import relational, sqlite_search
         from ..engines.sqlite import _STATEMENTS
 
         self.conn.execute(_STATEMENTS.delete[table], (doc,))
         for derived in relational.derived_of(table):
             self.conn.execute(_STATEMENTS.delete_derived[derived], (record_id,))
-        from ..engines import sqlite_search
-
         sqlite_search.forget(self.conn, table, [record_id])
 
     # -- after the last row -------------------------------------------------------------------
@@ -252,6 +400,25 @@ class StreamedImport:
                     break
         return sorted(errors.values(), key=_label_order)
 
+    def index_search(self) -> None:
+        """Add the full-text rows of the records written to the index, in key order."""
+        self.conn.execute(f"INSERT INTO search_text (rowid, names, title, ids, other, links,"
+                          f" facets) SELECT * FROM temp.{_SEARCH} ORDER BY key")  # fmt: skip
+        self.conn.execute(f"DELETE FROM temp.{_SEARCH}")
+
+    def refresh_role_holders(self) -> None:
+        """Index again the people whose role names an organization the import wrote after
+        them (their full-text row holds the name it had then), and those of the store whose
+        organization the import changed: as the ordinary import leaves them."""
+        from ..engines.sqlite_search import _reindex_entities
+
+        holders = {entity for (entity,) in self.conn.execute(
+            f"SELECT DISTINCT r.entity_id FROM roles r JOIN temp.{_TEMP} o"
+            " ON o.id = r.organization AND o.doc IS NOT NULL"
+            f" LEFT JOIN temp.{_TEMP} h ON h.id = r.entity_id AND h.doc IS NOT NULL"
+            " WHERE h.rowid IS NULL OR h.rowid < o.rowid")}  # fmt: skip
+        _reindex_entities(self.conn, holders)
+
     def finish(self) -> ImportReport:
         """The report of this pass, its lists table by table."""
         report = self.report
@@ -262,28 +429,45 @@ class StreamedImport:
         return report
 
     def history_entry(self, command: str) -> str | None:
-        """Write the import's history entry (None when it changed nothing): its text is built
-        from the changes' texts, never as one object of a million changes."""
+        """Write the import's history entry (None when it changed nothing). Its text is put
+        together by SQLite from the changes' texts in the temporary table, table by table in
+        file order: a million changes are never one Python object."""
+        from ..engines import relational
         from ..locking import caller
 
-        texts = [text for table in TABLES for text in self.changes[table]]
-        if not texts:
+        if not self.changed:
             return None
         row = self.conn.execute("SELECT coalesce(max(doc), 0) + 1 FROM history").fetchone()
         doc = int(row[0])
         entry = {"id": f"h-{doc:06d}",
                  "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                  "command": command, "by": caller(), "changes": []}  # fmt: skip
-        head = self.json_text(entry)
+        text = self.json_text(entry)
         empty = '"changes":[]'
-        assert head.count(empty) == 1
-        text = head.replace(empty, '"changes":[' + ",".join(texts) + "]")
-        from ..engines import relational
-        from ..engines.sqlite import _STATEMENTS
-
-        self.conn.execute(_STATEMENTS.insert["history"],
-                          relational.row_of("history", doc, entry, text))  # fmt: skip
+        assert text.count(empty) == 1
+        head, tail = text.split(empty)
+        columns = ["doc", "id", *(name for name, _, _ in relational.COLUMNS["history"]),
+                   "record"]  # fmt: skip
+        values = relational.row_of("history", doc, entry, "")[:-1]
+        self.conn.execute(
+            f"INSERT INTO history ({', '.join(columns)})"
+            f" SELECT {', '.join('?' * len(values))}, ? || group_concat(change, ',') || ?"
+            f" FROM (SELECT change FROM temp.{_TEMP} WHERE change IS NOT NULL"
+            " ORDER BY tbl_order, rowid)",
+            (*values, head + '"changes":[', "]" + tail),
+        )
         return str(entry["id"])
+
+
+_SEARCH = "partnerkb_import_search"  # the full-text rows of the records written, by key
+_SEARCH_ROW = f"INSERT INTO temp.{_SEARCH} VALUES (?, ?, ?, ?, ?, ?, ?)"
+_TEMP_ROW = (f"INSERT INTO temp.{_TEMP} (id, tbl, label, digest, doc, change, tbl_order)"
+             " VALUES (?, ?, ?, ?, ?, ?, ?)")  # fmt: skip
+
+
+def _chunks(ids: list[str], size: int = 2000) -> Iterator[list[str]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def stream_into_sqlite(
@@ -313,6 +497,10 @@ def stream_into_sqlite(
 
     with store._writing(command) as conn:
         try:
+            # more of the file's pages kept in memory while the import writes (for this
+            # connection only: nothing about how the result is written or committed changes)
+            conn.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
+            conn.execute(f"PRAGMA temp.cache_size = {-CACHE_KIB // 2}")
             upgrade(conn)
             if not derived_current(conn):
                 rebuild_derived(conn)
@@ -344,6 +532,8 @@ def stream_into_sqlite(
             if invalid and len(skip) >= work.rows:
                 raise ImportFailed(sorted(invalid, key=_label_order), work.rows, skipping=True)
             stage(progress, "writing the store")
+            work.index_search()
+            work.refresh_role_holders()
             store.history_id = work.history_entry(command)
             work.close()
             conn.execute("RELEASE partnerkb_import")
