@@ -690,19 +690,20 @@ class SqliteData(StoreData):
         if not self._profile_pushable("events", "entities", derived=("participants",)):
             return super().met_counts(entity_id, limit)
         absent = ", ".join("?" * len(ABSENT_PARTS))
+        # counted first, then each one met looked up once (for its kind and name), not once
+        # per shared event
         rows = self.db.rows(
-            "SELECT o.entity_id, COUNT(DISTINCT o.event_id) AS met,"
-            " COUNT(*) OVER ()"
+            "SELECT g.entity_id, g.met, COUNT(*) OVER () FROM"
+            " (SELECT o.entity_id, COUNT(DISTINCT o.event_id) AS met"
             " FROM participants me JOIN events ev ON ev.id = me.event_id"
             " JOIN participants o ON o.event_id = me.event_id"
-            " LEFT JOIN entities x ON x.id = o.entity_id"
             f" WHERE me.entity_id = ? AND COALESCE(me.part, '') NOT IN ({absent})"
             " AND ev.status = 'happened' AND o.entity_id <> ?"
-            f" AND COALESCE(o.part, '') NOT IN ({absent}) AND COALESCE(x.kind, '') <> 'place'"
-            " GROUP BY o.entity_id, x.name"
-            " ORDER BY met DESC, COALESCE(NULLIF(x.name, ''), o.entity_id) COLLATE BINARY,"
-            " o.entity_id COLLATE BINARY"
-            + ("" if limit is None else " LIMIT ?"),
+            f" AND COALESCE(o.part, '') NOT IN ({absent}) GROUP BY o.entity_id) g"
+            " LEFT JOIN entities x ON x.id = g.entity_id"
+            " WHERE COALESCE(x.kind, '') <> 'place'"
+            " ORDER BY g.met DESC, COALESCE(NULLIF(x.name, ''), g.entity_id) COLLATE BINARY,"
+            " g.entity_id COLLATE BINARY" + ("" if limit is None else " LIMIT ?"),
             [entity_id, *sorted(ABSENT_PARTS), entity_id, *sorted(ABSENT_PARTS),
              *([] if limit is None else [limit])],
         )  # fmt: skip
