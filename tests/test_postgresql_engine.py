@@ -476,9 +476,10 @@ def test_convert_to_postgresql_and_back_gives_the_same_json_file(cli, new_pg_sto
 
 def make_layout_1(url: str) -> None:
     """Make the store what layout 1 was (the first PostgreSQL engine's): no trigram index, no
-    table refs."""
-    sql(url, "DROP INDEX names_key_trigrams; DROP TABLE refs; DELETE FROM derived WHERE name ="
-             " 'refs'; UPDATE store_layout SET version = 1")
+    table refs, no search index."""
+    sql(url, "DROP INDEX names_key_trigrams; DROP TABLE refs; DROP TABLE search_text;"
+             " DROP TABLE search_words; DELETE FROM derived WHERE name IN ('refs', 'search_text');"
+             " UPDATE store_layout SET version = 1")
 
 
 def trigram_indexes(url: str) -> list[tuple]:
@@ -510,12 +511,12 @@ def test_an_older_layout_is_refused_until_migrated_then_answers_the_same(cli, st
     assert "partnerkb migrate" in info.stdout
     dry = cli("--db", store, "migrate", "--dry-run")
     assert dry.exit_code == 0, dry.stderr
-    assert "would migrate" in dry.stderr and "from layout 1 to 3" in dry.stderr
+    assert "would migrate" in dry.stderr and "from layout 1 to 4" in dry.stderr
     assert raw(store) == before
     done = cli("--db", store, "migrate")
     assert done.exit_code == 0, done.stderr
     assert "migrated" in done.stderr and "trigram index" in done.stderr
-    assert sql(store, "SELECT version FROM store_layout") == [(3,)]
+    assert sql(store, "SELECT version FROM store_layout") == [(4,)]
     assert trigram_indexes(store) == [("names_key_trigrams",)]
     assert [cli("--db", store, *q).stdout for q in QUESTIONS] == answers
     again = cli("--db", store, "migrate")

@@ -1,7 +1,7 @@
-"""Search on the SQLite engine through its full-text index (engines.sqlite_search and
-search_candidates): the answers of the JSON engine — same hits, order, scores, `via`,
-`matched` and count in all — from a bounded set of candidates, and without the index (an
-older file) the same answers again."""
+"""Search on the SQLite and PostgreSQL engines through their full-text indexes
+(engines.sqlite_search, engines.postgresql_search and search_candidates): the answers of the
+JSON engine — same hits, order, scores, `via`, `matched` and count in all — from a bounded set
+of candidates, and without the index (an older file or layout) the same answers again."""
 
 from __future__ import annotations
 
@@ -48,11 +48,35 @@ def answer(data: StoreData, query: str, spec: SearchFilter, limit: int) -> Any:
     return hits, result.total, result.examined
 
 
-def same(json_data: StoreData, sqlite_path: Path, query: str, spec: SearchFilter, limit: int
-         ) -> Any:  # fmt: skip
-    expected = answer(json_data, query, spec, limit)
-    got = answer(read_sqlite(sqlite_path), query, spec, limit)
+_EXPECTED: dict[tuple[int, str, str, int], Any] = {}
+
+
+def read_indexed(store: Path | str) -> StoreData:
+    """The lazily read view of a SQLite file or a PostgreSQL store (its URL)."""
+    if isinstance(store, str):
+        from partnerkb.engines.postgresql import parse_url, read_postgresql
+
+        return read_postgresql(parse_url(store))
+    return read_sqlite(store)
+
+
+def closed() -> None:
+    from partnerkb.engines import postgresql
+
     close_since()
+    postgresql.close_since()
+
+
+def same(json_data: StoreData, store: Path | str, query: str, spec: SearchFilter, limit: int
+         ) -> Any:  # fmt: skip
+    """The answer of the store's engine, checked against the JSON engine's on the same
+    records."""
+    known = (id(json_data), query, repr(spec), limit)
+    if known not in _EXPECTED:
+        _EXPECTED[known] = answer(json_data, query, spec, limit)
+    expected = _EXPECTED[known]
+    got = answer(read_indexed(store), query, spec, limit)
+    closed()
     if expected is None:
         assert got is None, query
         return None
@@ -212,3 +236,163 @@ def test_the_search_command_asks_the_index(shipped, cli, monkeypatch):
     assert result.exit_code == 2
     assert "'visitfoo' is not a kind or record type" in result.output
     assert "did you mean 'visit'?" in result.output
+
+
+# -- PostgreSQL: the same answers through its own index (engines.postgresql_search) -------------
+
+
+def sql(url: str, statements: str) -> list[tuple]:
+    """Run statements in the store's schema, as the cluster's superuser."""
+    import psycopg
+
+    from partnerkb.engines.postgresql import parse_url
+
+    target = parse_url(url)
+    with psycopg.connect(target.conninfo, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{target.schema}", public')
+        cur = conn.execute(statements)
+        return cur.fetchall() if cur.description else []
+
+
+def pg_store(server: str, schema: str, data: StoreData) -> str:
+    from partnerkb.engines.postgresql import parse_url, write_store
+    from postgres_server import drop_schema, store_url
+
+    url = store_url(server, schema)
+    drop_schema(url)
+    write_store(parse_url(url), data)
+    return url
+
+
+@pytest.fixture(scope="module")
+def shipped_pg(postgresql_server, shipped) -> tuple[StoreData, str]:
+    return shipped[0], pg_store(postgresql_server, "search_shipped", shipped[0])
+
+
+@pytest.fixture(scope="module")
+def generated_pg(postgresql_server, generated) -> tuple[StoreData, str]:
+    return generated[0], pg_store(postgresql_server, "search_generated", generated[0])
+
+
+@pytest.mark.parametrize("query", SHIPPED_QUERIES)
+def test_the_shipped_store_gives_the_same_answers_on_postgresql(shipped_pg, query):
+    json_data, url = shipped_pg
+    for spec in FILTERS:
+        for limit in (1, 3, 50):
+            same(json_data, url, query, spec, limit)
+
+
+@pytest.mark.parametrize("query", GENERATED_QUERIES)
+def test_hundreds_of_hits_give_the_same_best_hits_and_count_on_postgresql(generated_pg, query):
+    json_data, url = generated_pg
+    for limit in (1, 5, 20):
+        same(json_data, url, query, SearchFilter(), limit)
+    for spec in FILTERS[1:]:
+        same(json_data, url, query, spec, 7)
+
+
+def test_postgresql_scores_a_few_candidates_not_every_match(generated_pg):
+    json_data, url = generated_pg
+    for query in ("Shusha", "Mehdi", "meets", "culture Shusha"):
+        got = same(json_data, url, query, SearchFilter(), 5)
+        assert got is not None
+        _, total, examined = got
+        assert total > 200, query
+        assert examined is not None and examined < total / 2, query
+
+
+PG_WRITES = [
+    *WRITES,
+    ["merge", "anar-karimov-icesco", "nazim-samadov"],  # a name becomes an alias, events move
+]
+
+
+@pytest.mark.parametrize("write", PG_WRITES, ids=["rename", "alias", "add", "merge"])
+def test_the_postgresql_index_follows_every_write_and_undo(write, tmp_path, new_pg_store,
+                                                             shipped_data, cli):  # fmt: skip
+    json_path, url = tmp_path / "kb.json", new_pg_store(shipped_data)
+    json_path.write_bytes(shipped_store_path().read_bytes())
+    queries = ("Zanzibarion", "Shusha", "Samadov", "Zanzibarion Shusha", "ICESCO Samadov",
+               "Karimov")
+    before = {q: answer(read_store(json_path), q, SearchFilter(), 50) for q in queries}
+    for path in (json_path, url):
+        result = cli(*write, "--db", str(path))
+        assert result.exit_code == 0, result.output
+    for query in queries:
+        for limit in (2, 50):
+            got = same(read_store(json_path), url, query, SearchFilter(), limit)
+            assert got is None or got[2] is not None
+    result = cli("undo", "--yes", "--db", url)
+    assert result.exit_code == 0, result.output
+    for query in queries:
+        got = answer(read_indexed(url), query, SearchFilter(), 50)
+        closed()
+        assert (got and got[:2]) == (before[query] and before[query][:2]), query
+        assert got is None or got[2] is not None
+
+
+def test_a_postgresql_import_is_indexed(tmp_path, new_pg_store, shipped_data, cli):
+    url = new_pg_store(shipped_data)
+    rows = tmp_path / "events.jsonl"
+    rows.write_text(
+        '{"kind": "meeting", "title": "Quixotrian heritage talks", "date": "2024-05-02",'
+        ' "participants": "icesco", "sources": "newsaz-2024-01-31-samadov-almalik"}\n'
+    )
+    result = cli("import", str(rows), "--db", url)
+    assert result.exit_code == 0, result.output
+    got = answer(read_indexed(url), "Quixotrian", SearchFilter(), 5)
+    closed()
+    assert got is not None and got[2] is not None and len(got[0]) == 1
+
+
+def test_an_older_postgresql_layout_is_refused_until_migrated_then_searched_through_the_index(
+    cli, new_pg_store, generated
+):
+    from partnerkb.engines.postgresql import LAYOUT_VERSION
+
+    json_data, _ = generated
+    url = new_pg_store(json_data)
+    expected = answer(json_data, "Shusha", SearchFilter(), 5)
+    sql(url, "DROP TABLE search_text; DROP TABLE search_words; DELETE FROM derived WHERE name ="
+             f" 'search_text'; UPDATE store_layout SET version = {LAYOUT_VERSION - 1}")
+    refused = cli("--db", url, "search", "Shusha")
+    assert refused.exit_code == 3 and "Traceback" not in refused.stderr
+    err = refused.stderr
+    assert f"layout {LAYOUT_VERSION - 1} of an older partnerkb" in err
+    done = cli("--db", url, "migrate")
+    assert done.exit_code == 0, done.stderr
+    assert "search's full-text index" in done.stderr
+    assert sql(url, "SELECT version FROM store_layout") == [(LAYOUT_VERSION,)]
+    got = answer(read_indexed(url), "Shusha", SearchFilter(), 5)
+    closed()
+    assert got is not None and got[:2] == expected[:2] and got[2] is not None
+
+
+def test_the_postgresql_search_command_asks_the_index_and_reads_no_table_whole(shipped_pg, cli,
+                                                                                 monkeypatch):
+    """`partnerkb search` on a PostgreSQL store is answered from its index: no query reads a
+    record table whole."""
+    import psycopg
+
+    answered, statements = [], []
+    real_execute = psycopg.Connection.execute
+
+    def recording_execute(self, query, params=None, **kwargs):
+        statements.append(str(query))
+        return real_execute(self, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "execute", recording_execute)
+    real_bounded = __import__("partnerkb.search_candidates", fromlist=["x"]).bounded_candidates
+
+    def recording_bounded(index, request):
+        found = real_bounded(index, request)
+        answered.append(found is not None)
+        return found
+
+    monkeypatch.setattr("partnerkb.search_candidates.bounded_candidates", recording_bounded)
+    _, url = shipped_pg
+    result = cli("--db", url, "search", "Shusha", "--limit", "3", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert answered == [True]
+    whole = [s for s in statements if "record FROM" in s and "WHERE" not in s]
+    assert whole == []

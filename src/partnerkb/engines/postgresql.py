@@ -9,7 +9,9 @@ URL (it would stay in the shell's history and in `ps`): libpq reads it from `~/.
 
 Layout: `engines.relational`, as the SQLite engine (one table per store table with the record as
 JSON, typed columns, derived tables and views), in the store's schema, the folded names
-trigram-indexed where the server has `pg_trgm`; the table `store_layout` says it is a partnerkb
+trigram-indexed where the server has `pg_trgm`, and search's full-text index
+(`engines.postgresql_search`: a `tsvector` of every record's folded text, GIN-indexed, kept with
+every write); the table `store_layout` says it is a partnerkb
 store and its layout version. A store of an older layout is refused (exit 3) until `migrate`
 brings it up to date, in one transaction, when asked (`partnerkb migrate`): a team's store is
 never changed under colleagues whose partnerkb may be older than the one that would change it.
@@ -36,18 +38,21 @@ from ..errors import InvalidInput, StoreError
 from ..model import SCHEMA_VERSION, TABLES
 from ..progress import NO_PROGRESS, Progress, tracked
 from ..store import ALL_TABLES, StoreData, StoreLocation, Transaction
-from . import relational
+from . import postgresql_search, relational
 from .base import DatabaseStore, Migration, StoreSummary
 
 if TYPE_CHECKING:
     import psycopg
 
+    from ..search_candidates import SearchCandidates, SearchRequest
+
 Json = dict[str, Any]
 
 POSTGRESQL = relational.Dialect("postgresql", "%s", "JSON")
 # store_layout.version: the layout this code writes. 1: engines.relational's tables (as SQLite's
-# layout 2); 2 added a trigram index of the folded names (`names.key`); 3 the derived table refs.
-LAYOUT_VERSION = 3
+# layout 2); 2 added a trigram index of the folded names (`names.key`); 3 the derived table refs;
+# 4 search's full-text index (engines.postgresql_search: search_text, search_words).
+LAYOUT_VERSION = 4
 DEFAULT_SCHEMA = "partnerkb"
 APPLICATION = "partnerkb"
 _STATEMENTS = relational.statements(POSTGRESQL)
@@ -386,6 +391,40 @@ def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
             )
             return [(key, record_id) for key, record_id in rows]
 
+        # -- search through the full-text index (engines.postgresql_search) ---------------------
+        def _pg_search_index(self) -> bool:
+            """Whether search may use the store's index: nothing loaded whole or changed here
+            (the index does not know), no odd record in it."""
+            if not self._pushable(*TABLES, derived=("names",)):
+                return False
+            if any(self.lazy.pending.get(table) for table in TABLES):
+                return False
+            if self._search_ok is None:
+                self._search_ok = postgresql_search.usable(self)
+            return self._search_ok
+
+        def search_vocabulary(self, first: str, shortest: int, longest: int) -> list[str] | None:
+            if not first or not self._pg_search_index():
+                return None
+            key = (first, shortest, longest)
+            if key not in self._words:
+                index = postgresql_search.PostgresSearchIndex(self, None)
+                self._words[key] = index.vocabulary(first, shortest, longest)
+            return self._words[key]
+
+        def search_candidates(self, request: SearchRequest) -> SearchCandidates | None:
+            from ..search_candidates import bounded_candidates
+
+            if request.sources or not self._pg_search_index():
+                return None
+            allowed = None
+            if request.allowed is not None:
+                allowed = postgresql_search.allowed_keys(self, request.allowed)
+                if allowed is None:
+                    return None
+            index = postgresql_search.PostgresSearchIndex(self, allowed)
+            return bounded_candidates(index, request)
+
     return PgData(_PgDb(conn, target))  # type: ignore[arg-type]
 
 
@@ -531,19 +570,29 @@ def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
         for derived in relational.derived_of(table):
             for record_id in ids:
                 cur.execute(_STATEMENTS.delete_derived[derived], (record_id,))
+    postgresql_search.forget(cur, [postgresql_search.key_of(table, int(doc))
+                                   for table, doc in owners if table in TABLES])  # fmt: skip
     _insert_many(cur, (
         row
         for (table, doc), record in final.items() if record is not None
         for row in _record_rows(table, int(doc), record)
     ))  # fmt: skip
+    # the search rows once every record is written: a role's organization is named as it is now
+    postgresql_search.index_records(cur, (
+        (table, int(doc), record)
+        for (table, doc), record in final.items() if record is not None and table in TABLES
+    ))  # fmt: skip
+    postgresql_search.refresh_role_holders(
+        cur, {i for (table, _), ids in owners.items() if table in TABLES for i in ids}
+    )
 
 
 def derived_versions() -> dict[str, int]:
     """What each derived table's content depends on, as the SQLite engine says (`names`: the
-    folding version)."""
+    folding version), and search's index (`search_text`: its rules and the folding's)."""
     from .sqlite import _derived_versions
 
-    return _derived_versions()
+    return {**_derived_versions(), postgresql_search.NAME: postgresql_search.version()}
 
 
 def _mark_derived(cur: psycopg.Cursor[Any]) -> None:
@@ -564,6 +613,9 @@ def rebuild_derived(cur: psycopg.Cursor[Any], names: Collection[str],
     caller's transaction), and mark them made by this version's rules."""
     from .sqlite import _loads
 
+    if postgresql_search.NAME in names:
+        postgresql_search.rebuild(cur, progress)
+    names = [name for name in names if name != postgresql_search.NAME]
     for name in names:
         cur.execute(f"DELETE FROM {name}")
     sources = {d.name: d.sources for d in relational.DERIVED}
@@ -733,6 +785,7 @@ class PostgresStore(DatabaseStore):
 _LAYOUT_CHANGES = {
     2: "a trigram index of the folded names (names.key), for names given in part",
     3: "the derived table refs (who refers to a record: remove, merge, undo)",
+    4: "search's full-text index (search_text, search_words: search through an index)",
 }
 
 
@@ -751,7 +804,13 @@ def _missing_tables(cur: psycopg.Cursor[Any], target: Target) -> bool:
     return True
 
 
-_MIGRATIONS = {2: _to_layout_2, 3: _missing_tables}
+def _to_layout_4(cur: psycopg.Cursor[Any], target: Target) -> bool:
+    """Create the search index's tables (their rows are made as a stale derived table's)."""
+    postgresql_search.create(cur)
+    return True
+
+
+_MIGRATIONS = {2: _to_layout_2, 3: _missing_tables, 4: _to_layout_4}
 
 
 def _has_trigram_index(cur: psycopg.Cursor[Any], schema: str) -> bool:
@@ -842,6 +901,7 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
                      " version INTEGER NOT NULL)")  # fmt: skip
         conn.execute("INSERT INTO store_layout VALUES (%s, %s)", [APPLICATION, LAYOUT_VERSION])
         with conn.cursor() as cur:
+            postgresql_search.create(cur)
             _mark_derived(cur)
             for table in relational.TABLE_ORDER:
                 records = data.tables[table]
@@ -851,7 +911,15 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
                                                len(records))
                     for row in _record_rows(table, _doc_number(table, doc), record)
                 ))  # fmt: skip
+            name_of = postgresql_search.names_in(data.tables)
+            postgresql_search.index_records(cur, (
+                (table, _doc_number(table, doc), record)
+                for table in TABLES
+                for doc, record in tracked(data.tables[table].items(), progress,
+                                           f"indexing {table}", len(data.tables[table]))
+            ), name_of)  # fmt: skip
             trigram_index(cur, target.schema)  # after the rows: one pass instead of one a row
+            cur.execute("ANALYZE search_text")
         conn.execute("COMMIT")
     except psycopg.errors.UniqueViolation as exc:
         raise StoreError(

@@ -1,0 +1,443 @@
+"""PostgreSQL's full-text index for `search`: a table of every record's folded text as a
+`tsvector`, GIN-indexed, and the answers `search_candidates.FullTextIndex` asks of it.
+
+The text is the SQLite engine's (`sqlite_search.row_values`: the record folded by
+`textfold.fold` in the tiers of the ranking, each word behind its tier's letter), so both
+engines index the same words by the same rules. Tables (derived: rewritten with their record;
+docs/store-format.md):
+
+- `search_text`, one row per record of `sources`, `entities`, `events` and `partnerships`:
+  `key` (the table's number, entities 0, events 1, sources 2, partnerships 3, times 2^32, plus
+  the document number), `record_id`, `recency` (`search._recency`: the latest day the record's
+  date allows, as text; rows sort by it, then by id, byte by byte: the ranking's order at equal
+  score), `rtype`, `kind` and `status` (the filters of a search), `words` (a `tsvector` built
+  here, not by a text-search parser: each word of a tier as one lexeme at its position, a
+  position left out between two fields so that a phrase never runs from one into the next, and
+  `x` + the hex of the id of each entity the record involves), `typo_words` (the words of its
+  names, ids and title: what `search_words` counts) and `odd` (true for a record whose text a
+  `tsvector` cannot hold exactly: more than 16,383 positions, a word 256 times, a word of
+  2 kB, or a record damaged by hand; while a store holds one, search scores every record).
+- `search_words`: every word of the names, ids and titles with the number of records holding
+  it: the typo vocabulary.
+
+Whole words are lexemes (`'tshusha'`), a word's start a prefix (`'tshush':*`), words in a row
+a phrase (`'tnazim' <-> 'tsamadov':*`). The rows are made by `rebuild` (`partnerkb migrate`, or
+a new store: `write_rows`) and kept with every write (`forget`, `write_rows`,
+`refresh_role_holders`: a person's roles are searched with their organization's name).
+`derived` holds `version()` under `search_text`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..search_candidates import AnyOf, Expr, Linked, SearchRequest, Words
+from . import sqlite_search
+from .sqlite_search import TABLE_CODE, TABLE_OF_CODE, TIER_LETTER, TYPE_OF
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from .sqlite import SqliteData
+
+Json = dict[str, Any]
+
+OWN_VERSION = 1  # bumped when this module's rules change (with sqlite_search's and folding's)
+DOC_LIMIT = 1 << 32
+MAX_POSITION = 16383  # a tsvector's positions stop there
+MAX_POSITIONS = 256  # positions kept of one lexeme
+MAX_LEXEME = 2046  # bytes of one lexeme
+MAX_VECTOR = 900_000  # bytes of a tsvector's text, well below its 1 MB
+MAX_ALLOWED = sqlite_search.MAX_ALLOWED
+_BATCH = 1000
+NAME = "search_text"
+_CURSORS = itertools.count()
+
+SCHEMA = (
+    "CREATE TABLE search_text (key BIGINT PRIMARY KEY, record_id TEXT COLLATE \"C\" NOT NULL,"
+    " recency TEXT COLLATE \"C\" NOT NULL, rtype TEXT NOT NULL, kind TEXT, status TEXT,"
+    " odd BOOLEAN, typo_words TEXT[] NOT NULL, words TSVECTOR NOT NULL)",
+    "CREATE INDEX search_text_words ON search_text USING gin (words)",
+    "CREATE INDEX search_text_newest ON search_text (recency DESC, record_id)",
+    "CREATE INDEX search_text_record_id ON search_text (record_id)",
+    "CREATE INDEX search_text_odd ON search_text (key) WHERE odd",
+    "CREATE TABLE search_words (word TEXT COLLATE \"C\" PRIMARY KEY, records INTEGER NOT NULL)",
+)
+_INSERT = ("INSERT INTO search_text (key, record_id, recency, rtype, kind, status, odd,"
+           " typo_words, words) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector)")  # fmt: skip
+
+
+def version() -> int:
+    """What the index's content depends on: the shared rules of the words (`sqlite_search`,
+    with the folding rules') and this module's."""
+    return sqlite_search.version() * 100 + OWN_VERSION
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows
+# ---------------------------------------------------------------------------------------------
+
+
+def key_of(table: str, doc: int) -> int:
+    return (TABLE_CODE[table] << 32) | (doc % DOC_LIMIT)
+
+
+def _vector(columns: Iterable[str]) -> tuple[str, bool]:
+    """The tsvector text of tier columns (`sqlite_search.row_values`' tokens: `_` between two
+    fields) and links, and whether it is odd (cannot be held exactly)."""
+    positions: dict[str, list[int]] = {}
+    position = 0
+    for column in columns:
+        position += 1  # a gap between tiers, as between fields
+        for token in column.split():
+            position += 1
+            if token == "_":
+                continue
+            positions.setdefault(token, []).append(position)
+    odd = position > MAX_POSITION
+    parts = []
+    for lexeme, where in positions.items():
+        if len(where) > MAX_POSITIONS or len(lexeme.encode()) > MAX_LEXEME:
+            odd = True
+        parts.append(f"'{lexeme}':{','.join(map(str, where[:MAX_POSITIONS]))}")
+    text = " ".join(parts)
+    if len(text) > MAX_VECTOR:
+        return "", True
+    return text, odd
+
+
+def row_of(table: str, doc: int, record: Json, name_of: Callable[[Any], str]) -> tuple[Any, ...]:
+    """The `search_text` row of a record (the columns of `_INSERT`)."""
+    from ..search import _recency
+
+    key = key_of(table, doc)
+    kind = record.get("kind") if isinstance(record, dict) else None
+    status = record.get("status") if isinstance(record, dict) and table == "events" else None
+    try:
+        if not 0 <= doc < DOC_LIMIT:
+            raise ValueError(doc)
+        names, title, ids, other, links, _ = sqlite_search.row_values(table, record, name_of)
+        recency = _recency(record)
+        text, odd = _vector([names, title, ids, other, links])
+        typo = sorted({token[1:] for column in (names, title, ids) for token in column.split()
+                       if token != "_"})  # fmt: skip
+    except (AttributeError, KeyError, TypeError, ValueError):
+        # a record damaged by hand (a date that is not an object...): an odd, empty row, so
+        # that search reads every record, as on a JSON store, and says what is wrong the same
+        recency, text, odd, typo = "", "", True, []
+    record_id = record.get("id") if isinstance(record, dict) else None
+    return (key, str(record_id), recency, TYPE_OF[table],
+            kind if isinstance(kind, str) else None,
+            status if isinstance(status, str) else None,
+            True if odd else None, typo, text)  # fmt: skip
+
+
+class NameLookup:
+    """`KnowledgeBase.name_of` over a cursor: name, else title, else the id itself."""
+
+    def __init__(self, cur: psycopg.Cursor[Any]) -> None:
+        self.cur = cur
+        self.known: dict[str, str] = {}
+
+    def __call__(self, record_id: Any) -> str:
+        from ..model import TABLES
+        from .postgresql import _loads
+
+        if not record_id:
+            return ""
+        record_id = str(record_id)
+        if record_id not in self.known:
+            name = record_id
+            for table in TABLES:
+                sql = f"SELECT record FROM {table} WHERE id = %s"
+                row = self.cur.connection.execute(sql, [record_id]).fetchone()
+                if row:
+                    record = _loads(row[0])
+                    name = str(record.get("name") or record.get("title") or record_id)
+                    break
+            self.known[record_id] = name
+        return self.known[record_id]
+
+
+def names_in(tables: dict[str, dict[str, Json]]) -> Callable[[Any], str]:
+    """`KnowledgeBase.name_of` over records in memory (a store being created)."""
+    from ..model import TABLES
+
+    known: dict[str, str] = {}
+    for table in reversed(TABLES):  # the first table holding an id wins, as in NameLookup
+        for record in tables.get(table, {}).values():
+            if isinstance(record, dict) and record.get("id"):
+                record_id = str(record["id"])
+                known[record_id] = str(record.get("name") or record.get("title") or record_id)
+
+    def name_of(record_id: Any) -> str:
+        if not record_id:
+            return ""
+        return known.get(str(record_id), str(record_id))
+
+    return name_of
+
+
+def write_rows(cur: psycopg.Cursor[Any], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert `search_text` rows (their old rows removed: `forget`) and count their words."""
+    words: Counter[str] = Counter()
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        words.update(row[7])
+        if len(batch) >= _BATCH:
+            cur.executemany(_INSERT, batch)
+            batch = []
+    if batch:
+        cur.executemany(_INSERT, batch)
+    if words:
+        names, counts = list(words), list(words.values())
+        cur.execute(
+            "INSERT INTO search_words (word, records) SELECT * FROM unnest(%s::text[], %s::int[])"
+            " ON CONFLICT (word) DO UPDATE SET records = search_words.records + EXCLUDED.records",
+            [names, counts],
+        )
+
+
+def forget(cur: psycopg.Cursor[Any], keys: Collection[int]) -> None:
+    """Remove the rows of these keys, and their words from the vocabulary's counts."""
+    if not keys:
+        return
+    words: Counter[str] = Counter()
+    for (typo,) in cur.execute("DELETE FROM search_text WHERE key = ANY(%s) RETURNING typo_words",
+                               [list(keys)]).fetchall():  # fmt: skip
+        words.update(typo)
+    if words:
+        names, counts = list(words), list(words.values())
+        cur.execute("UPDATE search_words s SET records = s.records - u.n FROM unnest(%s::text[],"
+                    " %s::int[]) AS u(word, n) WHERE s.word = u.word", [names, counts])  # fmt: skip
+        cur.execute("DELETE FROM search_words WHERE word = ANY(%s) AND records <= 0", [names])
+
+
+def index_records(
+    cur: psycopg.Cursor[Any], records: Iterable[tuple[str, int, Json]],
+    name_of: Callable[[Any], str] | None = None,
+) -> None:  # fmt: skip
+    """Write the rows of (table, doc, record) (their old rows removed)."""
+    lookup = name_of or NameLookup(cur)
+    write_rows(cur, (row_of(table, doc, record, lookup) for table, doc, record in records
+                     if table in TABLE_CODE))  # fmt: skip
+
+
+def refresh_role_holders(cur: psycopg.Cursor[Any], changed: Collection[str]) -> None:
+    """Index again the entities whose roles name one of `changed` (records just written or
+    removed: the organization's name they are searched with may have changed), and the
+    changed entities that hold roles."""
+    if not changed:
+        return
+    ids = sorted(changed)
+    holders = [e for (e,) in cur.execute(
+        "SELECT DISTINCT entity_id FROM roles WHERE organization = ANY(%s) OR entity_id ="
+        " ANY(%s)", [ids, ids]).fetchall()]  # fmt: skip
+    if not holders:
+        return
+    from .postgresql import _loads
+
+    rows = cur.execute("SELECT doc, record FROM entities WHERE id = ANY(%s)",
+                       [sorted(holders)]).fetchall()  # fmt: skip
+    forget(cur, [key_of("entities", doc) for doc, _ in rows])
+    index_records(cur, (("entities", doc, _loads(text)) for doc, text in rows))
+
+
+def create(cur: psycopg.Cursor[Any]) -> None:
+    """Create the index's tables where missing (inside the caller's transaction)."""
+    for statement in SCHEMA:
+        cur.execute(statement.replace(" TABLE ", " TABLE IF NOT EXISTS ", 1)
+                    .replace(" INDEX ", " INDEX IF NOT EXISTS ", 1))  # fmt: skip
+
+
+def rebuild(cur: psycopg.Cursor[Any], progress: Any = None) -> None:
+    """Make every row again from the records (inside the caller's transaction); then ANALYZE,
+    so that the planner knows the words."""
+    from ..progress import NO_PROGRESS, tracked
+    from .postgresql import _loads
+
+    cur.execute("DELETE FROM search_text")
+    cur.execute("DELETE FROM search_words")
+    lookup = NameLookup(cur)
+    for table in TABLE_CODE:
+        count = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+        records = ((table, doc, _loads(text)) for doc, text in cur.connection.execute(
+            f"SELECT doc, record FROM {table}"))  # fmt: skip
+        index_records(cur, tracked(records, progress or NO_PROGRESS, f"indexing {table}", count),
+                      lookup)  # fmt: skip
+    cur.execute("ANALYZE search_text")
+    cur.execute("ANALYZE search_words")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: the answers of search_candidates.FullTextIndex
+# ---------------------------------------------------------------------------------------------
+
+
+def _lexeme(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def query_text(expr: Expr) -> str:
+    """An expression as tsquery text."""
+    if isinstance(expr, Words):
+        words = expr.text.split()
+        phrases = []
+        for tier in expr.tier.split():
+            lexemes = [_lexeme(TIER_LETTER[tier] + word) for word in words] or ["'_'"]
+            if not expr.whole:
+                lexemes[-1] += ":*"
+            phrases.append(" <-> ".join(lexemes))
+        parts = [f"({p})" if "<->" in p else p for p in phrases]
+        return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
+    if isinstance(expr, Linked):
+        tokens = [_lexeme("x" + sqlite_search._hex(entity)) for entity in expr.entities]
+        return tokens[0] if len(tokens) == 1 else "(" + " | ".join(tokens) + ")"
+    joiner = " | " if isinstance(expr, AnyOf) else " & "
+    return "(" + joiner.join(query_text(part) for part in expr.parts) + ")"
+
+
+def scope_sql(request: SearchRequest) -> tuple[str, list[Any]]:
+    """The filters of a request as SQL conditions on `search_text` ('' for none)."""
+    parts, params = [], []
+    if request.kinds:
+        parts.append("(kind = ANY(%s) OR rtype = ANY(%s))")
+        params += [list(request.kinds), list(request.kinds)]
+    if request.events_only:
+        parts.append("rtype = 'event'")
+    if request.statuses:
+        parts.append("status = ANY(%s)")
+        params.append(list(request.statuses))
+    return "".join(f" AND {part}" for part in parts), params
+
+
+class PostgresSearchIndex:
+    """`search_candidates.FullTextIndex` over a store's `search_text` (refs are keys)."""
+
+    def __init__(self, data: SqliteData, allowed: frozenset[int] | None) -> None:
+        self.data = data
+        self.allowed = allowed  # keys the event filters keep; None: no such filter
+
+    def _rows(self, sql: str, params: list[Any]) -> list[Any]:
+        import psycopg
+
+        from .postgresql import _failure
+
+        db: Any = self.data.db
+        try:
+            return db.conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+        except psycopg.Error as exc:
+            raise _failure(db.target, exc) from None
+
+    def _batches(self, sql: str, params: list[Any]) -> Iterator[list[Any]]:
+        """The rows of a query, a thousand at a time, read from the server as asked for (a
+        server-side cursor, inside the read's transaction)."""
+        import psycopg
+
+        from .postgresql import _failure
+
+        db: Any = self.data.db
+        try:
+            with db.conn.cursor(name=f"partnerkb_search_{next(_CURSORS)}") as cursor:
+                cursor.execute(sql, params)
+                while True:
+                    batch = cursor.fetchmany(1000)
+                    if not batch:
+                        break
+                    yield batch
+        except psycopg.Error as exc:
+            raise _failure(db.target, exc) from None
+
+    def _where(self, match: Expr, scope: SearchRequest) -> tuple[str, list[Any]]:
+        extra, params = scope_sql(scope)
+        return f"words @@ %s::tsquery{extra}", [query_text(match), *params]
+
+    def count(self, match: Expr, scope: SearchRequest) -> int | None:
+        where, params = self._where(match, scope)
+        if self.allowed is None:
+            return int(self._rows(f"SELECT count(*) FROM search_text WHERE {where}", params)[0][0])
+        allowed = self.allowed
+        keys = self._rows(f"SELECT key FROM search_text WHERE {where}", params)
+        return sum(1 for (key,) in keys if key in allowed)
+
+    def newest(self, match: Expr, scope: SearchRequest, limit: int) -> list[Hashable] | None:
+        where, params = self._where(match, scope)
+        order = f"SELECT key FROM search_text WHERE {where} ORDER BY recency DESC, record_id"
+        if self.allowed is None:
+            return [key for (key,) in self._rows(f"{order} LIMIT %s", [*params, limit])]
+        allowed = self.allowed  # read newest first only until `limit` of them are kept
+        keys: list[Hashable] = []
+        for batch in self._batches(order, params):
+            keys += [key for (key,) in batch if key in allowed]
+            if len(keys) >= limit:
+                return keys[:limit]
+        return keys
+
+    def entities(self, match: Expr, most: int) -> list[str] | None:
+        rows = self._rows("SELECT record_id FROM search_text WHERE words @@ %s::tsquery AND"
+                          " rtype = 'entity' LIMIT %s", [query_text(match), most + 1])  # fmt: skip
+        if len(rows) > most:
+            return None
+        return [record_id for (record_id,) in rows]
+
+    def named(self, keys: Collection[str], most: int) -> list[Hashable] | None:
+        if not keys:
+            return []
+        rows = self._rows("SELECT key FROM search_text WHERE record_id IN (SELECT record_id"
+                          " FROM names WHERE key = ANY(%s)) LIMIT %s", [list(keys), most + 1])
+        if len(rows) > most:
+            return None
+        return [key for (key,) in rows]
+
+    def fetch(self, refs: Iterable[Hashable]) -> list[tuple[str, str, Json]]:
+        by_table: dict[str, list[int]] = {}
+        for ref in refs:
+            assert isinstance(ref, int)
+            by_table.setdefault(TABLE_OF_CODE[(ref >> 32) & 3], []).append(ref % DOC_LIMIT)
+        out: list[tuple[str, str, Json]] = []
+        for table, docs in by_table.items():
+            rows = self._rows(f"SELECT doc, record FROM {table} WHERE doc = ANY(%s)", [docs])
+            out += self._triples(table, rows)
+        return out
+
+    def fetch_entities(self, ids: Iterable[str]) -> list[tuple[str, str, Json]]:
+        wanted = list(ids)
+        if not wanted:
+            return []
+        rows = self._rows("SELECT doc, record FROM entities WHERE id = ANY(%s)", [wanted])
+        return self._triples("entities", rows)
+
+    def _triples(self, table: str, rows: list[Any]) -> list[tuple[str, str, Json]]:
+        rows = [(doc, text) for doc, text in rows]
+        records = self.data._records(table, rows)
+        return [(table, str(doc), record) for (doc, _), record in zip(rows, records, strict=True)]
+
+    def vocabulary(self, first: str, shortest: int, longest: int) -> list[str]:
+        end = first[:-1] + chr(ord(first[-1]) + 1)
+        rows = self._rows("SELECT word FROM search_words WHERE word >= %s AND word < %s AND"
+                          " length(word) BETWEEN %s AND %s ORDER BY word",
+                          [first, end, shortest, longest])  # fmt: skip
+        return [word for (word,) in rows if word.isalnum()]
+
+
+def allowed_keys(data: SqliteData, ids: Collection[str]) -> frozenset[int] | None:
+    """The keys of the events with these ids; None when there are too many to ask about."""
+    if len(ids) > MAX_ALLOWED:
+        return None
+    index = PostgresSearchIndex(data, None)
+    rows = index._rows("SELECT key FROM search_text WHERE record_id = ANY(%s) AND rtype ="
+                       " 'event'", [sorted(ids)])  # fmt: skip
+    return frozenset(key for (key,) in rows)
+
+
+def usable(data: SqliteData) -> bool:
+    """Whether the store's index is current and holds no odd record."""
+    index = PostgresSearchIndex(data, None)
+    found = index._rows("SELECT version FROM derived WHERE name = %s", [NAME])
+    if not found or found[0][0] != version():
+        return False
+    return not index._rows("SELECT 1 FROM search_text WHERE odd LIMIT 1", [])
