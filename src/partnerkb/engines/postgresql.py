@@ -423,7 +423,8 @@ def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
                 if allowed is None:
                     return None
             index = postgresql_search.PostgresSearchIndex(self, allowed)
-            return bounded_candidates(index, request)
+            with postgresql_search.through_the_index(self.db):
+                return bounded_candidates(index, request)
 
     return PgData(_PgDb(conn, target))  # type: ignore[arg-type]
 
