@@ -12,11 +12,13 @@ The stores are `bench/generate.py`'s (JSON, generated on first use), copied into
 <= 2x (framework floor + psql floor); 8 writers at once lose nothing, each command < 1 s.
 
 The reads are the SQLite engine's questions: `search Shusha`, `search Samadov Baku`, a search with
-one typo (`Samdov`), `timeline --since 2024-01 --until 2024-03 --limit 50`, `show <person>`, and
-one `add-meeting` alone (with its duplicate check). The writers: `--writers` processes (8) each
-running `--each` `add-meeting` commands (5) one after the other in one Python process, all at
-once; for every command its wall time (waiting for the others' writes included) and how long it
-held the store's write lock, and whether every acknowledged meeting is in the store.
+one typo (`Samdov`, and `Shusa`), `timeline --since 2024-01 --until 2024-03 --limit 50`,
+`show <person>`, each with its peak memory, and one `add-meeting` alone (with its duplicate
+check). The writers: `--writers` processes (8) each running `--each` `add-meeting` commands (5)
+one after the other in one Python process, all at once, on days of their own (a rerun on the
+same store is no duplicate); for every command its wall time (waiting for the others' writes
+included) and how long it held the store's write lock, and whether every acknowledged meeting
+is in the store.
 
     python bench/bench_postgresql.py --url URL --sizes 100k --only show,timeline --no-writers
 """
@@ -49,12 +51,26 @@ def partnerkb() -> list[str]:
     return [str(script)] if script.exists() else [PYTHON, "-m", "partnerkb.cli.app"]
 
 
+# the meetings of a run are on days of their own: a decade between 1100 and 1889 taken from the
+# minute it starts (a run on the same store again is no duplicate of the last one's)
+DECADE = 1100 + (int(time.time()) // 60) % 79 * 10
+PEAK_MB: dict[str, float] = {}  # argv -> the highest peak resident memory of its runs
+
+
 def timed(argv: list[str], env: dict[str, str]) -> float:
+    """Wall seconds of one whole process (its peak memory kept in PEAK_MB)."""
     started = time.perf_counter()
-    done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - started
-    if done.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr[-400:]!r}")
+    proc.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise RuntimeError(f"{' '.join(argv)} exited {code}: {err[-400:]!r}")
+    key = " ".join(argv)
+    PEAK_MB[key] = max(PEAK_MB.get(key, 0.0), usage.ru_maxrss / 1024)
     return elapsed
 
 
@@ -104,6 +120,8 @@ def cases(url: str, schema: str, probe: dict[str, Any]) -> list[tuple[str, list[
                                  *db], search_floor("samadov", "baku")),
         ("search Samdov (one typo)", [*partnerkb(), "search", "Samdov", "--format", "json", *db],
          search_floor("samadov")),
+        ("search Shusa (one typo)", [*partnerkb(), "search", "Shusa", "--format", "json", *db],
+         search_floor("shusha")),
         (f"timeline --since {since} --until {until} --limit 50",
          [*partnerkb(), "timeline", "--since", since, "--until", until, "--limit", "50",
           "--format", "json", *db],
@@ -148,11 +166,12 @@ def timed(self, command):
 
 postgresql.PostgresStore._writing = timed
 db, w, n, a, b, source = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:7]
+year = int(sys.argv[7])
 walls, ids, failures = [], [], []
 for i in range(n):
     started = time.perf_counter()
     try:
-        app(["add-meeting", "--db", db, "--date", f"{1800 + w}-{i // 28 % 12 + 1:02d}-"
+        app(["add-meeting", "--db", db, "--date", f"{year + w}-{i // 28 % 12 + 1:02d}-"
              f"{i % 28 + 1:02d}", "--participant", a, "--participant", b, "--source", source],
             standalone_mode=True)
     except SystemExit as done:
@@ -186,7 +205,8 @@ def writers(url: str, schema: str, count: int, each: int, env: dict[str, str]) -
 
     before = added()
     started = time.perf_counter()
-    procs = [subprocess.Popen([PYTHON, "-c", WRITER, db, str(w), str(each), *pairs[w], source],
+    procs = [subprocess.Popen([PYTHON, "-c", WRITER, db, str(w), str(each), *pairs[w], source,
+                               str(DECADE)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
              for w in range(count)]  # fmt: skip
     walls: list[float] = []
@@ -214,7 +234,7 @@ def one_write(url: str, schema: str, runs: int, env: dict[str, str]) -> dict[str
     own, frame = [], []
     for n in range(runs + 1):
         command = [*partnerkb(), "add-meeting", "--db", store_url(url, schema), "--date",
-                   f"1799-01-{n + 1:02d}", "--participant", pairs[0][0], "--participant",
+                   f"{DECADE + 9}-01-{n + 1:02d}", "--participant", pairs[0][0], "--participant",
                    pairs[0][1], "--source", source]  # fmt: skip
         took = timed(command, env)
         if n:  # the first one warms the caches
@@ -252,8 +272,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         cluster = start_cluster()
         url = cluster.url
-    env = {**os.environ, "PARTNERKB_LOCK_TIMEOUT": "120", "PYTHONHASHSEED": "0"}
-    env.pop("PARTNERKB_DB", None)
+    # bytecode caching on, as on a user's machine (bench/run.py's clean_env says why)
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PARTNERKB_", "PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX"))}
+    env.update(PARTNERKB_LOCK_TIMEOUT="120", PYTHONHASHSEED="0")
     floor = [PYTHON, str(HERE / "floor_typer.py"), "rows"]
     report: list[dict[str, Any]] = []
     try:
@@ -271,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
                     frame.append(timed(floor, env))
                     sql.append(timed(plain, env))
                 row = {"store": size_label(n), "command": name,
+                       "peak_mb": PEAK_MB.get(" ".join(command)),
                        "partnerkb_s": statistics.median(own),
                        "framework_floor_s": statistics.median(frame),
                        "psql_floor_s": statistics.median(sql)}  # fmt: skip
@@ -278,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                 report.append(row)
                 log(f"{row['store']:>5}  {name:<45} {row['partnerkb_s']:.3f} s  framework "
                     f"{row['framework_floor_s']:.3f} s  psql {row['psql_floor_s']:.3f} s  "
-                    f"ratio {row['ratio']:.2f}")  # fmt: skip
+                    f"ratio {row['ratio']:.2f}  peak {row['peak_mb']:.0f} MB")  # fmt: skip
             if args.no_writers:
                 continue
             alone = one_write(url, schema, args.runs, env)
