@@ -248,3 +248,29 @@ def test_a_streamed_import_is_undone_whole(cli, tmp_path, exported):
     assert all(after.tables[table] == {} for table in RECORD_TABLES)
     assert len(store.read_bytes()) > 0 and before  # the store is still a store
     assert cli("--db", str(store), "check").exit_code == 0
+
+
+def _schema(path: Path) -> set[tuple[str, str, str]]:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return set(conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"))
+    finally:
+        conn.close()
+
+
+def test_into_an_empty_store_the_indexes_are_made_once_at_the_end(cli, tmp_path, exported):
+    """Into a store without records, the import drops the indexes it does not read and makes
+    them again after the last row: the store ends with every index, as a new store has them,
+    and answers through them."""
+    empty, store = tmp_path / "empty.sqlite", tmp_path / "a.sqlite"
+    for path in (empty, store):
+        assert cli("init", "--db", str(path)).exit_code == 0
+    lines = write_lines(tmp_path / "kb.jsonl", exported)
+    assert cli("--db", str(store), "import", str(lines)).exit_code == 0
+    assert _schema(store) == _schema(empty)
+    assert cli("--db", str(store), "check", "references", "dates", "sources").exit_code == 0
+    person = next(item for item in exported if item["type"] == "entity" and item.get("roles"))
+    shown = cli("--db", str(store), "show", person["id"])
+    assert shown.exit_code == 0 and person["id"] in shown.stdout

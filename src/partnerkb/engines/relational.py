@@ -18,6 +18,9 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..model import event_entities, references
+from ..textfold import fold
+
 Json = dict[str, Any]
 
 
@@ -119,8 +122,6 @@ def _participants(record: Json) -> Iterator[tuple[Any, ...]]:
 def _involved(record: Json) -> Iterator[tuple[Any, ...]]:
     """Every entity an event involves, as `model.event_entities` says (participants,
     organizations, place, series), once each."""
-    from ..model import event_entities
-
     involved: list[Any]
     try:
         involved = list(event_entities(record))
@@ -150,8 +151,6 @@ def _roles(record: Json) -> Iterator[tuple[Any, ...]]:
 def _names(record: Json) -> Iterator[tuple[Any, ...]]:
     """The folded id, name, title and aliases of a record: what a name given on the command
     line is looked up by (queries.KnowledgeBase._name_index)."""
-    from ..textfold import fold
-
     keys: dict[str, None] = {}
     for value in (record.get("id"), record.get("name"), record.get("title")):
         if isinstance(value, str) and value:
@@ -168,8 +167,6 @@ def _references(table: str) -> Callable[[Json], Iterator[tuple[Any, ...]]]:
     record, which records a removal or a merge must change."""
 
     def rows(record: Json) -> Iterator[tuple[Any, ...]]:
-        from ..model import references
-
         try:
             targets = [ref for _, ref in references(table, record)]
         except (AttributeError, KeyError, TypeError):  # a record damaged by hand
@@ -360,6 +357,13 @@ def derived_rows(
         if table in derived.sources and (only is None or derived.name in only):
             for row in derived.rows_of(table, record):
                 yield derived.name, row
+
+
+def derived_makers(table: str) -> list[tuple[str, Callable[[Json], Iterator[tuple[Any, ...]]]]]:
+    """(derived table, what makes its rows from a record) of each derived table of `table`:
+    what `derived_rows` does, for a caller that writes many records of one table."""
+    return [(derived.name, dict(derived.rows_by_table).get(table, derived.rows))
+            for derived in DERIVED if table in derived.sources]  # fmt: skip
 
 
 def derived_rows_of(name: str, record: Json, table: str = "entities") -> Iterator[tuple[Any, ...]]:

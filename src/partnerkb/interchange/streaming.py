@@ -17,6 +17,8 @@ the rows taken before, then in the store), and each table is written with one IN
 the batch's rows. The full-text rows wait in a temporary table and are indexed at the end in
 key order (FTS5 writes a sorted run several times faster), before the people whose role names
 an organization written after them are indexed again (as the ordinary import leaves them).
+Into a store that holds no record yet, the indexes the import does not read are dropped first
+and made once after the last row (`defer_indexes`), inside the same transaction.
 
 What stays in memory is bounded by the batch (`BATCH` records) and the report (the ids added
 and updated, which the command prints); what the rows say about each id (its line, the digest
@@ -38,6 +40,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..engines import relational, sqlite_search
+from ..engines.sqlite import _STATEMENTS
 from ..errors import InvalidInput, PartnerkbError
 from ..model import TABLES, VALIDATORS, references
 from ..progress import NO_PROGRESS, Progress, stage
@@ -309,23 +313,21 @@ class StreamedImport:
             self.seen = []
             self.names.batch.clear()
 
-    def _rows(self, item: _Planned) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row a planned record writes, by statement."""
-        from ..engines import relational
-        from ..engines import sqlite_search as search
-        from ..engines.sqlite import _STATEMENTS
-
-        rows: dict[str, list[tuple[Any, ...]]] = {}
+    def _rows(self, item: _Planned, into: dict[str, list[tuple[Any, ...]]]) -> None:
+        """Add every row a planned record writes to `into` (statement -> rows)."""
         table, record = item.table, item.record
         self.names.written(record)
-        rows[_STATEMENTS.insert[table]] = [relational.row_of(table, item.doc, record, item.text)]
-        for derived, row in relational.derived_rows(table, record):
-            rows.setdefault(_STATEMENTS.insert_derived[derived], []).append(row)
-        if table in search.TABLE_CODE:
-            text_row, key_row = search.index_rows(table, item.doc, record, self.names)
-            rows[_SEARCH_ROW] = [text_row]
-            rows[search.INSERT_KEY] = [key_row]
-        return rows
+        makers = _makers(table)
+        into.setdefault(makers[0][0], []).append(
+            relational.row_of(table, item.doc, record, item.text))  # fmt: skip
+        for statement, make in makers[1:]:
+            made = list(make(record))
+            if made:
+                into.setdefault(statement, []).extend(made)
+        if table in sqlite_search.TABLE_CODE:
+            text_row, key_row = sqlite_search.index_rows(table, item.doc, record, self.names)
+            into.setdefault(_SEARCH_ROW, []).append(text_row)
+            into.setdefault(sqlite_search.INSERT_KEY, []).append(key_row)
 
     def _temp_row(self, item: _Planned) -> tuple[Any, ...]:
         return (item.record["id"], item.table, item.label, item.digest, item.doc, item.change,
@@ -336,8 +338,7 @@ class StreamedImport:
         for item in planned:
             if item.replaces:
                 self._delete(item.table, item.doc, item.record["id"])
-            for statement, rows in self._rows(item).items():
-                statements.setdefault(statement, []).extend(rows)
+            self._rows(item, statements)
         for statement, rows in statements.items():
             self.conn.executemany(statement, rows)
         self.seen.extend(self._temp_row(item) for item in planned)
@@ -349,7 +350,9 @@ class StreamedImport:
             try:
                 if item.replaces:
                     self._delete(item.table, item.doc, item.record["id"])
-                for statement, rows in self._rows(item).items():
+                statements: dict[str, list[tuple[Any, ...]]] = {}
+                self._rows(item, statements)
+                for statement, rows in statements.items():
                     self.conn.executemany(statement, rows)
             except sqlite3.IntegrityError as exc:
                 self.conn.execute("ROLLBACK TO partnerkb_record")
@@ -465,6 +468,19 @@ _TEMP_ROW = (f"INSERT INTO temp.{_TEMP} (id, tbl, label, digest, doc, change, tb
              " VALUES (?, ?, ?, ?, ?, ?, ?)")  # fmt: skip
 
 
+_MAKERS: dict[str, list[tuple[str, Callable[[Json], Iterable[tuple[Any, ...]]]]]] = {}
+
+
+def _makers(table: str) -> list[tuple[str, Callable[[Json], Iterable[tuple[Any, ...]]]]]:
+    """The INSERT of a record of `table` (first, with no maker), then each derived table's
+    INSERT and what makes its rows from the record."""
+    if table not in _MAKERS:
+        _MAKERS[table] = [(_STATEMENTS.insert[table], lambda record: ()),
+                          *((_STATEMENTS.insert_derived[name], make)
+                            for name, make in relational.derived_makers(table))]  # fmt: skip
+    return _MAKERS[table]
+
+
 def _chunks(ids: list[str], size: int = 2000) -> Iterator[list[str]]:
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
@@ -506,6 +522,7 @@ def stream_into_sqlite(
                 rebuild_derived(conn)
             skip: set[str] = set()
             invalid: list[RowError] = []
+            deferred = defer_indexes(conn)
             while True:
                 conn.execute("SAVEPOINT partnerkb_import")
                 work = StreamedImport(conn, SqliteData(_Db(conn, store.path, snapshot=False)),
@@ -516,6 +533,10 @@ def stream_into_sqlite(
                     skip.update(e.label for e in work.errors)
                     if not skip_invalid:
                         raise ImportFailed(sorted(invalid, key=_label_order), work.rows)
+                if deferred:
+                    stage(progress, "indexing")
+                    for statement in deferred:
+                        conn.execute(statement)
                 stage(progress, "checking references")
                 broken = work.reference_errors()
                 if not broken:
@@ -540,6 +561,28 @@ def stream_into_sqlite(
         except sqlite3.Error as exc:
             raise _failure(store.path, exc, "write") from None
     return report
+
+
+def defer_indexes(conn: sqlite3.Connection) -> list[str]:
+    """Into a store that holds no record yet, drop the indexes of the record and derived
+    tables that the import itself does not read, and give the statements that make them again
+    (run once the rows are written: an index made from every row at once is sorted once, many
+    times faster than one kept through a million inserts in the order of the file). The ids'
+    own indexes (UNIQUE) stay: the import looks records up by id. Inside the caller's
+    transaction, so a refused or failed import leaves them as they were. [] for a store that
+    holds records (the import may replace some, which finds their rows through the indexes)."""
+    from ..engines import relational
+
+    if any(conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in TABLES):
+        return []
+    tables = [*relational.RECORD_TABLES, *(derived.name for derived in relational.DERIVED)]
+    marks = ", ".join("?" * len(tables))
+    found = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS"
+                         f" NOT NULL AND tbl_name IN ({marks}) ORDER BY rowid",
+                         tables).fetchall()  # fmt: skip
+    for name, _ in found:
+        conn.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in found]
 
 
 def _label_order(error: RowError) -> tuple[int, str]:
