@@ -145,8 +145,9 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 def pick(store: Path, count: int) -> dict[str, Any]:
     """`count` pairs of people who share no event, and a source (through the indexes)."""
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    # every person, in the store's order (at 1M events most of the first ones have met)
     people = [i for (i,) in conn.execute(
-        "SELECT id FROM entities WHERE kind = 'person' ORDER BY doc LIMIT ?", (count * 20,))]
+        "SELECT id FROM entities WHERE kind = 'person' ORDER BY doc")]  # fmt: skip
     pairs: list[tuple[str, str]] = []
     for n in range(0, len(people) - 1, 2):
         first, second = people[n], people[n + 1]

@@ -140,31 +140,19 @@ def row_of(table: str, doc: int, record: Json, name_of: Callable[[Any], str]) ->
             True if odd else None, typo, text)  # fmt: skip
 
 
-class NameLookup:
-    """`KnowledgeBase.name_of` over a cursor: name, else title, else the id itself."""
+class NameLookup(sqlite_search.RecordNames):
+    """`sqlite_search.RecordNames` over a PostgreSQL cursor."""
 
     def __init__(self, cur: psycopg.Cursor[Any]) -> None:
+        super().__init__()
         self.cur = cur
-        self.known: dict[str, str] = {}
 
-    def __call__(self, record_id: Any) -> str:
-        from ..model import TABLES
+    def record(self, table: str, record_id: str) -> Json | None:
         from .postgresql import _loads
 
-        if not record_id:
-            return ""
-        record_id = str(record_id)
-        if record_id not in self.known:
-            name = record_id
-            for table in TABLES:
-                sql = f"SELECT record FROM {table} WHERE id = %s"
-                row = self.cur.connection.execute(sql, [record_id]).fetchone()
-                if row:
-                    record = _loads(row[0])
-                    name = str(record.get("name") or record.get("title") or record_id)
-                    break
-            self.known[record_id] = name
-        return self.known[record_id]
+        sql = f"SELECT record FROM {table} WHERE id = %s"
+        row = self.cur.connection.execute(sql, [record_id]).fetchone()
+        return _loads(row[0]) if row else None
 
 
 def names_in(tables: dict[str, dict[str, Json]]) -> Callable[[Any], str]:

@@ -142,12 +142,17 @@ def _tokens(tier: str, folded: str) -> str:
                     for word in folded.replace(FIELD_SEP, f" {FIELD_SEP} ").split())  # fmt: skip
 
 
-class NameLookup:
-    """`KnowledgeBase.name_of` over a connection: name, else title, else the id itself."""
+class RecordNames:
+    """`KnowledgeBase.name_of` over a store's tables, asked one id at a time and remembered:
+    the name of the first table's record with that id, else its title, else the id itself.
+    An engine says how one record is read (`record`)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
+    def __init__(self) -> None:
         self.known: dict[str, str] = {}
+
+    def record(self, table: str, record_id: str) -> Json | None:
+        """The record of `table` with this id, or None."""
+        raise NotImplementedError
 
     def __call__(self, record_id: Any) -> str:
         from ..model import TABLES
@@ -158,16 +163,27 @@ class NameLookup:
         if record_id not in self.known:
             name = record_id
             for table in TABLES:
-                row = self.conn.execute(f"SELECT record FROM {table} WHERE id = ?",
-                                        (record_id,)).fetchone()  # fmt: skip
-                if row:
-                    import orjson
-
-                    record = orjson.loads(row[0])
+                record = self.record(table, record_id)
+                if record is not None:
                     name = str(record.get("name") or record.get("title") or record_id)
                     break
             self.known[record_id] = name
         return self.known[record_id]
+
+
+class NameLookup(RecordNames):
+    """`RecordNames` over a SQLite connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__()
+        self.conn = conn
+
+    def record(self, table: str, record_id: str) -> Json | None:
+        import orjson
+
+        row = self.conn.execute(f"SELECT record FROM {table} WHERE id = ?",
+                                (record_id,)).fetchone()  # fmt: skip
+        return orjson.loads(row[0]) if row else None
 
 
 INSERT_TEXT = ("INSERT INTO search_text (rowid, names, title, ids, other, links, facets)"
