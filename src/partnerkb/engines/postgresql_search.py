@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..search_candidates import AnyOf, Expr, Linked, SearchRequest, Words
 from . import sqlite_search
-from .sqlite_search import TABLE_CODE, TABLE_OF_CODE, TIER_LETTER, TYPE_OF
+from .sqlite_search import TABLE_CODE, TIER_LETTER, TYPE_OF
 
 if TYPE_CHECKING:
     import psycopg
@@ -400,12 +400,8 @@ class PostgresSearchIndex:
         return [key for (key,) in rows]
 
     def fetch(self, refs: Iterable[Hashable]) -> list[tuple[str, str, Json]]:
-        by_table: dict[str, list[int]] = {}
-        for ref in refs:
-            assert isinstance(ref, int)
-            by_table.setdefault(TABLE_OF_CODE[(ref >> 32) & 3], []).append(ref % DOC_LIMIT)
         out: list[tuple[str, str, Json]] = []
-        for table, docs in by_table.items():
+        for table, docs in sqlite_search.docs_by_table(refs).items():
             rows = self._rows(f"SELECT doc, record FROM {table} WHERE doc = ANY(%s)", [docs])
             out += self._triples(table, rows)
         return out

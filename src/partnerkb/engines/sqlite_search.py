@@ -468,12 +468,8 @@ class SqliteSearchIndex:
         return [key for (key,) in rows]
 
     def fetch(self, refs: Iterable[Hashable]) -> list[tuple[str, str, Json]]:
-        by_table: dict[str, list[int]] = {}
-        for ref in refs:
-            assert isinstance(ref, int)
-            by_table.setdefault(TABLE_OF_CODE[(ref >> 32) & 3], []).append(ref % DOC_LIMIT)
         out: list[tuple[str, str, Json]] = []
-        for table, docs in by_table.items():
+        for table, docs in docs_by_table(refs).items():
             for start in range(0, len(docs), _PARAMETERS):
                 chunk = docs[start : start + _PARAMETERS]
                 rows = self.rows(f"SELECT doc, record FROM {table} WHERE doc IN"
@@ -504,6 +500,15 @@ class SqliteSearchIndex:
                 " AND length(term) BETWEEN ? AND ?",
                 [start, start[:-1] + chr(ord(start[-1]) + 1), shortest + 1, longest + 1]))
         return sorted(word for word in words if word.isalnum())
+
+
+def docs_by_table(refs: Iterable[Hashable]) -> dict[str, list[int]]:
+    """The records of these keys (the index's refs), as table -> doc numbers, in their order."""
+    by_table: dict[str, list[int]] = {}
+    for ref in refs:
+        assert isinstance(ref, int)
+        by_table.setdefault(TABLE_OF_CODE[(ref >> 32) & 3], []).append(ref % DOC_LIMIT)
+    return by_table
 
 
 def allowed_keys(data: SqliteData, ids: Collection[str]) -> frozenset[int] | None:
