@@ -147,6 +147,7 @@ def test_the_candidates_are_bounded_by_the_limit_not_by_the_matches(generated):
 def older_file(path: Path) -> None:
     """Make `path` what partnerkb wrote before the index: layout 2, no search tables."""
     conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE search_vocabulary")
     conn.execute("DROP TABLE search_words")
     conn.execute("DROP TABLE search_text")
     conn.execute("DROP TABLE search_keys")
@@ -205,6 +206,118 @@ def test_the_index_follows_every_write(write, tmp_path, shipped, cli):
     assert result.exit_code == 0, result.output
     assert answer(read_sqlite(sqlite_path), "Zanzibarion", SearchFilter(), 5) is None
     close_since()
+
+
+def index_tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """What the SQLite file's search index holds: its rows, keys and vocabulary."""
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            "search_text": conn.execute("SELECT rowid, names, title, ids, other, links, facets"
+                                        " FROM search_text ORDER BY rowid").fetchall(),
+            "search_keys": conn.execute("SELECT * FROM search_keys ORDER BY key").fetchall(),
+            "search_vocabulary": conn.execute("SELECT * FROM search_vocabulary ORDER BY word"
+                                              ).fetchall(),
+        }  # fmt: skip
+    finally:
+        conn.close()
+
+
+def index_made_anew(path: Path, tmp_path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """The index a copy of the file gets when it is made again from its records."""
+    from partnerkb.engines import sqlite_search
+
+    copy = tmp_path / "anew.sqlite"
+    copy.write_bytes(path.read_bytes())
+    conn = sqlite3.connect(copy, isolation_level=None)
+    conn.execute("BEGIN")
+    sqlite_search.rebuild(conn)
+    conn.execute("COMMIT")
+    conn.close()
+    return index_tables(copy)
+
+
+INDEX_WRITES = {
+    "rename": [WRITES[0]],
+    "alias": [WRITES[1]],
+    "add": [WRITES[2]],
+    # a name becomes an alias and the events move: the merged entity's words leave them
+    "merge": [["merge", "anar-karimov-icesco", "nazim-samadov"]],
+    "rename-undone": [WRITES[0], ["undo", "--yes"]],
+    "merge-undone": [["merge", "anar-karimov-icesco", "nazim-samadov"], ["undo", "--yes"]],
+    "place-renamed": [["edit", "baku", "--set", "name=Bakuvia", "--add", "aliases=Qzxville"]],
+}
+
+
+@pytest.mark.parametrize("writes", INDEX_WRITES.values(), ids=INDEX_WRITES.keys())
+def test_after_every_write_the_index_is_the_one_made_anew(writes, tmp_path, shipped, cli):
+    """Each write keeps the index as a rebuild from the records makes it: the words of the
+    entities a record involves (`links`: a renamed, aliased or merged entity's records are
+    written again), the vocabulary of typos (each word with the number of rows holding it)."""
+    path = tmp_path / "kb.sqlite"
+    path.write_bytes(shipped[1].read_bytes())
+    for write in writes:
+        result = cli(*write, "--db", str(path))
+        assert result.exit_code == 0, result.output
+    got = index_tables(path)
+    assert got == index_made_anew(path, tmp_path)
+    # the records of the renamed or aliased entity hold its new name, and only they
+    assert any("lzanzibarion" in row[5] for row in got["search_text"]) == (
+        writes in ([WRITES[0]], [WRITES[1]]))
+    assert all(n > 0 for _, n in got["search_vocabulary"])
+
+
+def test_the_typo_vocabulary_is_every_word_of_names_titles_and_ids(shipped):
+    """`search_vocabulary` counts, for each word of the names, titles and ids (the tiers
+    where typos are forgiven), the rows holding it."""
+    from collections import Counter
+
+    rows = index_tables(shipped[1])
+    counted: Counter[str] = Counter()
+    for _, names, title, ids, _, _, _ in rows["search_text"]:
+        counted.update({token[1:] for column in (names, title, ids) for token in column.split()
+                        if token != "_"})  # fmt: skip
+    assert rows["search_vocabulary"] == sorted(counted.items())
+    assert ("shusha", counted["shusha"]) in rows["search_vocabulary"]
+
+
+def test_a_streamed_import_indexes_the_names_of_entities_that_come_after(tmp_path, shipped, cli):
+    """Events before the entities they involve, an entity renamed by the file: the streamed
+    import's index is the one made anew."""
+    import json
+
+    path = tmp_path / "kb.sqlite"
+    path.write_bytes(shipped[1].read_bytes())
+    lines = [
+        {"type": "event", "id": "quixotrian-talks", "kind": "meeting", "status": "happened",
+         "title": "Talks in the capital", "date": {"edtf": "2024-05-02", "earliest":
+         "2024-05-02", "latest": "2024-05-02"}, "participants": [{"entity": "quixotrian-guild"},
+         {"entity": "icesco"}], "sources": [{"source": "newsaz-2024-01-31-samadov-almalik"}]},
+        {"type": "entity", "id": "quixotrian-guild", "kind": "organization",
+         "name": "Quixotrian Guild", "sources": [{"source":
+         "newsaz-2024-01-31-samadov-almalik"}]},
+    ]
+    exported = cli("--db", str(path), "export", "--format", "jsonl").stdout.splitlines()
+    icesco = next(json.loads(line) for line in exported if '"id":"icesco"' in line)
+    icesco["aliases"] = [*icesco.get("aliases", []), "Zanzibarion"]
+    lines.append(icesco)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    json_path = tmp_path / "kb.json"
+    json_path.write_bytes(shipped_store_path().read_bytes())
+    for store in (path, json_path):
+        result = cli("--db", str(store), "import", str(rows))
+        assert result.exit_code == 0, result.output
+    got = index_tables(path)
+    assert got == index_made_anew(path, tmp_path)
+    links = {row[5] for row in got["search_text"]}
+    assert any("lquixotrian" in text and "lzanzibarion" in text for text in links)
+    json_data = read_store(json_path)
+    for query in ("Quixotrian", "Zanzibarion", "guild"):
+        for limit in (1, 50):
+            same(json_data, path, query, SearchFilter(), limit)
+    hits = cli("--db", str(path), "search", "Zanzibarion", "--format", "tsv")
+    assert "quixotrian-talks" in hits.stdout
 
 
 def test_the_search_command_asks_the_index(shipped, cli, monkeypatch):

@@ -88,9 +88,14 @@ class Words:
 @dataclass(frozen=True)
 class Linked:
     """Records (events, partnerships) that involve one of `entities` (entity ids) as a
-    participant, organization, place or party."""
+    participant, organization, place or party. `names`: the match of entities' `names` that
+    found them (every entity it matches is one of `entities`, and each of `entities` matches
+    it or a better match of the same term): an index that holds the names of the entities a
+    record involves answers with it; those records hold the records of `entities`, and any
+    other scores at least as well."""
 
     entities: tuple[str, ...]
+    names: Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -218,9 +223,9 @@ def text_classes(term: Term) -> list[tuple[float, str, Expr]]:
     return classes
 
 
-def term_matches(term: Term, entities: Sequence[str]) -> Expr:
+def term_matches(term: Term, entities: Sequence[str], names: Expr | None = None) -> Expr:
     """Every record `term` matches: the union of its classes, said briefly (a word's start
-    covers the whole word; `entities`: those whose names match it)."""
+    covers the whole word; `entities`: those whose names match it, found by `names`)."""
     from .search import ARTICLES, _article_applies
 
     every, typo_tiers = " ".join(TEXT_TIERS), " ".join(TYPO_TIERS)
@@ -229,37 +234,44 @@ def term_matches(term: Term, entities: Sequence[str]) -> Expr:
         parts += [Words(every, article + term.text, False) for article in ARTICLES]
     parts += [Words(typo_tiers, word, True) for word, _ in term.typos]
     if entities:
-        parts.append(Linked(tuple(sorted(entities))))
+        parts.append(Linked(tuple(sorted(entities)), names))
     return _any(parts)
 
 
 def term_classes(
     index: FullTextIndex, term: Term
-) -> tuple[list[tuple[float, Expr]], list[str]] | None:
+) -> tuple[list[tuple[float, Expr]], list[str], Expr | None] | None:
     """Every class of `term`, best first: its text classes and, for the entities whose names
-    match it, the records those entities bring (`Linked`, 45 times the name's quality); and
-    the ids of those entities. None when too many entities match."""
+    match it, the records those entities bring (`Linked`, 45 times the name's quality); the
+    ids of those entities, and the match of names that found them all. None when too many
+    entities match."""
     from .search import WEIGHTS
 
     classes: list[tuple[float, Expr]] = []
     quality_of: dict[str, float] = {}
+    names_of: dict[float, list[Expr]] = {}  # quality -> the matches of names of that quality
     for score, tier, match in text_classes(term):
         classes.append((score, match))
         if tier == "names":
             found = index.entities(match, MAX_ENTITIES)
             if found is None:
                 return None
+            quality = score / WEIGHTS["names"]
+            if found:
+                names_of.setdefault(quality, []).append(match)
             for entity in found:
-                quality_of.setdefault(entity, score / WEIGHTS["names"])
+                quality_of.setdefault(entity, quality)
             if len(quality_of) > MAX_ENTITIES:
                 return None
     by_quality: dict[float, list[str]] = {}
     for entity, quality in quality_of.items():
         by_quality.setdefault(quality, []).append(entity)
     for quality, entities in by_quality.items():
-        classes.append((WEIGHTS["via"] * quality, Linked(tuple(sorted(entities)))))
+        classes.append((WEIGHTS["via"] * quality,
+                        Linked(tuple(sorted(entities)), _any(names_of[quality]))))
     classes.sort(key=lambda c: -c[0])
-    return classes, list(quality_of)
+    every = [match for matches in names_of.values() for match in matches]
+    return classes, list(quality_of), _any(every) if every else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,7 +289,7 @@ def bounded_candidates(index: FullTextIndex, request: SearchRequest) -> SearchCa
         if found is None:
             return None
         per_term.append(found[0])
-        unions.append(term_matches(term, found[1]))
+        unions.append(term_matches(term, found[1], found[2]))
     matches = unions[0] if len(unions) == 1 else AllOf(tuple(unions))
     total = index.count(matches, request)
     if total is None:

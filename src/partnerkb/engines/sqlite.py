@@ -1095,6 +1095,9 @@ def write_changes(conn: sqlite3.Connection, tx: Transaction) -> None:
     for change in tx.changes:
         final[(change.table, change.doc)] = change.after
         owners.setdefault((change.table, change.doc), set()).add(change.id)
+    entities = sorted({i for (table, _), ids in owners.items() if table == "entities"
+                       for i in ids})  # fmt: skip
+    links_before = sqlite_search.entity_links(conn, entities)
     for (table, doc), ids in owners.items():
         conn.execute(_STATEMENTS.delete[table], (int(doc),))
         for derived in relational.derived_of(table):
@@ -1107,6 +1110,7 @@ def write_changes(conn: sqlite3.Connection, tx: Transaction) -> None:
     sqlite_search.refresh_role_holders(
         conn, {i for (table, _), ids in owners.items() if table in TABLES for i in ids}
     )
+    sqlite_search.relink(conn, links_before)
 
 
 class SqliteStore(DatabaseStore):

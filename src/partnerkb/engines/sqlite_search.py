@@ -7,7 +7,8 @@ Tables (derived: rewritten with their record; docs/store-format.md):
   `partnerships`, with the record's text folded (`textfold.fold`) in the tiers of the ranking
   (`search_candidates.TIERS`): `names` (an entity's id, name, aliases), `title`, `ids` (the id,
   name and aliases of other records), `other` (every other field search reads), `links` (the
-  entities the record involves, each as one token `x` + the hex of its id), and `facets`
+  words of the `names` of each entity the record involves: an event's participants,
+  organizations and place, a partnership's parties), and `facets`
   (tokens for the filters: `t` + its type, `k` + the hex of its kind, `s` + the hex of an
   event's status). Fields are kept apart by a `_` token, so that a phrase never runs from one
   into the next.
@@ -19,22 +20,34 @@ Tables (derived: rewritten with their record; docs/store-format.md):
   `newest` reads only the records of the last day it reaches in full. A record whose day is
   not an ISO day, or whose document number is 2^32 or more, is *odd* (`search_keys.odd`):
   while a store holds one, search scores every record.
-- `search_words`: an fts5vocab table over `search_text`: the typo vocabulary.
+- `search_vocabulary`: every word of the `names`, `title` and `ids` columns (without its tier's
+  letter) with the number of rows holding it: the typo vocabulary, read by a range of its
+  primary key (an fts5vocab table lists the same words, but reads each one's list of rows: 0.2-0.6 s
+  for the words of one letter at 1M events).
+- `search_words`: an fts5vocab table over `search_text` (for SQL users; search reads
+  `search_vocabulary`).
+
+Words, not ids, make the `links` column: "events of someone named Samadov" is then one word's
+list of rows (`links : "lsamadov"`), where a list of ids was an OR of the hundreds of people so
+named (0.5 s to count with "Baku" at 1M events). The price is on writes: an entity's new name,
+alias or id is written again into the row of every record that involves it (`relink`).
 
 The index is made by `rebuild` (a new store, or one whose rules changed: `derived` holds
-`SEARCH_VERSION` under `search_text`), then kept with every write (`index_record`, `forget`,
-`refresh_role_holders`: a person's roles are searched with their organization's name).
+`index_version()` under `search_text`), then kept with every write (`index_record`, `forget`,
+`relink`, `refresh_role_holders`: a person's roles are searched with their organization's name).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
-from collections.abc import Collection, Hashable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..search_candidates import TYPO_TIERS, AnyOf, Expr, Linked, SearchRequest, Words
+from ..search_candidates import AllOf, AnyOf, Expr, Linked, SearchRequest, Words
 
 if TYPE_CHECKING:
     from .sqlite import SqliteData
@@ -42,11 +55,12 @@ if TYPE_CHECKING:
 Json = dict[str, Any]
 
 SEARCH_VERSION = 2  # bumped when the index's rules change; with the folding rules' version
+SQLITE_RULES = 1  # this engine's own rules (1: links as words, search_vocabulary)
 TABLE_CODE = {"entities": 0, "events": 1, "sources": 2, "partnerships": 3}
 TABLE_OF_CODE = {code: table for table, code in TABLE_CODE.items()}
 # each tier's words are tokens of their own (the tier's letter, then the word): a word's records
 # in one tier are then one short list of the index, not the word's list in every tier filtered
-TIER_LETTER = {"names": "n", "title": "t", "ids": "i", "other": "o"}
+TIER_LETTER = {"names": "n", "title": "t", "ids": "i", "other": "o", "links": "l"}
 TYPE_OF = {"entities": "entity", "events": "event", "sources": "source",
            "partnerships": "partnership"}  # fmt: skip
 DAY_SHIFT = 34
@@ -62,14 +76,21 @@ SCHEMA = (
     "CREATE INDEX search_keys_record_id ON search_keys (record_id)",
     "CREATE INDEX search_keys_odd ON search_keys (odd) WHERE odd IS NOT NULL",
     "CREATE VIRTUAL TABLE search_words USING fts5vocab(search_text, row)",
+    "CREATE TABLE search_vocabulary (word TEXT PRIMARY KEY, records INTEGER NOT NULL)"
+    " WITHOUT ROWID",
 )
 
 
 def version() -> int:
-    """What the index's content depends on: its rules and the folding rules."""
+    """What the text of the index depends on (both engines): its rules and the folding rules."""
     from ..textfold import FOLD_VERSION
 
     return SEARCH_VERSION * 1000 + FOLD_VERSION
+
+
+def index_version() -> int:
+    """What this engine's index depends on: `version()` and its own rules (`SQLITE_RULES`)."""
+    return version() * 100 + SQLITE_RULES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,9 +131,14 @@ def facets(table: str, record: Json) -> str:
     return " ".join(tokens)
 
 
-def row_values(table: str, record: Json, name_of: Any) -> tuple[str, ...]:
+def row_values(
+    table: str, record: Json, name_of: Any, link_words: Any = None
+) -> tuple[str, ...]:
     """The six columns of a record's `search_text` row; `name_of(id)` gives a record's name
-    as `KnowledgeBase.name_of` does (roles are searched with their organization's name)."""
+    as `KnowledgeBase.name_of` does (roles are searched with their organization's name).
+    `link_words(id)`: the `links` words of an entity (`link_tokens`, '' for none); without
+    it, `links` holds each involved entity as one token, `x` + the hex of its id (the
+    PostgreSQL engine's index)."""
     from ..search import _names_text, other_values
     from ..search_candidates import involved_entities
     from ..textfold import fold_many
@@ -123,13 +149,102 @@ def row_values(table: str, record: Json, name_of: Any) -> tuple[str, ...]:
     names_text, title_text, other_text = fold_many(
         [names, title if isinstance(title, str) else str(title), other]
     ).split("\x1e")
-    links = " ".join(f"x{_hex(entity)}" for entity in involved_entities(table, record))
+    involved = dict.fromkeys(involved_entities(table, record))
+    if link_words is None:
+        links = " ".join(f"x{_hex(entity)}" for entity in involved)
+    else:
+        links = " _ ".join(words for words in map(link_words, involved) if words)
     if table == "entities":
         names_text, ids_text = _tokens("names", names_text), ""
     else:
         names_text, ids_text = "", _tokens("ids", names_text)
     return (names_text, _tokens("title", title_text), ids_text, _tokens("other", other_text),
             links, facets(table, record))  # fmt: skip
+
+
+def link_tokens(names_column: str) -> str:
+    """An entity's words in the `links` column of the records involving it: its `names`
+    column's tokens with the letter of `links` ("nshusha _ nshushi" -> "lshusha _ lshushi")."""
+    letter = TIER_LETTER["links"]
+    return " ".join(token if token == "_" else letter + token[1:]
+                    for token in names_column.split())  # fmt: skip
+
+
+class LinkWords:
+    """`link_tokens` of entities by id, read from their rows of `search_text` (the index is
+    kept in step with the records: an entity's row is written before or with the records that
+    involve it, and `relink` writes those again when it changes) and remembered; `known` may
+    be given first (an import's entities not yet indexed)."""
+
+    KEPT = 200_000  # entities remembered at most (read again after)
+
+    def __init__(self, conn: sqlite3.Connection, staged: str | None = None) -> None:
+        self.conn = conn
+        self.known: dict[str, str] = {}
+        # rows not yet in the index (`StagedRows`) are read first
+        self.query = (
+            "SELECT t.names FROM search_keys k JOIN search_text t ON t.rowid = k.key"
+            " WHERE k.record_id = ? AND k.key >> 32 & 3 = 0" if staged is None else
+            f"SELECT coalesce(s.names, t.names) FROM search_keys k LEFT JOIN temp.{staged} s"
+            " ON s.key = k.key LEFT JOIN search_text t ON t.rowid = k.key"
+            " WHERE k.record_id = ? AND k.key >> 32 & 3 = 0"
+        )  # fmt: skip
+
+    def __call__(self, entity_id: str) -> str:
+        words = self.known.get(entity_id)
+        if words is None:
+            if len(self.known) > self.KEPT:
+                self.known.clear()
+            row = self.conn.execute(self.query, (entity_id,)).fetchone()
+            words = self.known[entity_id] = link_tokens(row[0] or "") if row else ""
+        return words
+
+
+class StagedRows:
+    """Full-text rows kept in a temporary table (`TABLE`, the columns of INSERT_TEXT) while
+    many records are written (a rebuild, an import), then indexed at once in key order (FTS5
+    writes a sorted run several times faster than rows in any other order). Their `links`
+    wait as the hex of the entities' ids (`staged_links`) and become words at the end, when
+    every entity written is known; `search_vocabulary` is counted then too. The `search_keys`
+    rows are the caller's to write (at once)."""
+
+    TABLE = "partnerkb_search"
+    INSERT = f"INSERT INTO temp.{TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        conn.execute(f"DROP TABLE IF EXISTS temp.{self.TABLE}")
+        conn.execute(f"CREATE TEMP TABLE {self.TABLE} (key INTEGER PRIMARY KEY, names, title,"
+                     " ids, other, links, facets)")  # fmt: skip
+
+    @staticmethod
+    def staged_links(entity_id: str) -> str:
+        """What `row_values` stages for an involved entity (its `link_words`)."""
+        return _hex(entity_id)
+
+    def add(self, text_rows: list[tuple[Any, ...]]) -> None:
+        self.conn.executemany(self.INSERT, text_rows)
+
+    def finish(self) -> None:
+        """Index the staged rows, in key order, with their `links` words; then forget them."""
+        words = LinkWords(self.conn, self.TABLE)
+        vocabulary: Counter[str] = Counter()
+        cursor = self.conn.execute(f"SELECT * FROM temp.{self.TABLE} ORDER BY key")
+        while batch := cursor.fetchmany(2000):
+            rows = []
+            for key, names, title, ids, other, links, facets_text in batch:
+                if links:
+                    links = " _ ".join(found for found in (
+                        words(bytes.fromhex(h).decode("utf-8", "surrogatepass"))
+                        for h in links.split(" _ ")) if found)  # fmt: skip
+                vocabulary.update(typo_words((names, title, ids)))
+                rows.append((key, names, title, ids, other, links, facets_text))
+            self.conn.executemany(INSERT_TEXT, rows)
+        count_words(self.conn, vocabulary)
+        self.close()
+
+    def close(self) -> None:
+        self.conn.execute(f"DROP TABLE IF EXISTS temp.{self.TABLE}")
 
 
 def _tokens(tier: str, folded: str) -> str:
@@ -192,13 +307,13 @@ INSERT_KEY = "INSERT INTO search_keys (key, record_id, odd) VALUES (?, ?, ?)"
 
 
 def index_rows(
-    table: str, doc: int, record: Json, name_of: Any
+    table: str, doc: int, record: Json, name_of: Any, link_words: Any = None
 ) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """A record's `search_text` row and `search_keys` row (for INSERT_TEXT and INSERT_KEY), of
-    a table that has them (TABLE_CODE)."""
+    a table that has them (TABLE_CODE); `link_words` as `row_values` takes it."""
     try:
         key, odd = key_of(table, doc, record)
-        values = row_values(table, record, name_of)
+        values = row_values(table, record, name_of, link_words)
     except (AttributeError, KeyError, TypeError, ValueError):
         # a record damaged by hand (a date that is not an object...): an odd row, so that
         # search reads every record, as on a JSON store, and says what is wrong the same way
@@ -208,14 +323,41 @@ def index_rows(
 
 
 def index_record(
-    conn: sqlite3.Connection, table: str, doc: int, record: Json, name_of: Any = None
+    conn: sqlite3.Connection,
+    table: str,
+    doc: int,
+    record: Json,
+    name_of: Any = None,
+    link_words: Any = None,
 ) -> None:
-    """Add a record's row (the caller has removed its old one: `forget`)."""
+    """Add a record's row (the caller has removed its old one: `forget`); the entities it
+    involves are read from the index (`LinkWords`) unless `link_words` is given."""
     if table not in TABLE_CODE:
         return
-    text_row, key_row = index_rows(table, doc, record, name_of or NameLookup(conn))
+    text_row, key_row = index_rows(table, doc, record, name_of or NameLookup(conn),
+                                   link_words or LinkWords(conn))  # fmt: skip
     conn.execute(INSERT_TEXT, text_row)
     conn.execute(INSERT_KEY, key_row)
+    count_words(conn, Counter(typo_words(text_row[1:4])))
+
+
+def typo_words(columns: Iterable[str]) -> set[str]:
+    """The words of a row's `names`, `title` and `ids` columns, without their tier's letter:
+    what `search_vocabulary` counts."""
+    return {token[1:] for column in columns for token in column.split() if token != "_"}
+
+
+def count_words(conn: sqlite3.Connection, counts: Counter[str], sign: int = 1) -> None:
+    """Add (`sign` 1) or take away (-1) rows holding these words to `search_vocabulary`; a
+    word no row holds any more leaves it."""
+    if not counts:
+        return
+    rows = [(word, sign * n) for word, n in sorted(counts.items())]
+    conn.executemany("INSERT INTO search_vocabulary (word, records) VALUES (?, ?) ON CONFLICT"
+                     " (word) DO UPDATE SET records = records + excluded.records", rows)
+    if sign < 0:
+        conn.executemany("DELETE FROM search_vocabulary WHERE word = ? AND records <= 0",
+                         [(word,) for word, _ in rows])  # fmt: skip
 
 
 def forget(conn: sqlite3.Connection, table: str, record_ids: Iterable[str]) -> None:
@@ -223,13 +365,47 @@ def forget(conn: sqlite3.Connection, table: str, record_ids: Iterable[str]) -> N
     if table not in TABLE_CODE:
         return
     code = TABLE_CODE[table]
+    gone: Counter[str] = Counter()
     for record_id in record_ids:
         keys = [k for (k,) in conn.execute("SELECT key FROM search_keys WHERE record_id = ?",
                                            (record_id,))  # fmt: skip
                 if (k >> 32) & 3 == code]
         for key in keys:
+            for columns in conn.execute("SELECT names, title, ids FROM search_text WHERE"
+                                        " rowid = ?", (key,)):  # fmt: skip
+                gone.update(typo_words(column or "" for column in columns))
             conn.execute("DELETE FROM search_text WHERE rowid = ?", (key,))
             conn.execute("DELETE FROM search_keys WHERE key = ?", (key,))
+    count_words(conn, gone, -1)
+
+
+def entity_links(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, str]:
+    """The `links` words (`link_tokens`) of these entities as the index holds them now."""
+    return {entity_id: LinkWords(conn)(entity_id) for entity_id in ids}
+
+
+def relink(conn: sqlite3.Connection, before: dict[str, str]) -> None:
+    """Index again every record that involves an entity whose `links` words changed
+    (`before`: the words of entities before a write, by id; an entity added or removed
+    counts as changed)."""
+    import orjson
+
+    now = entity_links(conn, before)
+    changed = sorted(entity for entity, words in before.items() if now[entity] != words)
+    if not changed:
+        return
+    name_of, link_words = NameLookup(conn), LinkWords(conn)
+    for table, derived, column in (("events", "event_entities", "event_id"),
+                                   ("partnerships", "partnership_parties", "partnership_id")):
+        for start in range(0, len(changed), _PARAMETERS):
+            chunk = changed[start : start + _PARAMETERS]
+            rows = conn.execute(
+                f"SELECT doc, record FROM {table} WHERE id IN (SELECT {column} FROM {derived}"
+                f" WHERE entity_id IN ({', '.join('?' * len(chunk))}))", chunk).fetchall()
+            for doc, text in rows:
+                record = orjson.loads(text)
+                forget(conn, table, [str(record.get("id"))])
+                index_record(conn, table, doc, record, name_of, link_words)
 
 
 def refresh_role_holders(conn: sqlite3.Connection, changed: Collection[str]) -> None:
@@ -291,36 +467,48 @@ def current(conn: sqlite3.Connection) -> bool:
         row = conn.execute("SELECT version FROM derived WHERE name = 'search_text'").fetchone()
     except sqlite3.Error:
         return False
-    return bool(row) and row[0] == version()
+    return bool(row) and row[0] == index_version()
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
-    """Make the index again from every record (inside the caller's transaction)."""
+    """Make the index again from every record (inside the caller's transaction): its tables
+    dropped and made anew (a table's rows deleted one by one would each be read first), the
+    rows staged and indexed in key order (`StagedRows`)."""
     import orjson
 
+    for statement in reversed(SCHEMA):
+        if not statement.startswith("CREATE INDEX"):
+            conn.execute(f"DROP TABLE IF EXISTS {_name(statement)}")
     create(conn)
-    conn.execute("DELETE FROM search_text")
-    conn.execute("DELETE FROM search_keys")
+    staged = StagedRows(conn)
     name_of = NameLookup(conn)
     for table in TABLE_CODE:
         cursor = conn.execute(f"SELECT doc, record FROM {table}")
-        while True:
-            batch = cursor.fetchmany(2000)
-            if not batch:
-                break
+        while batch := cursor.fetchmany(2000):
+            text_rows, key_rows = [], []
             for doc, text in batch:
-                index_record(conn, table, doc, orjson.loads(text), name_of)
+                text_row, key_row = index_rows(table, doc, orjson.loads(text), name_of,
+                                               staged.staged_links)  # fmt: skip
+                text_rows.append(text_row)
+                key_rows.append(key_row)
+            staged.add(text_rows)
+            conn.executemany(INSERT_KEY, key_rows)
+    staged.finish()
     mark(conn)
 
 
 def mark(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR REPLACE INTO derived (name, version) VALUES ('search_text', ?)",
-                 (version(),))  # fmt: skip
+                 (index_version(),))  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
 # Reading: the answers of search_candidates.FullTextIndex
 # ---------------------------------------------------------------------------------------------
+
+
+class Unanswerable(Exception):
+    """An expression this index cannot answer (its methods then answer None)."""
 
 
 def _quoted(text: str) -> str:
@@ -335,10 +523,27 @@ def match_text(expr: Expr) -> str:
                    for tier in expr.tier.split()]  # fmt: skip
         return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
     if isinstance(expr, Linked):
-        tokens = " OR ".join(_quoted(f"x{_hex(entity)}") for entity in expr.entities)
-        return f"links : ({tokens})"
+        if expr.names is not None:  # the entities' names as words of `links`
+            return match_text(_as_links(expr.names))
+        # `links` hold names, not ids: which records involve these entities and no namesake
+        # of theirs is not for this index to say (`bounded_candidates` always gives names)
+        raise Unanswerable("records linked to entities given by id")
     joiner = " OR " if isinstance(expr, AnyOf) else " AND "
     return "(" + joiner.join(match_text(part) for part in expr.parts) + ")"
+
+
+def _as_links(expr: Expr) -> Expr:
+    """A match of entities' `names` as the same match of the `links` of the records that
+    involve them."""
+    if isinstance(expr, Words):
+        if expr.tier != "names":
+            raise Unanswerable(f"entities found by {expr.tier!r}, not by their names")
+        return Words("links", expr.text, expr.whole)
+    if isinstance(expr, AnyOf):
+        return AnyOf(tuple(map(_as_links, expr.parts)))
+    if isinstance(expr, AllOf):
+        return AllOf(tuple(map(_as_links, expr.parts)))
+    raise Unanswerable("records linked to records linked to entities")
 
 
 def disjoint_texts(expr: Expr) -> list[str]:
@@ -374,6 +579,22 @@ def scope_text(request: SearchRequest) -> str:
     return " AND ".join(parts)
 
 
+_Answer = TypeVar("_Answer")
+
+
+def _or_none(method: Callable[..., _Answer]) -> Callable[..., _Answer | None]:
+    """A question of the index answered None when its expression is not answerable."""
+
+    @functools.wraps(method)
+    def asked(*args: Any) -> _Answer | None:
+        try:
+            return method(*args)
+        except Unanswerable:
+            return None
+
+    return asked
+
+
 class SqliteSearchIndex:
     """`search_candidates.FullTextIndex` over a store's `search_text` (refs are keys)."""
 
@@ -402,6 +623,7 @@ class SqliteSearchIndex:
 
             raise _failure(db.path, exc) from None
 
+    @_or_none
     def count(self, match: Expr, scope: SearchRequest) -> int | None:
         if self.allowed is None:
             extra = scope_text(scope)
@@ -415,6 +637,7 @@ class SqliteSearchIndex:
         keys = self.rows("SELECT rowid FROM search_text WHERE search_text MATCH ?", [query])
         return sum(1 for (key,) in keys if key in allowed)
 
+    @_or_none
     def newest(self, match: Expr, scope: SearchRequest, limit: int) -> list[Hashable] | None:
         query = self._match(match, scope)
         if self.allowed is None:
@@ -445,6 +668,7 @@ class SqliteSearchIndex:
         same_day.sort(key=lambda row: row[1])
         return above + [k for k, _ in same_day[: limit - len(above)]]
 
+    @_or_none
     def entities(self, match: Expr, most: int) -> list[str] | None:
         rows = self.rows(
             "SELECT k.record_id FROM search_text f JOIN search_keys k ON k.key = f.rowid"
@@ -492,14 +716,11 @@ class SqliteSearchIndex:
         return [(table, str(doc), record) for (doc, _), record in zip(rows, records, strict=True)]
 
     def vocabulary(self, first: str, shortest: int, longest: int) -> list[str]:
-        words: set[str] = set()
-        for tier in TYPO_TIERS:
-            start = TIER_LETTER[tier] + first
-            words.update(term[1:] for (term,) in self.rows(
-                "SELECT term FROM search_words WHERE term >= ? AND term < ?"
-                " AND length(term) BETWEEN ? AND ?",
-                [start, start[:-1] + chr(ord(start[-1]) + 1), shortest + 1, longest + 1]))
-        return sorted(word for word in words if word.isalnum())
+        end = first[:-1] + chr(ord(first[-1]) + 1)
+        return [word for (word,) in self.rows(
+            "SELECT word FROM search_vocabulary WHERE word >= ? AND word < ?"
+            " AND length(word) BETWEEN ? AND ? ORDER BY word", [first, end, shortest, longest])
+            if word.isalnum()]  # fmt: skip
 
 
 def docs_by_table(refs: Iterable[Hashable]) -> dict[str, list[int]]:
@@ -529,7 +750,7 @@ def allowed_keys(data: SqliteData, ids: Collection[str]) -> frozenset[int] | Non
 def usable(data: SqliteData) -> bool:
     """Whether the store's index is current and holds no odd record."""
     rows = data.db.rows("SELECT version FROM derived WHERE name = 'search_text'")
-    if not rows or rows[0][0] != version():
+    if not rows or rows[0][0] != index_version():
         return False
     return not data.db.rows("SELECT 1 FROM search_keys WHERE odd IS NOT NULL LIMIT 1")
 

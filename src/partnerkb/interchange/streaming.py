@@ -15,8 +15,10 @@ always, so `partnerkb undo` reverts it whole.
 A batch costs a few statements, not a few per record: its ids are looked up at once (among
 the rows taken before, then in the store), and each table is written with one INSERT of all
 the batch's rows. The full-text rows wait in a temporary table and are indexed at the end in
-key order (FTS5 writes a sorted run several times faster), before the people whose role names
-an organization written after them are indexed again (as the ordinary import leaves them).
+key order (FTS5 writes a sorted run several times faster), with the names of the entities they
+involve, which may come later in the file (`sqlite_search.StagedRows`); then the stored records
+involving an entity whose names the import changed, and the people whose role names an
+organization written after them, are indexed again (as the ordinary import leaves them).
 Into a store that holds no record yet, the indexes the import does not read are dropped first
 and made once after the last row (`defer_indexes`), inside the same transaction.
 
@@ -168,14 +170,16 @@ class StreamedImport:
         conn.execute(f"CREATE TEMP TABLE {_TEMP} (id TEXT PRIMARY KEY, tbl TEXT NOT NULL,"
                      " label TEXT NOT NULL, digest BLOB NOT NULL, doc INTEGER,"
                      " change TEXT, tbl_order INTEGER)")  # fmt: skip
-        # the full-text rows, kept until the last row and then indexed in key order: FTS5
-        # writes a sorted run of rows many times faster than rows in the order of the file
-        conn.execute(f"CREATE TEMP TABLE {_SEARCH} (key INTEGER PRIMARY KEY, names, title,"
-                     " ids, other, links, facets)")  # fmt: skip
+        # the full-text rows, kept until the last row and then indexed in key order, with the
+        # words of the entities they involve (which may come later in the file)
+        self.staged = sqlite_search.StagedRows(conn)
+        # the `links` words of the stored entities the import replaces, as they were: the
+        # records involving those whose names change are indexed again at the end
+        self.links_before: dict[str, str] = {}
 
     def close(self) -> None:
         self.conn.execute(f"DROP TABLE IF EXISTS temp.{_TEMP}")
-        self.conn.execute(f"DROP TABLE IF EXISTS temp.{_SEARCH}")
+        self.staged.close()
 
     # -- rows ---------------------------------------------------------------------------------
     def take(self, items: Iterable[tuple[str, Json]], progress: Progress = NO_PROGRESS) -> None:
@@ -325,8 +329,9 @@ class StreamedImport:
             if made:
                 into.setdefault(statement, []).extend(made)
         if table in sqlite_search.TABLE_CODE:
-            text_row, key_row = sqlite_search.index_rows(table, item.doc, record, self.names)
-            into.setdefault(_SEARCH_ROW, []).append(text_row)
+            text_row, key_row = sqlite_search.index_rows(table, item.doc, record, self.names,
+                                                         self.staged.staged_links)
+            into.setdefault(self.staged.INSERT, []).append(text_row)
             into.setdefault(sqlite_search.INSERT_KEY, []).append(key_row)
 
     def _temp_row(self, item: _Planned) -> tuple[Any, ...]:
@@ -370,6 +375,8 @@ class StreamedImport:
         from ..engines import relational, sqlite_search
         from ..engines.sqlite import _STATEMENTS
 
+        if table == "entities" and record_id not in self.links_before:
+            self.links_before.update(sqlite_search.entity_links(self.conn, [record_id]))
         self.conn.execute(_STATEMENTS.delete[table], (doc,))
         for derived in relational.derived_of(table):
             self.conn.execute(_STATEMENTS.delete_derived[derived], (record_id,))
@@ -404,10 +411,11 @@ class StreamedImport:
         return sorted(errors.values(), key=_label_order)
 
     def index_search(self) -> None:
-        """Add the full-text rows of the records written to the index, in key order."""
-        self.conn.execute(f"INSERT INTO search_text (rowid, names, title, ids, other, links,"
-                          f" facets) SELECT * FROM temp.{_SEARCH} ORDER BY key")  # fmt: skip
-        self.conn.execute(f"DELETE FROM temp.{_SEARCH}")
+        """Add the full-text rows of the records written to the index, in key order, then
+        index again the stored records that involve an entity whose names the import
+        changed."""
+        self.staged.finish()
+        sqlite_search.relink(self.conn, self.links_before)
 
     def refresh_role_holders(self) -> None:
         """Index again the people whose role names an organization the import wrote after
@@ -462,8 +470,6 @@ class StreamedImport:
         return str(entry["id"])
 
 
-_SEARCH = "partnerkb_import_search"  # the full-text rows of the records written, by key
-_SEARCH_ROW = f"INSERT INTO temp.{_SEARCH} VALUES (?, ?, ?, ?, ?, ?, ?)"
 _TEMP_ROW = (f"INSERT INTO temp.{_TEMP} (id, tbl, label, digest, doc, change, tbl_order)"
              " VALUES (?, ?, ?, ?, ?, ?, ?)")  # fmt: skip
 
