@@ -385,27 +385,31 @@ def entity_links(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, str]
 
 
 def relink(conn: sqlite3.Connection, before: dict[str, str]) -> None:
-    """Index again every record that involves an entity whose `links` words changed
-    (`before`: the words of entities before a write, by id; an entity added or removed
-    counts as changed)."""
+    """Write again the `links` of every record that involves an entity whose `links` words
+    changed (`before`: the words of entities before a write, by id; an entity added or
+    removed counts as changed). Only that column changes: the rest of the row, the key and
+    the vocabulary stay (an odd row, which holds no text, too)."""
     import orjson
+
+    from ..search_candidates import involved_entities
 
     now = entity_links(conn, before)
     changed = sorted(entity for entity, words in before.items() if now[entity] != words)
-    if not changed:
-        return
-    name_of, link_words = NameLookup(conn), LinkWords(conn)
+    link_words = LinkWords(conn)
     for table, derived, column in (("events", "event_entities", "event_id"),
                                    ("partnerships", "partnership_parties", "partnership_id")):
+        code = TABLE_CODE[table]
         for start in range(0, len(changed), _PARAMETERS):
             chunk = changed[start : start + _PARAMETERS]
             rows = conn.execute(
-                f"SELECT doc, record FROM {table} WHERE id IN (SELECT {column} FROM {derived}"
-                f" WHERE entity_id IN ({', '.join('?' * len(chunk))}))", chunk).fetchall()
-            for doc, text in rows:
-                record = orjson.loads(text)
-                forget(conn, table, [str(record.get("id"))])
-                index_record(conn, table, doc, record, name_of, link_words)
+                f"SELECT k.key, r.record FROM {table} r JOIN search_keys k ON k.record_id = r.id"
+                f" AND k.key >> 32 & 3 = {code} AND k.odd IS NULL WHERE r.id IN (SELECT {column}"
+                f" FROM {derived} WHERE entity_id IN ({', '.join('?' * len(chunk))}))", chunk
+            ).fetchall()  # fmt: skip
+            conn.executemany("UPDATE search_text SET links = ? WHERE rowid = ?", [
+                (" _ ".join(words for words in map(link_words, dict.fromkeys(
+                    involved_entities(table, orjson.loads(text)))) if words), key)
+                for key, text in rows])  # fmt: skip
 
 
 def refresh_role_holders(conn: sqlite3.Connection, changed: Collection[str]) -> None:
