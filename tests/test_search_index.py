@@ -509,23 +509,3 @@ def test_the_postgresql_search_command_asks_the_index_and_reads_no_table_whole(s
     assert answered == [True]
     whole = [s for s in statements if "record FROM" in s and "WHERE" not in s]
     assert whole == []
-def test_a_word_and_its_links_are_counted_apart(generated, monkeypatch):
-    """The count in all adds a word's text matches and its links' matches without the text's
-    (FTS5 merges hundreds of link tokens ORed with the text slowly): the pieces are asked,
-    and the count is the JSON engine's."""
-    from partnerkb.engines import sqlite_search
-
-    asked: list[list[str]] = []
-    split = sqlite_search.disjoint_texts
-
-    def recording(expr):
-        found = split(expr)
-        asked.append(found)
-        return found
-
-    monkeypatch.setattr(sqlite_search, "disjoint_texts", recording)
-    json_data, path = generated
-    for query in ("Shusha", "Samadov", "Shusa"):
-        same(json_data, path, query, SearchFilter(), 5)
-        same(json_data, path, query, SearchFilter(kinds=("meeting",)), 5)
-    assert any(len(pieces) == 2 and " NOT " in pieces[1] for pieces in asked)

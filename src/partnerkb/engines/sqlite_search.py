@@ -550,24 +550,6 @@ def _as_links(expr: Expr) -> Expr:
     raise Unanswerable("records linked to records linked to entities")
 
 
-def disjoint_texts(expr: Expr) -> list[str]:
-    """Expressions (FTS5's syntax) whose matches, taken together, are those of `expr`, no
-    record matching two of them: their counts add up to `expr`'s. FTS5 merges one list of
-    records per token, and an OR of the hundreds of tokens of a word's linked entities (the
-    places named "Shusha ...") with the word's text costs more than the two counted apart
-    (1.0 s against 0.56 s for "Shusha" at 1M events, by hand): so a word's text and its
-    links are counted apart, the links without the records the text holds (T, then L NOT T).
-    Words in AND are counted as one expression: the pieces of their product cost more than
-    the whole (4 queries took 3.0 s against 1.6 s for "Samadov Baku")."""
-    if isinstance(expr, AnyOf):
-        linked = tuple(part for part in expr.parts if isinstance(part, Linked))
-        rest = tuple(part for part in expr.parts if not isinstance(part, Linked))
-        if linked and rest:
-            text = match_text(AnyOf(rest))
-            return [text, f"({match_text(AnyOf(linked))}) NOT ({text})"]
-    return [match_text(expr)]
-
-
 def scope_text(request: SearchRequest) -> str:
     """The facets a request's filters ask for, in FTS5's query syntax ('' for none)."""
     parts = []
@@ -630,12 +612,8 @@ class SqliteSearchIndex:
     @_or_none
     def count(self, match: Expr, scope: SearchRequest) -> int | None:
         if self.allowed is None:
-            extra = scope_text(scope)
-            return sum(
-                int(self.rows("SELECT count(*) FROM search_text WHERE search_text MATCH ?",
-                              [f"({part}) AND {extra}" if extra else part])[0][0])
-                for part in disjoint_texts(match)
-            )  # fmt: skip
+            return int(self.rows("SELECT count(*) FROM search_text WHERE search_text MATCH ?",
+                                 [self._match(match, scope)])[0][0])  # fmt: skip
         query = self._match(match, scope)
         allowed = self.allowed
         keys = self.rows("SELECT rowid FROM search_text WHERE search_text MATCH ?", [query])
