@@ -267,6 +267,12 @@ def test_after_every_write_the_index_is_the_one_made_anew(writes, tmp_path, ship
     assert all(n > 0 for _, n in got["search_vocabulary"])
 
 
+def test_a_converted_store_has_the_index_made_anew(generated, tmp_path):
+    """`convert` (write_store) keeps the full-text rows aside and indexes them at the end, in
+    key order, with their entities' names: the index a rebuild makes."""
+    assert index_tables(generated[1]) == index_made_anew(generated[1], tmp_path)
+
+
 def test_the_typo_vocabulary_is_every_word_of_names_titles_and_ids(shipped):
     """`search_vocabulary` counts, for each word of the names, titles and ids (the tiers
     where typos are forgiven), the rows holding it."""

@@ -1078,13 +1078,23 @@ def _json_text(record: Json) -> str:
         raise InvalidInput(f"cannot store this input: {exc}; nothing written") from None
 
 
-def insert_record(conn: sqlite3.Connection, table: str, doc: int, record: Json) -> None:
-    """Insert one record (its row and its derived rows)."""
+def insert_record(
+    conn: sqlite3.Connection,
+    table: str,
+    doc: int,
+    record: Json,
+    staged: sqlite_search.StagedRows | None = None,
+) -> None:
+    """Insert one record (its row and its derived rows); its full-text row is indexed at
+    once, or kept in `staged` (a whole store written: `staged.finish()` indexes them all)."""
     conn.execute(_STATEMENTS.insert[table],
                  relational.row_of(table, doc, record, _json_text(record)))  # fmt: skip
     for derived, row in relational.derived_rows(table, record):
         conn.execute(_STATEMENTS.insert_derived[derived], row)
-    sqlite_search.index_record(conn, table, doc, record)
+    if staged is None:
+        sqlite_search.index_record(conn, table, doc, record)
+    else:
+        staged.stage(table, doc, record)
 
 
 def write_changes(conn: sqlite3.Connection, tx: Transaction) -> None:
@@ -1372,18 +1382,20 @@ def write_store(
     nothing left behind."""
     tables = data.tables
     with new_file(path, overwrite=overwrite) as conn:
+        staged = sqlite_search.StagedRows(conn)
         for table in relational.TABLE_ORDER:
             records = tables[table]
             for doc, record in tracked(records.items(), progress, f"writing {table}",
                                        len(records)):  # fmt: skip
                 try:
-                    insert_record(conn, table, _doc_number(table, doc), record)
+                    insert_record(conn, table, _doc_number(table, doc), record, staged)
                 except sqlite3.IntegrityError as exc:
                     raise StoreError(
                         f"{table} record #{doc} cannot be stored ({exc}): it is damaged, or its "
                         "id is taken; nothing written",
                         hint="partnerkb check --db SOURCE names what is wrong",
                     ) from None
+        staged.finish()
 
 
 def _doc_number(table: str, doc: str) -> int:

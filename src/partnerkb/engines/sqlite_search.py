@@ -213,6 +213,8 @@ class StagedRows:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.names: NameLookup | None = None  # `stage`'s, made when first needed
+        self.pending: list[tuple[Any, ...]] = []  # rows of `stage` not yet in the table
         conn.execute(f"DROP TABLE IF EXISTS temp.{self.TABLE}")
         conn.execute(f"CREATE TEMP TABLE {self.TABLE} (key INTEGER PRIMARY KEY, names, title,"
                      " ids, other, links, facets)")  # fmt: skip
@@ -225,8 +227,23 @@ class StagedRows:
     def add(self, text_rows: list[tuple[Any, ...]]) -> None:
         self.conn.executemany(self.INSERT, text_rows)
 
+    def stage(self, table: str, doc: int, record: Json) -> None:
+        """Keep a record's full-text row (its `search_keys` row is written at once)."""
+        if table not in TABLE_CODE:
+            return
+        if self.names is None:
+            self.names = NameLookup(self.conn)
+        text_row, key_row = index_rows(table, doc, record, self.names, self.staged_links)
+        self.pending.append(text_row)
+        self.conn.execute(INSERT_KEY, key_row)
+        if len(self.pending) >= 2000:
+            self.add(self.pending)
+            self.pending = []
+
     def finish(self) -> None:
         """Index the staged rows, in key order, with their `links` words; then forget them."""
+        self.add(self.pending)
+        self.pending = []
         words = LinkWords(self.conn, self.TABLE)
         vocabulary: Counter[str] = Counter()
         cursor = self.conn.execute(f"SELECT * FROM temp.{self.TABLE} ORDER BY key")
