@@ -267,6 +267,33 @@ def test_after_every_write_the_index_is_the_one_made_anew(writes, tmp_path, ship
     assert all(n > 0 for _, n in got["search_vocabulary"])
 
 
+def test_a_write_of_an_event_then_of_an_entity_it_involves_keeps_its_names(tmp_path, shipped):
+    """One write changes an event, then an entity it involves (its names the same): the
+    event's row still holds the entity's names (entities are written first)."""
+    from types import SimpleNamespace
+
+    from partnerkb.engines.sqlite import write_changes
+    from partnerkb.store import Change
+
+    path = tmp_path / "kb.sqlite"
+    path.write_bytes(shipped[1].read_bytes())
+    data = read_store(path)
+    event_doc, event = next(
+        (doc, r) for doc, r in data.tables["events"].items()
+        if any(p.get("entity") == "icesco" for p in r.get("participants") or ()))  # fmt: skip
+    entity_doc, icesco = next((doc, r) for doc, r in data.tables["entities"].items()
+                              if r["id"] == "icesco")  # fmt: skip
+    changes = [Change("events", event["id"], event, {**event, "summary": "Later."}, event_doc),
+               Change("entities", "icesco", icesco, {**icesco, "description": "Later."},
+                      entity_doc)]  # fmt: skip
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN")
+    write_changes(conn, SimpleNamespace(changes=changes))  # type: ignore[arg-type]
+    conn.execute("COMMIT")
+    conn.close()
+    assert index_tables(path) == index_made_anew(path, tmp_path)
+
+
 def test_a_converted_store_has_the_index_made_anew(generated, tmp_path):
     """`convert` (write_store) keeps the full-text rows aside and indexes them at the end, in
     key order, with their entities' names: the index a rebuild makes."""

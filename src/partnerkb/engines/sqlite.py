@@ -1114,7 +1114,8 @@ def write_changes(conn: sqlite3.Connection, tx: Transaction) -> None:
             for record_id in ids:
                 conn.execute(_STATEMENTS.delete_derived[derived], (record_id,))
         sqlite_search.forget(conn, table, ids)
-    for (table, doc), record in final.items():
+    # entities first: the records involving them are indexed with their names (`links`)
+    for (table, doc), record in sorted(final.items(), key=lambda item: item[0][0] != "entities"):
         if record is not None:
             insert_record(conn, table, int(doc), record)
     sqlite_search.refresh_role_holders(
