@@ -155,14 +155,19 @@ import contextlib, json, sys, time
 from partnerkb.cli.app import app
 from partnerkb.engines import postgresql
 
-held = []
+held, turns = [], []
 writing = postgresql.PostgresStore._writing
 
 @contextlib.contextmanager
-def timed(self, command):
-    with writing(self, command) as conn:
-        yield conn
-    held.append(self.lock_seconds)
+def timed(self, command, **how):
+    try:
+        with writing(self, command, **how) as conn:
+            yield conn
+    finally:
+        if self.lock_seconds is not None:
+            held.append(self.lock_seconds)
+        turns.append(getattr(self, "turn_seconds", None))
+        self.lock_seconds = None
 
 postgresql.PostgresStore._writing = timed
 db, w, n, a, b, source = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), *sys.argv[4:7]
@@ -178,7 +183,8 @@ for i in range(n):
         if done.code not in (0, None):
             failures.append(done.code)
     walls.append(time.perf_counter() - started)
-print(json.dumps({"walls": walls, "held": held, "failures": failures}))
+print(json.dumps({"walls": walls, "held": held, "turns": [t for t in turns if t is not None],
+                  "failures": failures}))
 """
 
 
@@ -211,19 +217,41 @@ def writers(url: str, schema: str, count: int, each: int, env: dict[str, str]) -
              for w in range(count)]  # fmt: skip
     walls: list[float] = []
     held: list[float] = []
+    turns: list[float] = []
     failures: list[int] = []
     for proc in procs:
         out, err = proc.communicate()
         figures = json.loads(out.strip().splitlines()[-1])
         walls += figures["walls"]
         held += figures["held"]
+        turns += figures.get("turns", [])
         failures += figures["failures"]
     elapsed = time.perf_counter() - started
     return {"commands": len(walls), "failed": len(failures), "expected": count * each,
             "added": added() - before, "wall_median_s": statistics.median(walls),
             "wall_p95_s": percentile(walls, 0.95), "wall_max_s": max(walls),
             "held_median_s": statistics.median(held) if held else None,
-            "held_p95_s": percentile(held, 0.95), "per_second": len(walls) / elapsed}  # fmt: skip
+            "held_p95_s": percentile(held, 0.95),
+            "turn_median_s": statistics.median(turns) if turns else None,
+            "turn_p95_s": percentile(turns, 0.95) if turns else None,
+            "per_second": len(walls) / elapsed}  # fmt: skip
+
+
+def floors_at_once(count: int, runs: int, env: dict[str, str]) -> dict[str, Any]:
+    """What the machine allows: `count` framework-floor processes started at once (`runs`
+    times), each one's wall time, against one alone."""
+    floor = [PYTHON, str(HERE / "floor_typer.py"), "rows"]
+    alone, together = [], []
+    for _ in range(runs):
+        alone.append(timed(floor, env))
+        started = time.perf_counter()
+        procs = [subprocess.Popen(floor, stdout=subprocess.DEVNULL, env=env)
+                 for _ in range(count)]  # fmt: skip
+        for proc in procs:
+            proc.wait()
+            together.append(time.perf_counter() - started)
+    return {"command": f"{count} framework floors at once", "alone_s": statistics.median(alone),
+            "at_once_median_s": statistics.median(together), "at_once_max_s": max(together)}
 
 
 def one_write(url: str, schema: str, runs: int, env: dict[str, str]) -> dict[str, Any]:
@@ -255,7 +283,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-writers", action="store_true", help="no writes")
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--each", type=int, default=5)
+    parser.add_argument("--decade", type=int, help="the writes' first year (default: from the "
+                        "minute the run starts, 1100-1880)")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.decade is not None:
+        global DECADE
+        DECADE = args.decade
     only = [word for word in args.only.split(",") if word]
 
     def log(text: str) -> None:
@@ -312,11 +345,18 @@ def main(argv: list[str] | None = None) -> int:
             wrote = writers(url, schema, args.writers, args.each, env)
             wrote["store"] = size_label(n)
             report.append(wrote)
+            turn = (f"; turn to write held {wrote['turn_median_s']:.3f} s median, "
+                    f"{wrote['turn_p95_s']:.3f} s p95" if wrote["turn_median_s"] else "")
             log(f"{size_label(n):>5}  {args.writers} writers x {args.each} add-meeting: "
                 f"{wrote['added']} of {wrote['expected']} added ({wrote['failed']} failed); "
                 f"a command {wrote['wall_median_s']:.3f} s median, {wrote['wall_p95_s']:.3f} s "
-                f"p95, {wrote['wall_max_s']:.3f} s max; lock held {wrote['held_median_s']:.3f} s "
-                f"median, {wrote['held_p95_s']:.3f} s p95; {wrote['per_second']:.2f} commands/s")
+                f"p95, {wrote['wall_max_s']:.3f} s max; store lock held "
+                f"{wrote['held_median_s']:.3f} s median, {wrote['held_p95_s']:.3f} s p95{turn}; "
+                f"{wrote['per_second']:.2f} commands/s")
+            floors = floors_at_once(args.writers, args.runs, env)
+            report.append(floors)
+            log(f"       {floors['command']}: {floors['at_once_median_s']:.3f} s median each, "
+                f"{floors['at_once_max_s']:.3f} s max (one alone {floors['alone_s']:.3f} s)")
     finally:
         if cluster is not None:
             from postgres_server import remove_cluster

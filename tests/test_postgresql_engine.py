@@ -394,6 +394,67 @@ def test_two_analysts_recording_the_same_meeting_at_once_one_wins_the_other_is_t
     assert [e["id"] for e in events] == [winner]
 
 
+def _record_key(url: str, what: str) -> int:
+    from partnerkb.engines.postgresql import _lock_key, parse_url
+
+    return _lock_key(parse_url(url).schema, what)
+
+
+def test_a_new_meeting_waits_only_for_writers_deciding_about_its_participants(cli, store):
+    """A writer checking a meeting of ICESCO for duplicates (here: the test, holding what such
+    a writer claims) holds back the meetings of ICESCO, not a meeting of two others."""
+    import psycopg
+
+    other = ["add-meeting", "--date", "2025-03-05", "--participant", "azerbaijan",
+             "--participant", "qatar", "--source", NEWSAZ]  # fmt: skip
+    same = ["add-meeting", "--date", "2025-03-06", "--participant", "icesco",
+            "--participant", "morocco", "--source", NEWSAZ]  # fmt: skip
+    with psycopg.connect(parse_url(store).conninfo, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (_record_key(store, "record:icesco"),))
+        waiting = _writer(store, *same, timeout="600")
+        _waiting_for_the_lock(store, 1)
+        # while that one waits, a meeting of others is written (it would time out if it waited)
+        unrelated = _writer(store, *other, timeout="60")
+        out, err = unrelated.communicate(timeout=600)
+        assert unrelated.returncode == 0, err
+        assert waiting.poll() is None  # still waiting for ICESCO
+        holder.execute("SELECT pg_advisory_unlock(%s)", (_record_key(store, "record:icesco"),))
+        out2, err2 = waiting.communicate(timeout=600)
+    assert waiting.returncode == 0, err2
+    events = {e["id"]: e for e in read_store(store).records("events")}
+    assert out.strip() in events and out2.strip() in events
+    history = read_store(store).tables["history"]
+    assert sorted(int(d) for d in history) == list(range(1, len(history) + 1))
+
+
+def test_two_writers_making_the_same_id_for_different_meetings_both_are_recorded(cli, store):
+    """Two meetings of different people with the same surnames, on the same day, get the same
+    id; written at once (neither a duplicate of the other), the second to write finds its id
+    taken and is recorded again under the next free one: nothing lost, no id twice."""
+    import psycopg
+
+    for name in ("Ali Karimov", "Vali Karimov", "Anna Smith", "Ben Smith"):
+        added = cli("--db", store, "add-entity", name, "--kind", "person", "-s", NEWSAZ)
+        assert added.exit_code == 0, added.stderr
+    pairs = [("ali-karimov", "anna-smith"), ("vali-karimov", "ben-smith")]
+    with psycopg.connect(parse_url(store).conninfo, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", (_record_key(store, "turn"),))
+        writers = [_writer(store, "add-meeting", "--date", "2025-03-07", "--participant", a,
+                           "--participant", b, "--source", NEWSAZ) for a, b in pairs]  # fmt: skip
+        _waiting_for_the_lock(store, 2)  # both checked and numbered, both waiting to write
+        holder.execute("SELECT pg_advisory_unlock(%s)", (_record_key(store, "turn"),))
+        results = [(w.wait(timeout=600), *w.communicate(timeout=600)) for w in writers]
+    assert [r[0] for r in results] == [0, 0], results
+    ids = sorted(r[1].strip() for r in results)
+    assert ids == ["2025-03-07-karimov-smith", "2025-03-07-karimov-smith-2"]
+    after = read_store(store)
+    met = {e["id"]: {p["entity"] for p in e["participants"]} for e in after.records("events")}
+    assert {frozenset(met[i]) for i in ids} == {frozenset(p) for p in pairs}
+    history = after.tables["history"]
+    assert sorted(int(d) for d in history) == list(range(1, len(history) + 1))
+    assert len({h["id"] for h in history.values()}) == len(history)
+
+
 MIXED = textwrap.dedent(
     """
     import sys

@@ -1044,12 +1044,28 @@ class Change:
     doc: str  # the record's document number: an undo puts it back under the same one
 
 
-class Transaction:
-    """The changes of one command, applied to a fresh copy of the store, written at once."""
+class NeedsWholeStore(Exception):
+    """A narrow transaction (`Transaction.narrow`) went beyond what a narrow writer may do (it
+    changed or removed a record, added one other than an event, claimed twice, or its new id
+    was taken meanwhile): the engine rolls it back and runs the command again holding the
+    whole store. Never reaches the user."""
 
-    def __init__(self, data: StoreData) -> None:
+
+class Transaction:
+    """The changes of one command, applied to a fresh copy of the store, written at once.
+
+    A narrow transaction (`claim` given: a database engine writing a new event beside other
+    such writes, not holding the whole store) may only add events, and must `claim` the
+    records a decision depends on before it reads what is stored about them (the duplicate
+    check claims the entities the new event involves); anything else raises NeedsWholeStore.
+    """
+
+    def __init__(self, data: StoreData,
+                 claim: Callable[[list[str]], None] | None = None) -> None:  # fmt: skip
         self.data = data
         self.changes: list[Change] = []
+        self._claim = claim
+        self._claimed = False
         # An undo takes a command back: the document number of that command's history entry,
         # which the write removes instead of adding an entry of its own, so that the file is
         # byte-identical to what it was before that command (see `take_back`).
@@ -1057,6 +1073,38 @@ class Transaction:
         # the highest document number of each table, found once: a batch of a thousand inserts
         # into 100k events must not rescan the table for each one
         self._last_doc: dict[str, int] = {}
+
+    @property
+    def narrow(self) -> bool:
+        """Whether this transaction runs beside others, holding only what it claims."""
+        return self._claim is not None
+
+    def claim(self, record_ids: Collection[str]) -> None:
+        """Hold `record_ids` against other narrow writers until this transaction ends, before
+        deciding on what is stored about them (e.g. whether an event involving them is a
+        duplicate): two narrow writers deciding about a same record then run one after the
+        other, the second seeing what the first wrote. Nothing to do when the transaction holds
+        the whole store. A narrow transaction claims once (its keys all at once, in one order,
+        so that no two writers wait for each other); a second claim raises NeedsWholeStore."""
+        if self._claim is None:
+            return
+        if self._claimed:
+            raise NeedsWholeStore("a narrow transaction claims once")
+        self._claimed = True
+        self._claim(sorted(set(record_ids)))
+
+    def _narrow_only_adds_events(self, table: str, what: str) -> None:
+        if self._claim is not None and (table != "events" or what != "insert"):
+            raise NeedsWholeStore(f"a narrow transaction cannot {what} {table}")
+
+    def number_again(self, last_docs: dict[str, int]) -> None:
+        """Number the records this transaction adds after `last_docs` (table -> the highest
+        document number now stored): a narrow writer's new records are numbered when its turn
+        to write comes, after those of the writers that wrote meanwhile."""
+        self._last_doc = dict(last_docs)
+        for change in self.changes:
+            if change.before is None and change.after is not None:
+                change.doc = self._next_doc_id(change.table)
 
     def _next_doc_id(self, table: str) -> str:
         last = self._last_doc.get(table)
@@ -1075,6 +1123,7 @@ class Transaction:
     def insert(self, table: str, record: Json, *, doc: str | None = None) -> Json:
         """Add a record, under document number `doc` if given and free, else the next one."""
         VALIDATORS[table](record)
+        self._narrow_only_adds_events(table, "insert")
         if self.data.get(record["id"]) is not None:
             raise InvalidInput(f"id {record['id']!r} already exists")
         if doc is None or self.data.has_doc(table, doc):
@@ -1087,6 +1136,7 @@ class Transaction:
 
     def replace(self, table: str, record: Json) -> Json:
         VALIDATORS[table](record)
+        self._narrow_only_adds_events(table, "replace")
         found = self.data.get(record["id"])
         doc = self.data.locate(record["id"])
         if found is None or doc is None or found[0] != table:
@@ -1097,6 +1147,7 @@ class Transaction:
         return record
 
     def delete(self, table: str, record_id: str) -> Json:
+        self._narrow_only_adds_events(table, "delete")
         found = self.data.locate(record_id)
         if found is None or found[0] != table:
             raise InvalidInput(f"no {table[:-1]} {record_id!r} to remove")
@@ -1140,6 +1191,8 @@ class Transaction:
         (h-000012): when written, that entry is removed and no entry is added, so an undo leaves
         no trace (the history may then give the entry's number to the next command). The caller
         reverts the entry's changes. Returns the entry; InvalidInput if there is none."""
+        if self._claim is not None:
+            raise NeedsWholeStore("an undo holds the whole store")
         found = self.data.history_entry(entry_id)
         if found is None:
             raise InvalidInput(f"no history entry {entry_id!r}")
@@ -1260,8 +1313,10 @@ class Store:
                 self.lock_seconds = time.monotonic() - lock.acquired_at
             lock.release()
 
-    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False) -> T:
-        """Run `work` on a fresh transaction and write its changes as one history entry.
+    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False,
+              narrow: bool = False) -> T:  # fmt: skip
+        """Run `work` on a fresh transaction and write its changes as one history entry
+        (`narrow`, the hint that `work` adds one event, changes nothing for a file).
 
         The store is read, `work` runs and the new file is written and synced to a temporary
         file without the lock; under the lock the store is checked to be the version read and

@@ -280,8 +280,10 @@ def _run(
     dry_run: bool,
     options: WriteOptions,
     work: Callable[[Writer], list[Outcome]],
+    narrow: bool = False,
 ) -> list[Outcome]:
-    """One write: the store (made on the first write), one transaction, the dry-run preview."""
+    """One write: the store (made on the first write), one transaction, the dry-run preview.
+    `narrow`: `work` adds one event (Engine.apply)."""
     from ..writes import Writer, prepare_store, today_note
 
     store = prepare_store(store_location(ctx, db), dry_run=dry_run)
@@ -291,7 +293,7 @@ def _run(
         writers.append(Writer(tx, options))  # the last one is the run that was written
         return work(writers[-1])
 
-    outcomes = store.apply(command_line(ctx), run, dry_run=dry_run)
+    outcomes = store.apply(command_line(ctx), run, dry_run=dry_run, narrow=narrow)
     announce_created(store)
     note = today_note(writers[-1].resolved_against_today, options.today) if writers else None
     if note:
@@ -867,7 +869,9 @@ def _add_event(
             return outcomes
 
         stage(progress, "reading the store")
-        outcomes = _run(ctx, given["db"], given["dry_run"], options, record)
+        # one new event: a database made for many writers may record it beside other writes
+        one_new = len(drafts) == 1 and not (drafts[0].attach_to or drafts[0].fulfils)
+        outcomes = _run(ctx, given["db"], given["dry_run"], options, record, narrow=one_new)
     noun = "meeting" if default_kind == "meeting" else "event"
     _report(outcomes, given["dry_run"], noun)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from ..progress import NO_PROGRESS, Progress
-from ..store import StoreData, StoreLocation, Transaction
+from ..store import NeedsWholeStore, StoreData, StoreLocation, Transaction
 
 T = TypeVar("T")
 
@@ -73,9 +73,12 @@ class Engine(Protocol):
         """A view of the store's records as `StoreData` (tables loaded when first used)."""
         ...
 
-    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False) -> T:
+    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False,
+              narrow: bool = False) -> T:  # fmt: skip
         """Run `work` on a transaction and write its changes, with one history entry, at once;
-        a dry run writes nothing. `work` may run more than once: it must only change `tx`."""
+        a dry run writes nothing. `work` may run more than once: it must only change `tx`.
+        `narrow`: `work` adds one event (the caller's hint): an engine made for many writers
+        may run it beside other writes, holding only what it claims (`Transaction.narrow`)."""
         ...
 
     def transaction(
@@ -113,11 +116,16 @@ class DatabaseStore:
 
     history_id: str | None
     last_transaction: Transaction | None
+    narrow_writes = False  # whether `_writing(command, narrow=True)` may run beside others
 
     def read(self) -> StoreData:
         raise NotImplementedError
 
-    def _writing(self, command: str) -> contextlib.AbstractContextManager[Any]:
+    def _writing(self, command: str, *, narrow: bool = False
+                 ) -> contextlib.AbstractContextManager[Any]:  # fmt: skip
+        raise NotImplementedError
+
+    def _claim(self, conn: Any, record_ids: list[str]) -> None:
         raise NotImplementedError
 
     def _write_view(self, conn: Any) -> StoreData:
@@ -132,15 +140,27 @@ class DatabaseStore:
         with self._writing(command):
             yield
 
-    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False) -> T:
+    def apply(self, command: str, work: Callable[[Transaction], T], *, dry_run: bool = False,
+              narrow: bool = False) -> T:  # fmt: skip
         """Run `work` on a transaction and write its changes and one history entry in one
-        database transaction. A dry run reads, runs `work`, checks references, writes nothing."""
+        database transaction. A dry run reads, runs `work`, checks references, writes nothing.
+        `narrow` (work adds one event), on an engine with `narrow_writes`: first as a narrow
+        transaction beside other writes (`Transaction.narrow`); if `work` does more
+        (NeedsWholeStore), that one is rolled back and `work` runs again holding the store."""
+        if narrow and self.narrow_writes and not dry_run:
+            try:
+                with self.transaction(command, narrow=True) as tx:
+                    return work(tx)
+            except NeedsWholeStore:
+                pass  # rolled back: again, holding the whole store
         with self.transaction(command, dry_run=dry_run) as tx:
             return work(tx)
 
     @contextlib.contextmanager
-    def transaction(self, command: str, *, dry_run: bool = False) -> Iterator[Transaction]:
-        """Let the caller change a transaction; check its references and write it at once."""
+    def transaction(self, command: str, *, dry_run: bool = False,
+                    narrow: bool = False) -> Iterator[Transaction]:  # fmt: skip
+        """Let the caller change a transaction; check its references and write it at once
+        (`narrow`: see `apply`; then NeedsWholeStore may come out of the block)."""
         self.history_id = None
         if dry_run:
             tx = Transaction(self.read())
@@ -149,8 +169,9 @@ class DatabaseStore:
             if tx.changes:
                 tx.check_references()
             return
-        with self._writing(command) as conn:
-            tx = Transaction(self._write_view(conn))
+        with self._writing(command, narrow=narrow) as conn:
+            claim = (lambda ids: self._claim(conn, ids)) if narrow else None
+            tx = Transaction(self._write_view(conn), claim)
             self.last_transaction = tx
             yield tx
             if not tx.changes:

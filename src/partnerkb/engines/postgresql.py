@@ -37,7 +37,7 @@ from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 from ..errors import InvalidInput, StoreError
 from ..model import SCHEMA_VERSION, TABLES
 from ..progress import NO_PROGRESS, Progress, tracked
-from ..store import ALL_TABLES, StoreData, StoreLocation, Transaction
+from ..store import ALL_TABLES, NeedsWholeStore, StoreData, StoreLocation, Transaction
 from . import postgresql_search, relational
 from .base import DatabaseStore, Migration, StoreSummary
 
@@ -634,11 +634,14 @@ def rebuild_derived(cur: psycopg.Cursor[Any], names: Collection[str],
     _mark_derived(cur)
 
 
-def _lock_key(schema: str) -> int:
-    """The advisory lock of a store: a stable 63-bit number from its schema's name."""
+def _lock_key(schema: str, what: str = "") -> int:
+    """An advisory lock of a store: a stable 63-bit number from its schema's name (the store's
+    write lock) and `what` (`turn:` the turn to write of narrow writers, `record:ID` a record
+    claimed by one)."""
     import hashlib
 
-    digest = hashlib.blake2b(f"partnerkb:{schema}".encode(), digest_size=8).digest()
+    name = f"partnerkb:{schema}" + (f":{what}" if what else "")
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") & 0x7FFF_FFFF_FFFF_FFFF
 
 
@@ -656,6 +659,10 @@ class PostgresStore(DatabaseStore):
         self.history_id: str | None = None
         self.last_transaction: Transaction | None = None
         self.lock_seconds: float | None = None
+        self.turn_seconds: float | None = None  # how long the last narrow write held its turn
+        self._turn_taken: float | None = None
+
+    narrow_writes = True
 
     @property
     def path(self) -> Path:
@@ -686,21 +693,22 @@ class PostgresStore(DatabaseStore):
         return {**caller(), "role": role}
 
     @contextlib.contextmanager
-    def _writing(self, command: str) -> Iterator[psycopg.Connection[Any]]:
-        """A connection inside a transaction holding the store's advisory write lock,
-        committed if the block ends normally, rolled back otherwise."""
+    def _writing(self, command: str, *, narrow: bool = False
+                 ) -> Iterator[psycopg.Connection[Any]]:  # fmt: skip
+        """A connection inside a transaction holding the store's advisory write lock (shared
+        by narrow writers, each then holding what it claims and, to write, its turn: see
+        `_claim`, `_write`), committed if the block ends normally, rolled back otherwise."""
         import psycopg
 
         conn = connect(self.target, doing="write")
         started = None
+        self._turn_taken = None
         try:
             try:
                 conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
                 check_store(conn, self.target)
-                # the wait for the lock is bounded by lock_timeout alone, then statements again
-                conn.execute("SET LOCAL statement_timeout = 0")
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(self.target.schema)])
-                conn.execute(f"SET LOCAL statement_timeout = {_millis()}")
+                how = "pg_advisory_xact_lock_shared" if narrow else "pg_advisory_xact_lock"
+                self._locked(conn, how, [_lock_key(self.target.schema)])
             except psycopg.Error as exc:
                 raise _failure(self.target, exc, "lock") from None
             started = time.monotonic()
@@ -710,10 +718,49 @@ class PostgresStore(DatabaseStore):
             except psycopg.Error as exc:
                 raise _failure(self.target, exc, "write") from None
         finally:
+            ended = time.monotonic()
             if started is not None:
-                self.lock_seconds = time.monotonic() - started
+                self.lock_seconds = ended - started
+            self.turn_seconds = None if self._turn_taken is None else ended - self._turn_taken
             with contextlib.suppress(Exception):
                 conn.close()  # an open transaction is rolled back with its connection
+
+    @staticmethod
+    def _locked(conn: psycopg.Connection[Any], how: str, keys: list[int]) -> None:
+        """Take advisory locks one after the other, the wait bounded by lock_timeout alone
+        (not the statement timeout, restored after)."""
+        conn.execute("SET LOCAL statement_timeout = 0")
+        for key in keys:
+            conn.execute(f"SELECT {how}(%s)", [key])
+        conn.execute(f"SET LOCAL statement_timeout = {_millis()}")
+
+    def _claim(self, conn: psycopg.Connection[Any], record_ids: list[str]) -> None:
+        """Hold the records `record_ids` until the transaction ends (Transaction.claim): one
+        advisory lock each, taken in the order of their numbers, which every writer follows,
+        so two claims never wait for each other in a circle."""
+        import psycopg
+
+        keys = sorted({_lock_key(self.target.schema, f"record:{i}") for i in record_ids})
+        try:
+            self._locked(conn, "pg_advisory_xact_lock", keys)
+        except psycopg.Error as exc:
+            raise _failure(self.target, exc, "lock") from None
+
+    def _take_turn(self, conn: psycopg.Connection[Any], tx: Transaction) -> None:
+        """A narrow writer's turn to write (one at a time, to commit): its new records are
+        numbered after what the writers before it wrote (`Transaction.number_again`)."""
+        import psycopg
+
+        try:
+            self._locked(conn, "pg_advisory_xact_lock", [_lock_key(self.target.schema, "turn")])
+            self._turn_taken = time.monotonic()
+            tables = sorted({c.table for c in tx.changes if c.before is None} | {"history"})
+            last = conn.execute("SELECT " + ", ".join(
+                f"(SELECT coalesce(max(doc), 0) FROM {t})" for t in tables)).fetchone()  # fmt: skip
+        except psycopg.Error as exc:
+            raise _failure(self.target, exc, "lock") from None
+        assert last is not None
+        tx.number_again({table: int(n) for table, n in zip(tables, last, strict=True)})
 
     def _write_view(self, conn: psycopg.Connection[Any]) -> StoreData:
         return _view(conn, self.target)
@@ -721,6 +768,8 @@ class PostgresStore(DatabaseStore):
     def _write(self, conn: psycopg.Connection[Any], tx: Transaction, command: str) -> None:
         import psycopg
 
+        if tx.narrow:
+            self._take_turn(conn, tx)
         try:
             with conn.cursor() as cur:
                 write_changes(cur, tx)
@@ -733,6 +782,10 @@ class PostgresStore(DatabaseStore):
                     entry["by"] = {**entry["by"], "role": _role(conn)}
                     _insert_many(cur, _record_rows("history", int(doc), entry))
                     entry_id = entry["id"]
+        except psycopg.errors.UniqueViolation as exc:
+            if tx.narrow:  # its new id was taken meanwhile: again, holding the store
+                raise NeedsWholeStore(str(exc)) from None
+            raise _failure(self.target, exc, "write") from None
         except psycopg.Error as exc:
             raise _failure(self.target, exc, "write") from None
         self.history_id = entry_id

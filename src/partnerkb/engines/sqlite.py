@@ -1172,7 +1172,7 @@ class SqliteStore(DatabaseStore):
             )
 
     @contextlib.contextmanager
-    def _writing(self, command: str) -> Iterator[sqlite3.Connection]:
+    def _writing(self, command: str, *, narrow: bool = False) -> Iterator[sqlite3.Connection]:
         """A connection inside BEGIN IMMEDIATE (the write lock), committed if the block ends
         normally, rolled back otherwise."""
         self._check_writable()

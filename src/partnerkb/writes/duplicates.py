@@ -101,6 +101,9 @@ class DuplicateCheck(Resolution):
         mine = self._involved(record)
         if not mine:
             return None
+        # a copy shares one of these with the new event: two writers recording the same
+        # meeting at once check one after the other (the second sees the first's)
+        self.tx.claim(mine)
         kind = record["kind"]
         for event in self._candidates(mine, kind, record["date"]):
             if event["id"] == (record.get("fulfils") or ""):
