@@ -166,7 +166,7 @@ def timed(self, command, **how):
     finally:
         if self.lock_seconds is not None:
             held.append(self.lock_seconds)
-        turns.append(getattr(self, "turn_seconds", None))
+        turns.append(getattr(self, "write_seconds", None))
         self.lock_seconds = None
 
 postgresql.PostgresStore._writing = timed
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
             wrote = writers(url, schema, args.writers, args.each, env)
             wrote["store"] = size_label(n)
             report.append(wrote)
-            turn = (f"; turn to write held {wrote['turn_median_s']:.3f} s median, "
+            turn = (f"; narrow writes wrote (beside others) {wrote['turn_median_s']:.3f} s median, "
                     f"{wrote['turn_p95_s']:.3f} s p95" if wrote["turn_median_s"] else "")
             log(f"{size_label(n):>5}  {args.writers} writers x {args.each} add-meeting: "
                 f"{wrote['added']} of {wrote['expected']} added ({wrote['failed']} failed); "

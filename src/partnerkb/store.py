@@ -1066,6 +1066,7 @@ class Transaction:
         self.changes: list[Change] = []
         self._claim = claim
         self._claimed = False
+        self._history_doc: str | None = None  # numbered by the engine (number_again)
         # An undo takes a command back: the document number of that command's history entry,
         # which the write removes instead of adding an entry of its own, so that the file is
         # byte-identical to what it was before that command (see `take_back`).
@@ -1097,14 +1098,23 @@ class Transaction:
         if self._claim is not None and (table != "events" or what != "insert"):
             raise NeedsWholeStore(f"a narrow transaction cannot {what} {table}")
 
-    def number_again(self, last_docs: dict[str, int]) -> None:
-        """Number the records this transaction adds after `last_docs` (table -> the highest
-        document number now stored): a narrow writer's new records are numbered when its turn
-        to write comes, after those of the writers that wrote meanwhile."""
-        self._last_doc = dict(last_docs)
+    def added_counts(self) -> dict[str, int]:
+        """How many records this transaction adds to each table (history: its entry)."""
+        counts = {"history": 1}
         for change in self.changes:
             if change.before is None and change.after is not None:
-                change.doc = self._next_doc_id(change.table)
+                counts[change.table] = counts.get(change.table, 0) + 1
+        return counts
+
+    def number_again(self, docs: dict[str, list[int]]) -> None:
+        """Number the records this transaction adds, and its history entry, with `docs` (table
+        -> as many free document numbers as `added_counts` says, in order): a narrow writer's
+        new records are numbered when it writes, after what other writers wrote meanwhile."""
+        given = {table: iter(numbers) for table, numbers in docs.items()}
+        for change in self.changes:
+            if change.before is None and change.after is not None:
+                change.doc = str(next(given[change.table]))
+        self._history_doc = str(next(given["history"]))
 
     def _next_doc_id(self, table: str) -> str:
         last = self._last_doc.get(table)
@@ -1204,7 +1214,7 @@ class Transaction:
         (user, process id, login session), the command line, and each change."""
         from .locking import caller
 
-        doc_id = self._next_doc_id("history")
+        doc_id = self._history_doc or self._next_doc_id("history")
         return doc_id, {
             "id": f"h-{int(doc_id):06d}",
             "at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

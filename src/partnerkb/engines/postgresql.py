@@ -20,8 +20,14 @@ ONLY` transaction (one version of the store for the whole command) and load a ta
 a command touches it. Each write command is one transaction that first takes a
 transaction-level advisory lock on the store, so writers from any machine run one after the
 other: a command reads, checks for duplicates and numbers its records with every earlier write
-committed, and nothing is half-written if it fails or its client dies. `$PARTNERKB_LOCK_TIMEOUT`
-bounds the wait for that lock and every statement (exit 3 when it runs out).
+committed, and nothing is half-written if it fails or its client dies. A command that only adds
+one event (`Transaction.narrow`) takes that lock shared instead, so that such writes run side by
+side: its duplicate check claims the entities the event involves (`_claim`: one lock each, in
+one order), its records are numbered when it writes, with numbers no other writer holds
+(`_number`), and the words it adds to the search vocabulary are counted in one order; if it
+does more, it runs again holding the store.
+`$PARTNERKB_LOCK_TIMEOUT` bounds the wait for each lock and every statement (exit 3 when it runs
+out).
 """
 
 from __future__ import annotations
@@ -483,12 +489,17 @@ def _json_text(record: Json) -> str:
 
 def _record_rows(table: str, doc: int, record: Json) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """(INSERT statement, row) of a record's row and its derived rows."""
+    yield _STATEMENTS.insert[table], _record_row(table, doc, record)
+    yield from _derived_rows(table, record)
+
+
+def _record_row(table: str, doc: int, record: Json) -> tuple[Any, ...]:
+    """The row of a record in its table (InvalidInput for text PostgreSQL cannot hold)."""
     text = _json_text(record)
     if "\\u0000" in text:  # PostgreSQL's text and JSON cannot hold a NUL character
         raise InvalidInput("cannot store text with a NUL character (\\0) in PostgreSQL; "
                            "nothing written")  # fmt: skip
-    yield _STATEMENTS.insert[table], relational.row_of(table, doc, record, text)
-    yield from _derived_rows(table, record)
+    return relational.row_of(table, doc, record, text)
 
 
 Rows = Iterator[tuple[str, tuple[Any, ...]]]  # (INSERT statement, row)
@@ -659,8 +670,8 @@ class PostgresStore(DatabaseStore):
         self.history_id: str | None = None
         self.last_transaction: Transaction | None = None
         self.lock_seconds: float | None = None
-        self.turn_seconds: float | None = None  # how long the last narrow write held its turn
-        self._turn_taken: float | None = None
+        self.write_seconds: float | None = None  # how long the last narrow write wrote
+        self._writes_from: float | None = None
 
     narrow_writes = True
 
@@ -696,13 +707,14 @@ class PostgresStore(DatabaseStore):
     def _writing(self, command: str, *, narrow: bool = False
                  ) -> Iterator[psycopg.Connection[Any]]:  # fmt: skip
         """A connection inside a transaction holding the store's advisory write lock (shared
-        by narrow writers, each then holding what it claims and, to write, its turn: see
-        `_claim`, `_write`), committed if the block ends normally, rolled back otherwise."""
+        by narrow writers, each then holding what it claims and the document numbers it takes:
+        see `_claim`, `_number`), committed if the block ends normally, rolled back
+        otherwise."""
         import psycopg
 
         conn = connect(self.target, doing="write")
         started = None
-        self._turn_taken = None
+        self._writes_from = None
         try:
             try:
                 conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
@@ -721,7 +733,7 @@ class PostgresStore(DatabaseStore):
             ended = time.monotonic()
             if started is not None:
                 self.lock_seconds = ended - started
-            self.turn_seconds = None if self._turn_taken is None else ended - self._turn_taken
+            self.write_seconds = None if self._writes_from is None else ended - self._writes_from
             with contextlib.suppress(Exception):
                 conn.close()  # an open transaction is rolled back with its connection
 
@@ -746,21 +758,35 @@ class PostgresStore(DatabaseStore):
         except psycopg.Error as exc:
             raise _failure(self.target, exc, "lock") from None
 
-    def _take_turn(self, conn: psycopg.Connection[Any], tx: Transaction) -> None:
-        """A narrow writer's turn to write (one at a time, to commit): its new records are
-        numbered after what the writers before it wrote (`Transaction.number_again`)."""
+    def _number(self, conn: psycopg.Connection[Any], tx: Transaction) -> None:
+        """Number a narrow writer's new records and history entry (`Transaction.
+        number_again`) with free document numbers, beside other writers doing the same: the
+        numbers after the highest stored, each held by an advisory lock until the transaction
+        ends (another writer, not seeing this one's rows yet, passes over a held number), and
+        kept only if no row has it once held (a writer that had it committed before letting
+        go)."""
         import psycopg
 
+        docs: dict[str, list[int]] = {}
         try:
-            self._locked(conn, "pg_advisory_xact_lock", [_lock_key(self.target.schema, "turn")])
-            self._turn_taken = time.monotonic()
-            tables = sorted({c.table for c in tx.changes if c.before is None} | {"history"})
-            last = conn.execute("SELECT " + ", ".join(
-                f"(SELECT coalesce(max(doc), 0) FROM {t})" for t in tables)).fetchone()  # fmt: skip
+            for table, count in sorted(tx.added_counts().items()):
+                space = _lock_key(self.target.schema, f"doc:{table}") & 0x7FFF_FFFF
+                found: list[int] = []
+                after = int(conn.execute(f"SELECT coalesce(max(doc), 0) FROM {table}"
+                                         ).fetchone()[0])  # type: ignore[index]  # fmt: skip
+                while len(found) < count:
+                    held = [d for (d,) in conn.execute(
+                        "SELECT d FROM generate_series(%s::int, %s::int) AS d WHERE"
+                        " pg_try_advisory_xact_lock(%s::int, d) LIMIT %s",
+                        [after + 1, after + 1000, space, count - len(found)])]  # fmt: skip
+                    taken = {d for (d,) in conn.execute(
+                        f"SELECT doc FROM {table} WHERE doc = ANY(%s)", [held])}  # fmt: skip
+                    found += [d for d in held if d not in taken]
+                    after = max(held, default=after + 1000)
+                docs[table] = found
         except psycopg.Error as exc:
-            raise _failure(self.target, exc, "lock") from None
-        assert last is not None
-        tx.number_again({table: int(n) for table, n in zip(tables, last, strict=True)})
+            raise _failure(self.target, exc, "write") from None
+        tx.number_again(docs)
 
     def _write_view(self, conn: psycopg.Connection[Any]) -> StoreData:
         return _view(conn, self.target)
@@ -769,7 +795,8 @@ class PostgresStore(DatabaseStore):
         import psycopg
 
         if tx.narrow:
-            self._take_turn(conn, tx)
+            self._number(conn, tx)
+            self._writes_from = time.monotonic()
         try:
             with conn.cursor() as cur:
                 write_changes(cur, tx)
@@ -932,7 +959,11 @@ def _role(conn: psycopg.Connection[Any]) -> str:
 def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROGRESS) -> None:
     """Create the store's schema holding `data`, in one transaction, not bounded by the
     statement timeout (a million events take minutes): refuses a schema that exists already
-    (whatever it holds); on failure nothing is left behind. StoreError."""
+    (whatever it holds); on failure nothing is left behind. StoreError.
+
+    A bulk load: the tables are created without their secondary indexes, each table's rows
+    (records, derived rows, the search index and its vocabulary) are sent with COPY, then the
+    indexes are built, each in one pass over its table, and the tables analysed."""
     import psycopg
 
     conn = connect(target, doing="create")
@@ -949,31 +980,42 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
                 hint="give another schema with ?schema=NAME in the URL, or another database",
             )
         conn.execute(f'CREATE SCHEMA "{target.schema}"')
-        for statement in relational.schema_statements(POSTGRESQL):
-            conn.execute(statement)
+        statements = [*relational.schema_statements(POSTGRESQL), *postgresql_search.SCHEMA]
+        indexes = [s for s in statements if s.startswith("CREATE INDEX")]
+        for statement in statements:
+            if statement not in indexes:
+                conn.execute(statement)
         conn.execute("CREATE TABLE store_layout (application TEXT NOT NULL,"
                      " version INTEGER NOT NULL)")  # fmt: skip
         conn.execute("INSERT INTO store_layout VALUES (%s, %s)", [APPLICATION, LAYOUT_VERSION])
         with conn.cursor() as cur:
-            postgresql_search.create(cur)
             _mark_derived(cur)
             for table in relational.TABLE_ORDER:
                 records = data.tables[table]
-                _insert_many(cur, (
-                    row
-                    for doc, record in tracked(records.items(), progress, f"writing {table}",
-                                               len(records))
-                    for row in _record_rows(table, _doc_number(table, doc), record)
+                numbered = [(_doc_number(table, doc), record) for doc, record in records.items()]
+                _copy(cur, _STATEMENTS.insert[table], (
+                    _record_row(table, doc, record)
+                    for doc, record in tracked(numbered, progress, f"writing {table}",
+                                               len(numbered))
                 ))  # fmt: skip
+                for derived in relational.derived_of(table):
+                    _copy(cur, _STATEMENTS.insert_derived[derived], (
+                        row for _, record in numbered
+                        for _, row in _derived_rows(table, record, (derived,))
+                    ))  # fmt: skip
             name_of = postgresql_search.names_in(data.tables)
-            postgresql_search.index_records(cur, (
-                (table, _doc_number(table, doc), record)
+            postgresql_search.copy_rows(cur, (
+                postgresql_search.row_of(table, _doc_number(table, doc), record, name_of)
                 for table in TABLES
                 for doc, record in tracked(data.tables[table].items(), progress,
                                            f"indexing {table}", len(data.tables[table]))
-            ), name_of)  # fmt: skip
+            ))  # fmt: skip
+            for statement in tracked(indexes, progress, "building the indexes", len(indexes)):
+                cur.execute(statement)
             trigram_index(cur, target.schema)  # after the rows: one pass instead of one a row
-            cur.execute("ANALYZE search_text")
+            for (table,) in cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s"
+                                        " ORDER BY tablename", [target.schema]).fetchall():
+                cur.execute(f'ANALYZE "{table}"')  # the planner knows the sizes and words
         conn.execute("COMMIT")
     except psycopg.errors.UniqueViolation as exc:
         raise StoreError(
@@ -986,6 +1028,14 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
     finally:
         with contextlib.suppress(Exception):
             conn.close()
+
+
+def _copy(cur: psycopg.Cursor[Any], insert: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Send rows with COPY ... FROM STDIN: `insert` is the table's INSERT (its columns)."""
+    copy_sql = "COPY " + insert.removeprefix("INSERT INTO ").split(" VALUES ")[0] + " FROM STDIN"
+    with cur.copy(copy_sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _doc_number(table: str, doc: str) -> int:

@@ -187,12 +187,29 @@ def write_rows(cur: psycopg.Cursor[Any], rows: Iterable[tuple[Any, ...]]) -> Non
     if batch:
         cur.executemany(_INSERT, batch)
     if words:
-        names, counts = list(words), list(words.values())
+        # in one order (writers of new events count words side by side: each locks its words'
+        # rows until it commits, and two never wait for each other in a circle)
+        names = sorted(words)
         cur.execute(
-            "INSERT INTO search_words (word, records) SELECT * FROM unnest(%s::text[], %s::int[])"
-            " ON CONFLICT (word) DO UPDATE SET records = search_words.records + EXCLUDED.records",
-            [names, counts],
+            "INSERT INTO search_words (word, records) SELECT w, n FROM unnest(%s::text[],"
+            " %s::int[]) WITH ORDINALITY AS u (w, n, o) ORDER BY o ON CONFLICT (word) DO UPDATE"
+            " SET records = search_words.records + EXCLUDED.records",
+            [names, [words[w] for w in names]],
         )
+
+
+def copy_rows(cur: psycopg.Cursor[Any], rows: Iterable[tuple[Any, ...]]) -> None:
+    """Send `search_text` rows with COPY into an empty index (a store being created, the
+    indexes built after), then their words' counts."""
+    words: Counter[str] = Counter()
+    columns = _INSERT.removeprefix("INSERT INTO ").split(" VALUES ")[0]
+    with cur.copy(f"COPY {columns} FROM STDIN") as copy:
+        for row in rows:
+            words.update(row[7])
+            copy.write_row(row)
+    with cur.copy("COPY search_words (word, records) FROM STDIN") as copy:
+        for word, count in words.items():
+            copy.write_row((word, count))
 
 
 def forget(cur: psycopg.Cursor[Any], keys: Collection[int]) -> None:
