@@ -21,6 +21,9 @@ from partnerkb.engines.postgresql import parse_url
 from partnerkb.model import VALIDATORS
 from partnerkb.store import read_store
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import generate  # noqa: E402  (bench/ is not a package)
+
 NEWSAZ = "newsaz-2024-01-31-samadov-almalik"
 PARTNERKB = str(Path(sys.executable).with_name("partnerkb"))
 
@@ -538,6 +541,48 @@ def test_convert_to_postgresql_and_back_gives_the_same_json_file(cli, new_pg_sto
     assert "already exists" in one_line_error(again)
     forced = cli("convert", str(shipped_store_path()), url, "--force")
     assert "--force never replaces" in one_line_error(forced)
+
+
+def test_a_generated_store_bulk_loaded_into_postgresql_comes_back_the_same_and_indexed(
+        cli, new_pg_store, tmp_path):  # fmt: skip
+    """`convert` loads a store with COPY and builds the indexes after the rows: the store comes
+    back byte for byte, every index of the layout is there, and the search index holds what
+    writing the records one by one gives (`postgresql_search.rebuild`)."""
+    from partnerkb.engines import postgresql_search, relational
+    from partnerkb.engines.postgresql import POSTGRESQL, connect
+    from partnerkb.store import dumps
+
+    source = tmp_path / "generated.json"
+    source.write_bytes(dumps(generate.generate_tables(600, seed=5)))
+    url = new_pg_store()
+    there = cli("convert", str(source), url)
+    assert there.exit_code == 0, there.stderr
+    back = cli("convert", url, str(tmp_path / "back.json"))
+    assert back.exit_code == 0, back.stderr
+    assert (tmp_path / "back.json").read_bytes() == source.read_bytes()
+
+    schema = parse_url(url).schema
+    have = {name for (name,) in sql(url, "SELECT indexname FROM pg_indexes WHERE schemaname"
+                                         " = %s", (schema,))}  # fmt: skip
+    wanted = {relational.created_name(s)
+              for s in [*relational.schema_statements(POSTGRESQL), *postgresql_search.SCHEMA]
+              if s.startswith("CREATE INDEX")}  # fmt: skip
+    assert wanted <= have and "names_key_trigrams" in have
+
+    rows = ("SELECT key, record_id, recency, rtype, kind, status, odd, typo_words,"
+            " words::text FROM search_text ORDER BY key")  # fmt: skip
+    vocabulary = "SELECT word, records FROM search_words ORDER BY word"
+    loaded = sql(url, rows), sql(url, vocabulary)
+    assert len(loaded[0]) > 600 and loaded[1]
+    conn = connect(parse_url(url))
+    try:
+        conn.execute("BEGIN")  # rolled back at the end
+        with conn.cursor() as cur:
+            postgresql_search.rebuild(cur)
+            assert (cur.execute(rows).fetchall(), cur.execute(vocabulary).fetchall()) == loaded
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
 
 
 # -- an older store: refused until `partnerkb migrate` ------------------------------------------
