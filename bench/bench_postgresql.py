@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -96,7 +97,9 @@ def load(url: str, schema: str, path: Path, log: Any) -> None:
             return
     started = time.perf_counter()
     write_store(target, read_store(path))
-    log(f"loaded {path.name} into {schema} in {time.perf_counter() - started:.1f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    log(f"loaded {path.name} into {schema} in {time.perf_counter() - started:.1f} s "
+        f"(peak memory {peak:.0f} MB)")
 
 
 def store_url(url: str, schema: str) -> str:
@@ -278,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--url", help="a PostgreSQL database to use (default: a throwaway one)")
     parser.add_argument("--stores", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--engine", default="json", choices=("json", "sqlite"),
+                        help="the generated store copied into PostgreSQL: events-N.json, or "
+                        "events-N.sqlite (1M events without a JSON file)")  # fmt: skip
     parser.add_argument("--only", default="", help="only the reads whose name has one of these "
                         "comma-separated words")  # fmt: skip
     parser.add_argument("--no-writers", action="store_true", help="no writes")
@@ -313,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     report: list[dict[str, Any]] = []
     try:
         for n in [parse_size(s) for s in args.sizes.split(",") if s.strip()]:
-            path, probe = ensure_store(args.stores, n, log=log)
+            path, probe = ensure_store(args.stores, n, engine=args.engine, log=log)
             schema = f"bench_{size_label(n)}"
             load(url, schema, path, log)
             for name, command, plain in cases(url, schema, probe):

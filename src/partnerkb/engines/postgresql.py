@@ -969,8 +969,10 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
     conn = connect(target, doing="create")
     try:
         conn.execute("BEGIN")
-        # a big store's rows and indexes take minutes (1M events): no statement timeout
+        # a big store's rows and indexes take minutes (1M events): no statement timeout; its
+        # indexes are built with more memory than the server's default (64 MB), in fewer passes
         conn.execute("SET LOCAL statement_timeout = 0")
+        conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
         taken = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
                              [target.schema]).fetchone()  # fmt: skip
         if taken is not None:
