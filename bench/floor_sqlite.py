@@ -71,21 +71,31 @@ ABSENT = ("organizer", "exhibitor", "partner", "subject", "namesake", "designato
 
 def show(conn, entity_id, limit="20"):
     """What a bounded profile asks (partnerkb's `show`): the same three counts and cuts, by
-    the same indexes, and the records shown; no display fields, no namesakes, no places
-    within the entity."""
+    the same indexes (the covering ones named where the store has them, as partnerkb does:
+    SQLite's planner would take the unique id index and read the rows carrying the records),
+    and the records shown; no display fields, no namesakes, no places within the entity."""
     limit = int(limit)
+    indexes = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+
+    def through(index):
+        return f" INDEXED BY {index}" if index in indexes else ""
+
     (entity,) = conn.execute("SELECT record FROM entities WHERE id = ?", [entity_id]).fetchone()
     mine = "SELECT event_id FROM event_entities WHERE entity_id = ?"
+    # the order from the typed columns alone, then the records of the first `limit`
     latest = conn.execute(
-        f"SELECT record, COUNT(*) OVER () FROM events WHERE id IN ({mine})"
-        f" {LATEST_FIRST} LIMIT ?", [entity_id, limit],
+        f"SELECT doc, COUNT(*) OVER () FROM events{through('events_id_dates')}"
+        f" WHERE id IN ({mine}) {LATEST_FIRST} LIMIT ?", [entity_id, limit],
     ).fetchall()
+    marks = ", ".join("?" * len(latest))
+    records = dict(conn.execute(f"SELECT doc, record FROM events WHERE doc IN ({marks})",
+                                [doc for doc, _ in latest]))
     absent = ", ".join("?" * len(ABSENT))
     met = conn.execute(
         "SELECT o.entity_id, COUNT(DISTINCT o.event_id) AS n, COUNT(*) OVER ()"
-        " FROM participants me JOIN events ev ON ev.id = me.event_id"
-        " JOIN participants o ON o.event_id = me.event_id"
-        " LEFT JOIN entities x ON x.id = o.entity_id"
+        f" FROM participants me JOIN events ev{through('events_id_dates')}"
+        " ON ev.id = me.event_id JOIN participants o ON o.event_id = me.event_id"
+        f" LEFT JOIN entities x{through('entities_id_kind_name')} ON x.id = o.entity_id"
         f" WHERE me.entity_id = ? AND coalesce(me.part, '') NOT IN ({absent})"
         f" AND ev.status = 'happened' AND o.entity_id <> ? AND coalesce(o.part, '') NOT IN"
         f" ({absent}) AND coalesce(x.kind, '') <> 'place' GROUP BY o.entity_id, x.name"
@@ -98,7 +108,8 @@ def show(conn, entity_id, limit="20"):
     ))
     cited = conn.execute(
         "SELECT c.source_id, COUNT(*) AS n, COUNT(*) OVER () FROM citations c"
-        f" JOIN sources s ON s.id = c.source_id WHERE c.record_id IN ({mine})"
+        f" JOIN sources s{through('sources_id_published')} ON s.id = c.source_id"
+        f" WHERE c.record_id IN ({mine})"
         " GROUP BY c.source_id, s.published"
         " ORDER BY n DESC, s.published IS NULL, s.published DESC, c.source_id LIMIT ?",
         [entity_id, limit],
@@ -109,7 +120,7 @@ def show(conn, entity_id, limit="20"):
     ))
     return {
         "entity": orjson.loads(entity),
-        "events": [orjson.loads(record) for record, _ in reversed(latest)],
+        "events": [orjson.loads(records[doc]) for doc, _ in reversed(latest)],
         "met": [{"entity": orjson.loads(names[who]), "events": n} for who, n, _ in met],
         "sources": [{**orjson.loads(sources[s]), "citations": n} for s, n, _ in cited],
         "totals": [latest[0][1] if latest else 0, met[0][2] if met else 0,

@@ -170,6 +170,111 @@ def test_a_store_without_the_window_index_reads_alike_and_gets_it_from_its_next_
     assert "events_window" in indexes
 
 
+def _indexes(store: Path) -> dict[str, str]:
+    import sqlite3
+
+    conn = sqlite3.connect(store)
+    found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'"))
+    conn.close()
+    return found
+
+
+def _without_covering_indexes(source: Path, old: Path) -> None:
+    """`old`: a copy of `source` as a store made before the covering indexes (with the
+    one-column indexes they replace)."""
+    import shutil
+    import sqlite3
+
+    from partnerkb.engines.relational import COVERING
+
+    shutil.copyfile(source, old)
+    conn = sqlite3.connect(old)
+    for covering in COVERING:
+        conn.execute(f"DROP INDEX {covering.name}")
+        if covering.replaces:
+            column = covering.columns[0]
+            conn.execute(f"CREATE INDEX {covering.replaces} ON {covering.table} ({column})")
+    conn.commit()
+    conn.close()
+
+
+PROFILES = ("show", "guest")
+
+
+def test_a_new_store_has_the_covering_indexes_of_a_profile_and_uses_them(stores):
+    import sqlite3
+
+    from partnerkb.engines.relational import COVERING
+    from partnerkb.engines.sqlite import SqliteData, _Db
+
+    _, sqlite_store, probes = stores
+    indexes = _indexes(sqlite_store)
+    for covering in COVERING:
+        assert indexes[covering.name] == covering.statement
+        assert covering.replaces not in indexes  # the covering one serves its queries
+    # each of the profile's queries reads its tables' indexes alone
+    conn = sqlite3.connect(f"file:{sqlite_store}?mode=ro", uri=True)
+    seen: list[str] = []
+    conn.set_trace_callback(seen.append)
+    data = SqliteData(_Db(conn, sqlite_store, snapshot=True))
+    found = data.get(probes["show"])
+    assert found is not None
+    _, record = found
+    data.latest_events({probes["show"]}, 20)
+    data.met_counts(probes["show"], 20)
+    data.cited_sources(record, {probes["show"]}, 20)
+    conn.set_trace_callback(None)
+    plans = {sql: [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}",
+                                                  [None] * sql.count("?"))]
+             for sql in seen if "COUNT(*) OVER ()" in sql}  # fmt: skip
+    conn.close()
+    assert len(plans) == 3
+    for plan in plans.values():
+        reads = [step for step in plan if step.startswith("SEARCH")]
+        assert reads and all("USING COVERING INDEX" in step for step in reads), plan
+
+
+def test_a_store_without_the_covering_indexes_answers_alike_and_gets_them_from_a_write(
+    stores, cli, tmp_path
+):
+    from partnerkb.engines.relational import COVERING
+
+    _, sqlite_store, probes = stores
+    old = tmp_path / "old.sqlite"
+    _without_covering_indexes(sqlite_store, old)
+    assert not any(c.name in _indexes(old) for c in COVERING)
+    for probe in PROFILES:
+        for cut in ([], ["--all"]):
+            question = ["show", probes[probe], *cut]
+            assert answers(cli, old, *question) == answers(cli, sqlite_store, *question)
+    added = cli("add-meeting", "--db", str(old), "--date", "1901-06-15",
+                "--participant", probes["show"], "--participant", probes["guest"],
+                "--source", probes["source"])  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    assert _indexes(old) == _indexes(sqlite_store)
+    for probe in PROFILES:
+        shown = json.loads(answers(cli, old, "show", probes[probe], "--all")[1])
+        assert "1901-06-15" in json.dumps(shown["events"])
+
+
+def test_migrate_adds_the_covering_indexes_and_changes_no_answer(stores, cli, tmp_path):
+    _, sqlite_store, probes = stores
+    old = tmp_path / "old.sqlite"
+    _without_covering_indexes(sqlite_store, old)
+    before = [answers(cli, old, "show", probes[probe]) for probe in PROFILES]
+    unchanged = old.read_bytes()
+    dry = cli("migrate", "--db", str(old), "--dry-run")
+    assert dry.exit_code == 0, dry.stderr
+    assert "events_id_dates" in dry.stderr and old.read_bytes() == unchanged
+    done = cli("migrate", "--db", str(old))
+    assert done.exit_code == 0, done.stderr
+    assert "created the indexes" in done.stderr and "events_id_dates" in done.stderr
+    assert _indexes(old) == _indexes(sqlite_store)
+    assert [answers(cli, old, "show", probes[probe]) for probe in PROFILES] == before
+    again = cli("migrate", "--db", str(old))
+    assert again.exit_code == 0 and "up to date" in again.stderr
+
+
 @pytest.mark.parametrize("cut", [[], ["--limit", "3"], ["--limit", "4", "--reverse"],
                                  ["--all"]])  # fmt: skip
 def test_a_bounded_profile_answers_alike_on_both_engines(stores, cli, cut):

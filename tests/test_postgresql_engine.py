@@ -708,3 +708,27 @@ def test_a_bare_undo_reverts_the_callers_own_last_command_not_a_colleagues(cli, 
     again = cli("--db", store, "undo", "--yes")
     assert again.exit_code == 1 and "no command of yours" in again.stderr
     assert read_store(store).get("grace-hopper") is not None
+
+
+def test_migrate_adds_the_covering_indexes_a_store_lacks_and_changes_no_answer(cli, store):
+    from partnerkb.engines.relational import COVERING
+
+    def indexes() -> set[str]:
+        return {name for (name,) in sql(
+            store, "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")}
+
+    made = indexes()
+    assert {c.name for c in COVERING} <= made
+    assert not {c.replaces for c in COVERING} & made
+    answers = [cli("--db", store, *q).stdout for q in QUESTIONS]
+    for covering in COVERING:  # as a store made before them
+        sql(store, f"DROP INDEX {covering.name}")
+        if covering.replaces:
+            sql(store, f"CREATE INDEX {covering.replaces} ON {covering.table}"
+                       f" ({covering.columns[0]})")  # fmt: skip
+    assert [cli("--db", store, *q).stdout for q in QUESTIONS] == answers
+    done = cli("--db", store, "migrate")
+    assert done.exit_code == 0, done.stderr
+    assert "created the indexes" in done.stderr and "events_id_dates" in done.stderr
+    assert indexes() == made
+    assert [cli("--db", store, *q).stdout for q in QUESTIONS] == answers

@@ -421,6 +421,7 @@ class SqliteData(StoreData):
         self._derived_ok: set[str] | None = None  # derived tables up to date
         self._search_ok: bool | None = None
         self._words: dict[tuple[str, int, int], list[str]] = {}
+        self._indexes: set[str] | None = None  # of the file, when asked (`_through`)
         # the ids looked up in the file: where and what (None: in no table), as long as they
         # are not changed here (changes go to `located`, which is asked first)
         self.seen: dict[str, tuple[str, str, Json] | None] = {}
@@ -671,13 +672,24 @@ class SqliteData(StoreData):
             self.lazy.pending.get(t) for t in tables
         )
 
+    def _through(self, index: str) -> str:
+        """` INDEXED BY index` if the file has that covering index (`relational.COVERING`),
+        else nothing. Asked of the tables with a unique id: looking a row up by id, SQLite's
+        planner prefers that unique index, then reads the row carrying the record, to an index
+        holding every column the query reads."""
+        if self._indexes is None:
+            self._indexes = {name for (name,) in self.db.rows(
+                "SELECT name FROM sqlite_master WHERE type = 'index'")}  # fmt: skip
+        return f" INDEXED BY {index}" if index in self._indexes else ""
+
     def latest_events(self, scope: Collection[str], limit: int | None) -> tuple[int, list[Json]]:
         if not self._profile_pushable("events", derived=("event_entities",)) or (
             len(scope) > _MAX_PARAMETERS
         ):
             return super().latest_events(scope, limit)
         rows = self.db.rows(
-            f"SELECT doc, COUNT(*) OVER () FROM events WHERE id IN (SELECT event_id FROM"
+            f"SELECT doc, COUNT(*) OVER () FROM events{self._through('events_id_dates')}"
+            " WHERE id IN (SELECT event_id FROM"
             f" event_entities WHERE entity_id IN ({', '.join('?' * len(scope))}))"
             f" ORDER BY {_EVENT_ORDER_DESC}{'' if limit is None else ' LIMIT ?'}",
             [*sorted(scope), *([] if limit is None else [limit])],
@@ -695,12 +707,13 @@ class SqliteData(StoreData):
         rows = self.db.rows(
             "SELECT g.entity_id, g.met, COUNT(*) OVER () FROM"
             " (SELECT o.entity_id, COUNT(DISTINCT o.event_id) AS met"
-            " FROM participants me JOIN events ev ON ev.id = me.event_id"
-            " JOIN participants o ON o.event_id = me.event_id"
+            f" FROM participants me JOIN events ev{self._through('events_id_dates')}"
+            " ON ev.id = me.event_id JOIN participants o ON o.event_id = me.event_id"
             f" WHERE me.entity_id = ? AND COALESCE(me.part, '') NOT IN ({absent})"
             " AND ev.status = 'happened' AND o.entity_id <> ?"
             f" AND COALESCE(o.part, '') NOT IN ({absent}) GROUP BY o.entity_id) g"
-            " LEFT JOIN entities x ON x.id = g.entity_id"
+            f" LEFT JOIN entities x{self._through('entities_id_kind_name')}"
+            " ON x.id = g.entity_id"
             " WHERE COALESCE(x.kind, '') <> 'place'"
             " ORDER BY g.met DESC, COALESCE(NULLIF(x.name, ''), g.entity_id) COLLATE BINARY,"
             " g.entity_id COLLATE BINARY" + ("" if limit is None else " LIMIT ?"),
@@ -726,7 +739,8 @@ class SqliteData(StoreData):
         # the record cites can only rise, so the first `limit` of the merge are the right ones
         rows = self.db.rows(
             f"SELECT e.source_id, COUNT(*) AS n, COUNT(*) OVER () FROM ({events}) e"
-            " JOIN sources s ON s.id = e.source_id GROUP BY e.source_id, s.published"
+            f" JOIN sources s{self._through('sources_id_published')} ON s.id = e.source_id"
+            " GROUP BY e.source_id, s.published"
             " ORDER BY n DESC, s.published IS NULL, s.published COLLATE BINARY DESC,"
             " e.source_id COLLATE BINARY" + ("" if limit is None else " LIMIT ?"),
             [*sorted(scope), *([] if limit is None else [limit])],
@@ -1239,8 +1253,8 @@ class SqliteStore(DatabaseStore):
                 raise _failure(self.path, exc) from None
             finally:
                 conn.close()
-            missing = [] if layout >= LAYOUT_VERSION else [
-                n for n in _schema_names() if n not in have]  # fmt: skip
+            missing = [n for n, _ in _speed_indexes() if n not in have] if (
+                layout >= LAYOUT_VERSION) else [n for n in _schema_names() if n not in have]
             return Migration(str(self.path), "sqlite", layout, LAYOUT_VERSION,
                              _migration_steps(layout, missing, current), dry_run=True)  # fmt: skip
         with self._writing("migrate") as conn:
@@ -1291,19 +1305,32 @@ def upgrade(conn: sqlite3.Connection) -> list[str]:
     """Bring a store of an older layout to this one, inside the caller's write transaction: the
     tables and indexes it lacks are created (their rows are then made by `rebuild_derived`).
     The names of the tables, indexes and views created."""
-    # an index changes no answer, only how fast: added to a store of any layout
-    conn.execute(relational.WINDOW_INDEX.replace("INDEX", "INDEX IF NOT EXISTS", 1))
     layout = conn.execute("PRAGMA user_version").fetchone()[0]
-    if layout >= LAYOUT_VERSION:
-        return []
     have = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
     created = []
-    for statement in relational.missing_statements(relational.SQLITE, have):
-        conn.execute(statement)
-        created.append(relational.created_name(statement))
-    created += sqlite_search.create(conn)
-    conn.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
+    if layout < LAYOUT_VERSION:
+        for statement in relational.missing_statements(relational.SQLITE, have):
+            conn.execute(statement)
+            created.append(relational.created_name(statement))
+        created += sqlite_search.create(conn)
+        conn.execute(f"PRAGMA user_version={LAYOUT_VERSION}")
+    # an index changes no answer, only how fast: added to a store of any layout (at 1M events
+    # a write adding the covering ones takes a few minutes, once), and the one-column indexes
+    # a covering one begins with dropped
+    for name, statement in _speed_indexes():
+        if name not in have and name not in created:
+            conn.execute(statement)
+            created.append(name)
+    for covering in relational.COVERING:
+        if covering.replaces in have:
+            conn.execute(f"DROP INDEX IF EXISTS {covering.replaces}")
     return created
+
+
+def _speed_indexes() -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the indexes added to a store of any layout."""
+    return [("events_window", relational.WINDOW_INDEX),
+            *((c.name, c.statement) for c in relational.COVERING)]  # fmt: skip
 
 
 def _schema_names() -> list[str]:
@@ -1320,6 +1347,9 @@ def _migration_steps(layout: int, created: list[str], current: bool) -> list[str
     if layout < LAYOUT_VERSION:
         made = f": created {', '.join(created)}" if created else ""
         steps.append(f"layout {layout} -> {LAYOUT_VERSION}{made}")
+    elif created:
+        steps.append(f"created the indexes {', '.join(created)} (they change no answer, "
+                     "only how fast)")  # fmt: skip
     if not current:
         steps.append("made every derived row again from the records (the derived tables were "
                      "of older rules)")  # fmt: skip
