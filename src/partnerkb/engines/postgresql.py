@@ -558,7 +558,7 @@ def trigram_index(cur: psycopg.Cursor[Any], schema: str) -> bool:
 
 
 def _insert_many(cur: psycopg.Cursor[Any], rows: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
-    """Send INSERTs grouped by statement, a batch at a time."""
+    """Send INSERTs grouped by statement, a batch at a time (a big batch with COPY)."""
     batch: dict[str, list[tuple[Any, ...]]] = {}
     count = 0
     for statement, row in rows:
@@ -566,10 +566,20 @@ def _insert_many(cur: psycopg.Cursor[Any], rows: Iterable[tuple[str, tuple[Any, 
         count += 1
         if count >= _BATCH:
             for sql, params in batch.items():
-                cur.executemany(sql, params)
+                _send(cur, sql, params)
             batch, count = {}, 0
     for sql, params in batch.items():
-        cur.executemany(sql, params)
+        _send(cur, sql, params)
+
+
+_FEW = 50  # rows sent with INSERTs; more with COPY (one round trip, no statement a row)
+
+
+def _send(cur: psycopg.Cursor[Any], insert: str, rows: list[tuple[Any, ...]]) -> None:
+    if len(rows) < _FEW:
+        cur.executemany(insert, rows)
+    else:
+        _copy(cur, insert, rows)
 
 
 def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
@@ -577,14 +587,24 @@ def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
     written as it ends up (as the SQLite engine does)."""
     final: dict[tuple[str, str], Json | None] = {}
     owners: dict[tuple[str, str], set[str]] = {}
+    new: set[tuple[str, str]] = set()  # documents this transaction adds: no rows to delete
     for change in tx.changes:
-        final[(change.table, change.doc)] = change.after
-        owners.setdefault((change.table, change.doc), set()).add(change.id)
+        key = (change.table, change.doc)
+        if key not in final and change.before is None:
+            new.add(key)
+        final[key] = change.after
+        owners.setdefault(key, set()).add(change.id)
+    docs: dict[str, list[int]] = {}
+    owned: dict[str, set[str]] = {}
     for (table, doc), ids in owners.items():
-        cur.execute(_STATEMENTS.delete[table], (int(doc),))
+        if (table, doc) not in new:
+            docs.setdefault(table, []).append(int(doc))
+            owned.setdefault(table, set()).update(ids)
+    for table, numbers in docs.items():  # one statement a table, not one a row
+        cur.execute(_STATEMENTS.delete[table].replace("= %s", "= ANY(%s)"), (numbers,))
         for derived in relational.derived_of(table):
-            for record_id in ids:
-                cur.execute(_STATEMENTS.delete_derived[derived], (record_id,))
+            cur.execute(_STATEMENTS.delete_derived[derived].replace("= %s", "= ANY(%s)"),
+                        (sorted(owned[table]),))  # fmt: skip
     postgresql_search.forget(cur, [postgresql_search.key_of(table, int(doc))
                                    for table, doc in owners if table in TABLES])  # fmt: skip
     _insert_many(cur, (

@@ -176,16 +176,18 @@ def names_in(tables: dict[str, dict[str, Json]]) -> Callable[[Any], str]:
 
 def write_rows(cur: psycopg.Cursor[Any], rows: Iterable[tuple[Any, ...]]) -> None:
     """Insert `search_text` rows (their old rows removed: `forget`) and count their words."""
+    from .postgresql import _send
+
     words: Counter[str] = Counter()
     batch: list[tuple[Any, ...]] = []
     for row in rows:
         batch.append(row)
         words.update(row[7])
         if len(batch) >= _BATCH:
-            cur.executemany(_INSERT, batch)
+            _send(cur, _INSERT, batch)
             batch = []
     if batch:
-        cur.executemany(_INSERT, batch)
+        _send(cur, _INSERT, batch)
     if words:
         # in one order (writers of new events count words side by side: each locks its words'
         # rows until it commits, and two never wait for each other in a circle)
