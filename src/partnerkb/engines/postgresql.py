@@ -377,7 +377,7 @@ def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
         misses = 0
 
         def _through(self, index: str) -> str:
-            return ""  # PostgreSQL's planner chooses an index-only scan itself
+            return ""  # PostgreSQL's planner chooses (index-only scans where it sees fit)
 
         def _fetch(self, record_id: str) -> tuple[str, str, Json] | None:
             if record_id not in self.seen and not self.located and self._index is None:
