@@ -48,7 +48,9 @@ def answer(data: StoreData, query: str, spec: SearchFilter, limit: int) -> Any:
     return hits, result.total, result.examined
 
 
-_EXPECTED: dict[tuple[int, str, str, int], Any] = {}
+# The JSON engine's answers, by the records' object and the question. Each entry keeps its records
+# alive: a key by id() alone could meet a later, different object at the same address.
+_EXPECTED: dict[tuple[int, str, str, int], tuple[StoreData, Any]] = {}
 
 
 def read_indexed(store: Path | str) -> StoreData:
@@ -72,9 +74,9 @@ def same(json_data: StoreData, store: Path | str, query: str, spec: SearchFilter
     """The answer of the store's engine, checked against the JSON engine's on the same
     records."""
     known = (id(json_data), query, repr(spec), limit)
-    if known not in _EXPECTED:
-        _EXPECTED[known] = answer(json_data, query, spec, limit)
-    expected = _EXPECTED[known]
+    if known not in _EXPECTED or _EXPECTED[known][0] is not json_data:
+        _EXPECTED[known] = (json_data, answer(json_data, query, spec, limit))
+    expected = _EXPECTED[known][1]
     got = answer(read_indexed(store), query, spec, limit)
     closed()
     if expected is None:
