@@ -99,3 +99,27 @@ def test_migrate_refuses_a_newer_store_and_the_shipped_one(cli, tmp_path, shippe
     assert path.read_bytes() == before
     shipped = cli("migrate")
     assert shipped.exit_code == 3 and "shipped" in shipped.stderr
+
+
+def test_a_write_to_an_older_sqlite_store_says_it_brings_the_store_up_to_date_first(cli, layout_1):
+    """The first write to a store an older partnerkb made does `migrate`'s work first (minutes
+    on a big store): it says so on stderr, before, and writes; the next write says nothing."""
+    meeting = ["add-meeting", "--date", "2024-06-01", "--title", "Talks on heritage",
+               "--participant", "nazim-samadov", "--source", "newsaz-2024-01-31-samadov-almalik",
+               "--db", str(layout_1)]  # fmt: skip
+    preview = cli(*meeting, "--dry-run")
+    assert preview.exit_code == 0, preview.stderr
+    assert "older partnerkb" not in preview.stderr  # a dry run writes nothing
+    first = cli(*meeting)
+    assert first.exit_code == 0, first.stderr
+    note = [line for line in first.stderr.splitlines() if "made by an older partnerkb" in line]
+    assert len(note) == 1 and "partnerkb migrate" in note[0] and "layout 1" in note[0], note
+    assert first.stdout.strip()  # the id written, on stdout as always
+    conn = sqlite3.connect(layout_1)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == LAYOUT_VERSION
+    conn.close()
+    second = cli("add-meeting", "--date", "2024-06-02", "--title", "More talks on heritage",
+                 "--participant", "nazim-samadov", "--source", "newsaz-2024-01-31-samadov-almalik",
+                 "--db", str(layout_1))  # fmt: skip
+    assert second.exit_code == 0, second.stderr
+    assert "older partnerkb" not in second.stderr

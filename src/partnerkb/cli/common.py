@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, PartnerkbError
 
 if TYPE_CHECKING:  # the core is imported by the commands that use it, not at start-up
     from ..engines import Engine
@@ -398,6 +398,25 @@ def announce_created(store: Engine) -> None:
         info(
             f"created your own store at {store.path} (a copy of the shipped knowledge base); "
             "partnerkb uses it from now on"
+        )
+
+
+def announce_upgrade(store: Engine, *, dry_run: bool = False) -> None:
+    """Before a write to a SQLite store that an older partnerkb made: say that the write brings
+    it up to date first (the steps `migrate` would take), which on a big store takes minutes,
+    so that a long wait is not taken for a hang. Nothing for other engines, a dry run, a file
+    not made yet or a store already up to date."""
+    if dry_run or store.engine != "sqlite" or not store.path.exists():
+        return
+    try:
+        steps = store.migrate(dry_run=True).steps
+    except PartnerkbError:
+        return  # the write itself says what is wrong with the store
+    if steps:
+        info(
+            f"note: {store.path} was made by an older partnerkb; this write first brings it up "
+            "to date, which takes minutes on a store of a million events (what `partnerkb "
+            f"migrate` does on its own: {'; '.join(steps)})"
         )
 
 

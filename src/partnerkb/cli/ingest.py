@@ -23,6 +23,7 @@ from .common import (
     DbOption,
     announce_created,
     announce_history,
+    announce_upgrade,
     as_of_day,
     command_line,
     date_order,
@@ -270,6 +271,7 @@ def _write(ctx: typer.Context, db: str | Path | None, proposal: Json, today: dat
     from ..writes import SINGULAR, WriteOptions, Writer, prepare_store
 
     store = prepare_store(store_location(ctx, db))
+    announce_upgrade(store)
     options = WriteOptions(today=today or date.today())
     writers: list[ProposalWriter] = []
 

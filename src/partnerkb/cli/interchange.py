@@ -22,6 +22,7 @@ from .common import (
     UntilOption,
     announce_created,
     announce_history,
+    announce_upgrade,
     as_of_day,
     choice,
     command_line,
@@ -453,6 +454,7 @@ def import_command(
     if not rows.rows and not rows.errors:
         raise InvalidInput(f"{_name(file)} holds no rows to import")
     store = prepare_store(store_location(ctx, db), dry_run=dry_run)
+    announce_upgrade(store, dry_run=dry_run)
     try:
         with progress_bar() as progress:
 
@@ -509,6 +511,7 @@ def _stream_import(
     store = prepare_store(store_location(ctx, db))
     if store.engine != "sqlite":
         return False
+    announce_upgrade(store)
     try:
         with progress_bar() as progress:
             stage(progress, "importing records")

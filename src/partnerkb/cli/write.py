@@ -26,6 +26,7 @@ from .common import (
     FormatOption,
     announce_created,
     announce_history,
+    announce_upgrade,
     as_of_day,
     command_line,
     date_order,
@@ -287,6 +288,7 @@ def _run(
     from ..writes import Writer, prepare_store, today_note
 
     store = prepare_store(store_location(ctx, db), dry_run=dry_run)
+    announce_upgrade(store, dry_run=dry_run)
     writers: list[Writer] = []
 
     def run(tx: Transaction) -> list[Outcome]:

@@ -398,7 +398,8 @@ def forget(conn: sqlite3.Connection, table: str, record_ids: Iterable[str]) -> N
 
 def entity_links(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, str]:
     """The `links` words (`link_tokens`) of these entities as the index holds them now."""
-    return {entity_id: LinkWords(conn)(entity_id) for entity_id in ids}
+    words = LinkWords(conn)
+    return {entity_id: words(entity_id) for entity_id in ids}
 
 
 def relink(conn: sqlite3.Connection, before: dict[str, str]) -> None:
