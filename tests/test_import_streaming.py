@@ -42,6 +42,18 @@ def streamed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
+@pytest.fixture(params=["here", "workers"])
+def checking(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where the rows are checked: in the importing process (a small file), or in worker
+    processes a few chunks ahead (as a file of WORKER_BYTES or more is), chunks of 7 lines."""
+    from partnerkb.interchange import checked_rows
+
+    if request.param == "workers":
+        monkeypatch.setattr(checked_rows, "WORKER_BYTES", 0)
+        monkeypatch.setattr(checked_rows, "CHUNK", 7)
+    return str(request.param)
+
+
 def write_lines(path: Path, items: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(item) + "\n" for item in items))
     return path
@@ -72,8 +84,8 @@ def same_stores(stores: dict[str, Path]) -> None:
         assert (x["command"], x["changes"]) == (y["command"], y["changes"])
 
 
-def test_a_whole_export_streams_into_sqlite_as_the_ordinary_import_does(cli, tmp_path, exported,
-                                                                        streamed):  # fmt: skip
+def test_a_whole_export_streams_into_sqlite_as_the_ordinary_import_does(
+        cli, tmp_path, exported, streamed, checking):  # fmt: skip
     lines = write_lines(tmp_path / "kb.jsonl", exported)
     done = import_both(cli, tmp_path, lines)
     assert done["sqlite"].exit_code == 0
@@ -84,8 +96,8 @@ def test_a_whole_export_streams_into_sqlite_as_the_ordinary_import_does(cli, tmp
     same_stores(done["stores"])
 
 
-def test_bad_rows_are_refused_or_skipped_as_the_ordinary_import_does(cli, tmp_path, exported,
-                                                                     streamed):  # fmt: skip
+def test_bad_rows_are_refused_or_skipped_as_the_ordinary_import_does(
+        cli, tmp_path, exported, streamed, checking):  # fmt: skip
     event = next(item for item in exported if item["type"] == "event")
     entity = next(item for item in exported if item["type"] == "entity")
     bad = {**event, "id": "x-bad", "status": "weird"}
@@ -108,7 +120,7 @@ def test_bad_rows_are_refused_or_skipped_as_the_ordinary_import_does(cli, tmp_pa
 
 
 def test_what_is_not_records_as_stored_goes_the_ordinary_way(cli, tmp_path, exported,
-                                                             streamed):  # fmt: skip
+                                                             streamed, checking):  # fmt: skip
     flat = {"date": "2024-03-01", "participants": "nazim-samadov; salim-almalik",
             "sources": "newsaz-2024-01-31-samadov-almalik"}  # fmt: skip
     lines = write_lines(tmp_path / "mixed.jsonl", [*exported, flat])
@@ -274,3 +286,26 @@ def test_into_an_empty_store_the_indexes_are_made_once_at_the_end(cli, tmp_path,
     person = next(item for item in exported if item["type"] == "entity" and item.get("roles"))
     shown = cli("--db", str(store), "show", person["id"])
     assert shown.exit_code == 0 and person["id"] in shown.stdout
+
+
+def test_a_chunk_the_workers_cannot_check_is_checked_in_the_importing_process(
+        cli, tmp_path, exported, streamed, monkeypatch):  # fmt: skip
+    """A worker that cannot take a chunk (here: a checker it cannot be sent) costs speed, not
+    rows: the chunk is checked in the importing process, and the result is the same."""
+    from partnerkb.interchange import checked_rows
+
+    monkeypatch.setattr(checked_rows, "WORKER_BYTES", 0)
+    monkeypatch.setattr(checked_rows, "CHUNK", 9)
+    real = checked_rows._check_chunk
+    here: list[int] = []
+
+    def unsendable(lines: list[tuple[int, bytes]]) -> Any:
+        here.append(len(lines))
+        return real(lines)
+
+    monkeypatch.setattr(checked_rows, "_check_chunk", unsendable)
+    lines = write_lines(tmp_path / "kb.jsonl", exported)
+    done = import_both(cli, tmp_path, lines)
+    assert done["sqlite"].exit_code == 0 and streamed
+    assert sum(here) == len(exported)  # every chunk checked here
+    same_stores(done["stores"])

@@ -490,7 +490,7 @@ def _stream_import(
     one transaction (interchange.streaming); False, having written nothing, when the file or the
     store is not for that (the ordinary import then reads the file whole)."""
     from ..interchange.importer import ImportFailed
-    from ..interchange.streaming import NotStreamable, json_lines, stream_into_sqlite
+    from ..interchange.streaming import CheckedLines, NotStreamable, stream_into_sqlite
     from ..progress import stage
     from ..writes import prepare_store
     from .progress_bar import progress_bar
@@ -515,7 +515,7 @@ def _stream_import(
     try:
         with progress_bar() as progress:
             stage(progress, "importing records")
-            report = stream_into_sqlite(store, lambda: json_lines(path),
+            report = stream_into_sqlite(store, lambda: CheckedLines(path),
                                         command=command_line(ctx), skip_invalid=skip_invalid,
                                         progress=progress)  # fmt: skip
     except NotStreamable:

@@ -34,65 +34,28 @@ caller imports the file the ordinary way.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from ..engines import relational, sqlite_search
 from ..engines.sqlite import _STATEMENTS
 from ..errors import InvalidInput, PartnerkbError
-from ..model import TABLES, VALIDATORS, references
+from ..model import TABLES, references
 from ..progress import NO_PROGRESS, Progress, stage
 from ..queries import TYPE_OF_TABLE
+from .checked_rows import Checked, CheckedLines, NotStreamable, check_rows, json_lines
 from .importer import ImportFailed, ImportReport, RowError
+
+__all__ = ["CheckedLines", "NotStreamable", "json_lines", "stream_into_sqlite"]
 
 Json = dict[str, Any]
 TABLE_OF_TYPE = {singular: table for table, singular in TYPE_OF_TABLE.items()}
 BATCH = 2000  # records planned and written at a time
 CACHE_KIB = 128 * 1024  # SQLite's page cache during an import (the temporary tables': half)
 _TEMP = "partnerkb_import"  # the temporary table of what the rows said about each id
-
-
-class NotStreamable(Exception):
-    """The input holds something only the ordinary import reads (said before any write)."""
-
-
-def json_lines(path: Path) -> Iterator[tuple[str, Json]]:
-    """("line N", object) of each non-empty line of the JSON Lines file at `path`, read a line
-    at a time; NotStreamable for a line that is not one JSON object of a record as stored (the
-    ordinary import then says what). OSError when it cannot be read."""
-    import orjson
-
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, 1):
-            text = line.strip()
-            if number == 1:
-                text = text.removeprefix(b"\xef\xbb\xbf")
-            if not text:
-                continue
-            try:
-                item = orjson.loads(text)
-            except orjson.JSONDecodeError:
-                raise NotStreamable(f"line {number}") from None
-            if not isinstance(item, dict) or not _is_record(item):
-                raise NotStreamable(f"line {number}")
-            yield f"line {number}", item
-
-
-def _is_record(item: Json) -> bool:
-    from .importer import _is_record as is_record
-    from .importer import _is_store
-
-    return is_record(item) and not _is_store(item)
-
-
-def _digest(text: str) -> bytes:
-    """What tells two rows of one id apart: a digest of the record's JSON text, keys sorted."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 @dataclass
@@ -182,23 +145,21 @@ class StreamedImport:
         self.staged.close()
 
     # -- rows ---------------------------------------------------------------------------------
-    def take(self, items: Iterable[tuple[str, Json]], progress: Progress = NO_PROGRESS) -> None:
-        """Plan and write every row, a batch at a time."""
-        batch: list[tuple[str, str, Json]] = []
-        for label, item in items:
+    def take(self, rows: Iterable[Checked], progress: Progress = NO_PROGRESS) -> None:
+        """Plan and write every checked row, a batch at a time."""
+        import orjson
+
+        batch: list[tuple[Checked, Json]] = []
+        for row in rows:
             self.rows += 1
             if self.rows % BATCH == 0:
                 progress("importing records", self.rows, None)
-            if label in self.skip:
+            if row.label in self.skip:
                 continue
-            try:
-                table = TABLE_OF_TYPE[item["type"]]
-                record = {k: v for k, v in item.items() if k not in ("type", "display")}
-                VALIDATORS[table](record)
-            except PartnerkbError as exc:
-                self.errors.append(RowError(label, exc.message))
+            if row.table is None:
+                self.errors.append(RowError(row.label, row.error, row.hint))
                 continue
-            batch.append((label, table, record))
+            batch.append((row, orjson.loads(row.text)))
             if len(batch) >= BATCH:
                 self._batch(batch)
                 batch = []
@@ -211,8 +172,8 @@ class StreamedImport:
         self.data.seen.clear()
         self.data.lazy.cache.clear()
 
-    def _batch(self, batch: list[tuple[str, str, Json]]) -> None:
-        ids = list(dict.fromkeys(record["id"] for _, _, record in batch))
+    def _batch(self, batch: list[tuple[Checked, Json]]) -> None:
+        ids = list(dict.fromkeys(record["id"] for _, record in batch))
         earlier: dict[str, tuple[str, str, bytes]] = {}
         for chunk in _chunks(ids):
             marks = ", ".join("?" * len(chunk))
@@ -220,14 +181,9 @@ class StreamedImport:
                            self.conn.execute(f"SELECT id, tbl, label, digest FROM temp.{_TEMP}"
                                              f" WHERE id IN ({marks})", chunk))  # fmt: skip
         self.stored = self._stored([i for i in ids if i not in earlier])
-        for label, table, record in batch:
+        for row, record in batch:
+            label, table, text, digest = row.label, str(row.table), row.text, row.digest
             record_id = record["id"]
-            try:
-                text = self.json_text(record)
-            except InvalidInput as exc:
-                self.errors.append(RowError(label, exc.message, exc.hint))
-                continue
-            digest = _digest(text)
             seen = earlier.get(record_id)
             if seen is not None:
                 if seen[0] == table and seen[2] == digest:
@@ -494,7 +450,7 @@ def _chunks(ids: list[str], size: int = 2000) -> Iterator[list[str]]:
 
 def stream_into_sqlite(
     store: Any,
-    items: Callable[[], Iterable[tuple[str, Json]]],
+    items: Callable[[], Iterable[tuple[str, Json]] | CheckedLines],
     *,
     command: str,
     skip_invalid: bool,
@@ -502,9 +458,11 @@ def stream_into_sqlite(
 ) -> ImportReport:
     """Import records as stored into the SQLite store `store` (an `engines.sqlite.SqliteStore`)
     in one transaction, streaming (see the module); `items()` reads the rows afresh each time
-    it is called. As the ordinary import: with `skip_invalid`, rows found invalid are left out;
-    when a record refers to one that is nowhere, that row is left out and the rows are taken
-    again (inside the transaction, from a savepoint), as many times as that happens. Raises
+    it is called: (label, row as stored) pairs, checked here, or a `CheckedLines` of a file,
+    checked in other processes while this one writes. As the ordinary import: with
+    `skip_invalid`, rows found invalid are left out; when a record refers to one that is
+    nowhere, that row is left out and the rows are taken again (inside the transaction, from a
+    savepoint), as many times as that happens. Raises
     ImportFailed listing the invalid rows (nothing written) unless `skip_invalid` (or when no
     row is valid); NotStreamable (nothing written) for input only the ordinary import reads;
     StoreError for a store that cannot be locked or written."""
@@ -533,7 +491,8 @@ def stream_into_sqlite(
                 conn.execute("SAVEPOINT partnerkb_import")
                 work = StreamedImport(conn, SqliteData(_Db(conn, store.path, snapshot=False)),
                                       skip)  # fmt: skip
-                work.take(items(), progress)
+                rows = items()
+                work.take(rows if isinstance(rows, CheckedLines) else check_rows(rows), progress)
                 if work.errors:
                     invalid.extend(sorted(work.errors, key=_label_order))  # in file order
                     skip.update(e.label for e in work.errors)

@@ -1,0 +1,201 @@
+"""The rows of a streamed import, checked: each JSON line parsed, its record validated and given
+its JSON text (keys sorted, as the store keeps it) and that text's digest. Pure work on one row
+at a time, so that a big file's rows can be checked in a second process while the importing
+process writes the rows already checked (`checked_lines`): on two cores, validating and
+writing overlap instead of taking turns.
+
+A checked row is a `Checked`; a line that is not one JSON object of a record as stored makes
+the reader raise `NotStreamable` (the caller then imports the file the ordinary way), at that
+line, as the reader of the lines in this process does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ..errors import InvalidInput, PartnerkbError
+from ..model import VALIDATORS
+from ..queries import TYPE_OF_TABLE
+
+Json = dict[str, Any]
+TABLE_OF_TYPE = {singular: table for table, singular in TYPE_OF_TABLE.items()}
+
+CHUNK = 2000  # lines a worker checks at a time
+AHEAD = 3  # chunks sent to the worker before the first is taken back
+WORKER_BYTES = 8 * 1024 * 1024  # files at least this big are checked in a second process
+
+
+class NotStreamable(Exception):
+    """The input holds something only the ordinary import reads (said before any write)."""
+
+
+class Checked(NamedTuple):
+    """One row, checked. `table` is None when the row is invalid: `error` (and `hint`) say
+    why; else `text` is the record's JSON text (keys sorted) and `digest` its digest."""
+
+    label: str  # "line N"
+    table: str | None
+    text: str
+    digest: bytes
+    error: str = ""
+    hint: str | None = None
+
+
+def digest_of(text: str) -> bytes:
+    """What tells two rows of one id apart: a 16-byte BLAKE2b digest of the record's JSON
+    text (keys sorted)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+def check_row(label: str, item: Json) -> Checked:
+    """Validate one row (a record as stored with its table as `type`; `display` is dropped) and
+    give its JSON text and digest, or the reason it is invalid."""
+    from ..engines.sqlite import _json_text
+
+    try:
+        table = TABLE_OF_TYPE[item["type"]]
+        record = {k: v for k, v in item.items() if k not in ("type", "display")}
+        VALIDATORS[table](record)
+    except PartnerkbError as exc:
+        return Checked(label, None, "", b"", exc.message)
+    try:
+        text = _json_text(record)
+    except InvalidInput as exc:
+        return Checked(label, None, "", b"", exc.message, exc.hint)
+    return Checked(label, table, text, digest_of(text))
+
+
+def check_rows(items: Iterable[tuple[str, Json]]) -> Iterator[Checked]:
+    """`check_row` of each (label, row), in this process, as they come."""
+    for label, item in items:
+        yield check_row(label, item)
+
+
+def _record_of(number: int, line: bytes) -> Json | None:
+    """The record a line holds; None for an empty line. NotStreamable for anything else."""
+    import orjson
+
+    from .importer import _is_record, _is_store
+
+    text = line.strip()
+    if number == 1:
+        text = text.removeprefix(b"\xef\xbb\xbf")
+    if not text:
+        return None
+    try:
+        item = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise NotStreamable(f"line {number}") from None
+    if not isinstance(item, dict) or not _is_record(item) or _is_store(item):
+        raise NotStreamable(f"line {number}")
+    return item
+
+
+def json_lines(path: Path) -> Iterator[tuple[str, Json]]:
+    """("line N", object) of each non-empty line of the JSON Lines file at `path`, read a line
+    at a time; NotStreamable for a line that is not one JSON object of a record as stored (the
+    ordinary import then says what). OSError when it cannot be read."""
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, 1):
+            item = _record_of(number, line)
+            if item is not None:
+                yield f"line {number}", item
+
+
+def _check_chunk(lines: list[tuple[int, bytes]]) -> list[Checked] | int:
+    """The worker's part: the checked rows of these (number, line), or the number of the first
+    line that is not a record as stored."""
+    checked = []
+    for number, line in lines:
+        try:
+            item = _record_of(number, line)
+        except NotStreamable:
+            return number
+        if item is not None:
+            checked.append(check_row(f"line {number}", item))
+    return checked
+
+
+def _chunks(path: Path) -> Iterator[list[tuple[int, bytes]]]:
+    with open(path, "rb") as handle:
+        chunk: list[tuple[int, bytes]] = []
+        for number, line in enumerate(handle, 1):
+            chunk.append((number, line))
+            if len(chunk) >= CHUNK:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+
+def _workers() -> int:
+    """Processes that check rows: the cores but one (the importing process writes), 1 to 3."""
+    return max(1, min(3, (os.cpu_count() or 1) - 1))
+
+
+class CheckedLines:
+    """The checked rows of the JSON Lines file at `path`, in file order, each time it is
+    iterated. A file of `WORKER_BYTES` or more is checked in other processes (`_workers`), a
+    few chunks of `CHUNK` lines ahead of the rows taken, so that memory stays bounded; a
+    smaller one, or one whose workers cannot be started or fail, in this process. OSError
+    when the file cannot be read; NotStreamable at the first line that is not a record."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __iter__(self) -> Iterator[Checked]:
+        if self.path.stat().st_size < WORKER_BYTES:
+            return check_rows(json_lines(self.path))
+        return self._in_workers()
+
+    def _in_workers(self) -> Iterator[Checked]:
+        import multiprocessing
+
+        chunks = _chunks(self.path)
+        # forked where the platform forks safely (Linux): a worker runs only `_check_chunk`,
+        # never the caller's script again, as a spawned one would import it
+        method = "fork" if sys.platform == "linux" else "spawn"
+        try:
+            pool = ProcessPoolExecutor(_workers(), mp_context=multiprocessing.get_context(method))
+        except (OSError, ValueError):
+            yield from self._here(chunks)
+            return
+        pending: deque[tuple[list[tuple[int, bytes]], Future[list[Checked] | int] | None]]
+        pending = deque()
+        try:
+            while True:
+                while len(pending) < AHEAD * _workers():
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        break
+                    try:
+                        pending.append((chunk, pool.submit(_check_chunk, chunk)))
+                    except Exception:  # the workers are gone (killed, out of memory)
+                        pending.append((chunk, None))
+                if not pending:
+                    return
+                chunk, future = pending.popleft()
+                try:
+                    done = future.result() if future is not None else _check_chunk(chunk)
+                except Exception:  # a worker that died or could not start: checked here
+                    done = _check_chunk(chunk)
+                if isinstance(done, int):
+                    raise NotStreamable(f"line {done}")
+                yield from done
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    @staticmethod
+    def _here(chunks: Iterator[list[tuple[int, bytes]]]) -> Iterator[Checked]:
+        for chunk in chunks:
+            done = _check_chunk(chunk)
+            if isinstance(done, int):
+                raise NotStreamable(f"line {done}")
+            yield from done
