@@ -5,6 +5,7 @@ of candidates, and without the index (an older file or layout) the same answers 
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import sys
 from pathlib import Path
@@ -544,3 +545,65 @@ def test_the_postgresql_search_command_asks_the_index_and_reads_no_table_whole(s
     assert answered == [True]
     whole = [s for s in statements if "record FROM" in s and "WHERE" not in s]
     assert whole == []
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_whether_a_class_has_a_match_is_whether_it_has_a_newest_one(engine, generated, request,
+                                                                     monkeypatch):  # fmt: skip
+    """`matches_any` (whether a class of a term has a match in scope, asked of each class in a
+    search of several words, answered without ordering every match) agrees with `newest(...,
+    1)` for every class of the query's terms, typos included, with and without event filters,
+    on both engines: asked inside real searches, as `bounded_candidates` asks."""
+    from partnerkb import search_candidates
+
+    json_data, _ = generated
+    store = generated[1] if engine == "sqlite" else request.getfixturevalue("generated_pg")[1]
+    real = search_candidates.bounded_candidates
+    asked: list[tuple[Any, bool]] = []
+
+    def checking(index: Any, wanted: Any) -> Any:
+        for term in wanted.terms:
+            found = search_candidates.term_classes(index, term)
+            assert found is not None
+            for _, match in found[0]:
+                newest = index.newest(match, wanted, 1)
+                assert newest is not None
+                assert index.matches_any(match, wanted) is bool(newest), (match, wanted.allowed)
+                asked.append((wanted.allowed is not None, bool(newest)))
+        return real(index, wanted)
+
+    monkeypatch.setattr(search_candidates, "bounded_candidates", checking)
+    for query in ("Samadov Baku", "Shusah culture"):
+        for spec in (SearchFilter(), SearchFilter(since="2023-01-01"),
+                     SearchFilter(since="2023-01-01", until="2023-01-01")):  # fmt: skip
+            with contextlib.suppress(NoMatch):
+                search(KnowledgeBase(read_indexed(store)), query, spec, limit=5)
+            closed()
+    # classes with and without a match were asked, with and without an event filter
+    assert {(True, True), (True, False), (False, True), (False, False)} <= set(asked)
+    del json_data
+
+
+def test_a_postgresql_search_keeps_its_bitmaps_exact_and_puts_the_settings_back(shipped_pg):
+    """Inside a search the server keeps every match's bitmap exact (work_mem of 64 MB at least,
+    a larger one kept) and compiles no plan (jit off); the settings are what they were after."""
+    from partnerkb.engines.postgresql_search import SEARCH_SETTINGS, through_the_index
+
+    _, url = shipped_pg
+    for work_mem, inside in (("4MB", "64MB"), ("256MB", "256MB")):
+        data = read_indexed(url)
+        conn = data.db.conn  # type: ignore[attr-defined]
+        conn.execute("SELECT set_config('work_mem', %s, true)", [work_mem])
+        before = settings_of(conn)
+        with through_the_index(data.db):  # type: ignore[attr-defined]
+            assert settings_of(conn) == (inside, "off", "off")
+        assert settings_of(conn) == before
+        closed()
+    assert SEARCH_SETTINGS["work_mem"] == "64MB"
+
+
+def settings_of(conn: Any) -> tuple[str, str, str]:
+    """A PostgreSQL connection's work_mem, jit and enable_seqscan."""
+    row = conn.execute("SELECT current_setting('work_mem'), current_setting('jit'),"
+                       " current_setting('enable_seqscan')").fetchone()  # fmt: skip
+    return row[0], row[1], row[2]

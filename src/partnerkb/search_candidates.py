@@ -12,8 +12,8 @@ store. This module holds what is engine-neutral:
 - the match expressions an index is asked about (`Words`, `Linked`, `AnyOf`, `AllOf`), over
   the record's text in five tiers (`TIERS`: the tiers of the ranking, plus the entities an
   event involves);
-- `FullTextIndex`: the five questions an engine's index answers (count, newest, entities,
-  named, fetch);
+- `FullTextIndex`: the questions an engine's index answers (count, newest, matches_any,
+  entities, named, fetch);
 - `bounded_candidates(index, request)`: the choice of candidates from those answers.
 
 Why the candidates hold the best hits. A record's score is, per term, the best of a few
@@ -176,6 +176,10 @@ class FullTextIndex(Protocol):
         """The first `limit` records in scope that match, in the ranking's order at equal
         score: latest day first (`search._recency`), then id. None: not answerable."""
 
+    def matches_any(self, match: Expr, scope: SearchRequest) -> bool | None:
+        """Whether any record in scope matches (None: not answerable): which one does not
+        matter, so an index may stop at the first it finds."""
+
     def entities(self, match: Expr, most: int) -> list[str] | None:
         """Ids of every entity that matches (whatever the scope), or None when more than
         `most` do (or not answerable)."""
@@ -310,10 +314,10 @@ def bounded_candidates(index: FullTextIndex, request: SearchRequest) -> SearchCa
             live = []
             for score, match in classes:
                 questions += 1
-                first = index.newest(match, request, 1)
-                if first is None:
+                has = index.matches_any(match, request)
+                if has is None:
                     return None
-                if first:
+                if has:
                     live.append((score, match))
             kept.append(live)
         per_term = kept

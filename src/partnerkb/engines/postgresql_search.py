@@ -402,6 +402,19 @@ class PostgresSearchIndex:
                 return keys[:limit]
         return keys
 
+    def matches_any(self, match: Expr, scope: SearchRequest) -> bool | None:
+        """Whether a record in scope matches: the first one the index lists, in no order
+        (`newest(..., 1)` would sort every match of a class that none of the store's newest
+        rows holds: at 1M events, a second for the events of 1,500 people named alike)."""
+        where, params = self._where(match, scope)
+        if self.allowed is None:
+            return bool(self._rows(f"SELECT 1 FROM search_text WHERE {where} LIMIT 1", params))
+        allowed = self.allowed
+        for batch in self._batches(f"SELECT key FROM search_text WHERE {where}", params):
+            if any(key in allowed for (key,) in batch):
+                return True
+        return False
+
     def entities(self, match: Expr, most: int) -> list[str] | None:
         rows = self._rows("SELECT record_id FROM search_text WHERE words @@ %s::tsquery AND"
                           " rtype = 'entity' LIMIT %s", [query_text(match), most + 1])  # fmt: skip
@@ -478,22 +491,42 @@ def usable(data: SqliteData) -> bool:
     return not index._rows("SELECT 1 FROM search_text WHERE odd LIMIT 1", [])
 
 
+# What a search's transaction sets (`through_the_index`). `work_mem`: the matches of a word in a
+# fifth of a million events' records are a bitmap of ~150,000 pages (~12 MB); under the default
+# 4 MB it turns lossy, and every record of a lossy page has its words tested against the query
+# again (seconds, for a query that names hundreds of entities); a server's larger value is kept.
+# `jit`: compiling a count's plan costs more (20-40 ms) than it saves.
+SEARCH_SETTINGS = {"enable_seqscan": "off", "work_mem": "64MB", "jit": "off"}
+
+
 @contextlib.contextmanager
 def through_the_index(db: Any) -> Iterator[None]:
     """Within the block, the planner reads `search_text` through its indexes, never whole: it
     takes a common word's thousands of rows for a large part of the table and would test every
-    record's words (seconds), where the GIN index lists them (a tenth of that)."""
+    record's words (seconds), where the GIN index lists them (a tenth of that); and a bitmap
+    of every match stays exact (`SEARCH_SETTINGS`). The settings are put back after."""
     import psycopg
 
     from .postgresql import _failure
 
+    names = list(SEARCH_SETTINGS)
     try:
-        row = db.conn.execute("SELECT current_setting('enable_seqscan'),"
-                              " set_config('enable_seqscan', 'off', true)").fetchone()
+        row = db.conn.execute(
+            "SELECT " + ", ".join(["current_setting(%s, true)"] * len(names))
+            + ", pg_size_bytes(current_setting('work_mem')) >= pg_size_bytes(%s)",
+            [*names, SEARCH_SETTINGS["work_mem"]],
+        ).fetchone()
+        was = dict(zip(names, row[:-1], strict=True))
+        for name, value in SEARCH_SETTINGS.items():
+            if was[name] is None or name == "work_mem" and row[-1]:
+                continue  # a server without it (jit: built without LLVM), or more memory
+            db.conn.execute("SELECT set_config(%s, %s, true)", [name, value])
     except psycopg.Error as exc:
         raise _failure(db.target, exc) from None
     try:
         yield
     finally:
         with contextlib.suppress(psycopg.Error):  # a failed transaction: ended by the caller
-            db.conn.execute("SELECT set_config('enable_seqscan', %s, true)", [row[0]])
+            for name, value in was.items():
+                if value is not None:
+                    db.conn.execute("SELECT set_config(%s, %s, true)", [name, value])

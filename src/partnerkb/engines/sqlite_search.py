@@ -668,6 +668,10 @@ class SqliteSearchIndex:
         same_day.sort(key=lambda row: row[1])
         return above + [k for k, _ in same_day[: limit - len(above)]]
 
+    def matches_any(self, match: Expr, scope: SearchRequest) -> bool | None:
+        first = self.newest(match, scope, 1)  # the index's newest match: one row read
+        return None if first is None else bool(first)
+
     @_or_none
     def entities(self, match: Expr, most: int) -> list[str] | None:
         rows = self.rows(
