@@ -406,7 +406,9 @@ def announce_upgrade(store: Engine, *, dry_run: bool = False) -> None:
     it up to date first (the steps `migrate` would take), which on a big store takes minutes,
     so that a long wait is not taken for a hang. Nothing for other engines, a dry run, a file
     not made yet or a store already up to date."""
-    if dry_run or store.engine != "sqlite" or not store.path.exists():
+    # os.path.exists, not Path.exists: a file this user may not even look at (a folder without
+    # access) is no upgrade to announce; the write itself refuses it (exit 3, permission denied)
+    if dry_run or store.engine != "sqlite" or not os.path.exists(store.path):
         return
     try:
         steps = store.migrate(dry_run=True).steps
