@@ -219,7 +219,7 @@ def _search_rows(path: Path) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize("batch", [1, 7, 2000])
 def test_a_streamed_import_indexes_for_search_as_a_conversion_does(cli, tmp_path, exported,
                                                                    streamed, monkeypatch,
-                                                                   batch):  # fmt: skip
+                                                                   batch, checking):  # fmt: skip
     """Written a batch at a time (rows of a batch in one statement, full-text rows at the end),
     the records are indexed as the ordinary import then a conversion index them: with the
     entities in reverse, people come before the organizations their roles name, and are

@@ -15,7 +15,7 @@ import hashlib
 import os
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -36,9 +36,20 @@ class NotStreamable(Exception):
     """The input holds something only the ordinary import reads (said before any write)."""
 
 
+class Made(NamedTuple):
+    """The rows a record gives in a SQLite store that do not depend on where it goes: what is
+    left to the importing process is its document number, its search key (from that number)
+    and, for a person whose role names an organization, the search row (that names it)."""
+
+    columns: tuple[Any, ...]  # its row in the record table, between `doc` and its JSON text
+    derived: tuple[tuple[str, list[tuple[Any, ...]]], ...]  # (INSERT, rows) of derived tables
+    search: tuple[str, ...] | None  # `sqlite_search.row_values`, links staged; None: not made
+
+
 class Checked(NamedTuple):
     """One row, checked. `table` is None when the row is invalid: `error` (and `hint`) say
-    why; else `text` is the record's JSON text (keys sorted) and `digest` its digest."""
+    why; else `text` is the record's JSON text (keys sorted), `digest` its digest and `made`
+    its rows."""
 
     label: str  # "line N"
     table: str | None
@@ -46,6 +57,46 @@ class Checked(NamedTuple):
     digest: bytes
     error: str = ""
     hint: str | None = None
+    made: Made | None = None
+
+
+class _NeedsNames(Exception):
+    """A search row that names another record (a role's organization): made by the importer."""
+
+
+def _no_names(record_id: Any) -> str:
+    raise _NeedsNames
+
+
+_MAKERS: dict[str, list[tuple[str, Callable[[Json], Iterable[tuple[Any, ...]]]]]] = {}
+
+
+def makers(table: str) -> list[tuple[str, Callable[[Json], Iterable[tuple[Any, ...]]]]]:
+    """Each derived table's INSERT and what makes its rows from a record of `table`."""
+    if table not in _MAKERS:
+        from ..engines import relational
+        from ..engines.sqlite import _STATEMENTS
+
+        _MAKERS[table] = [(_STATEMENTS.insert_derived[name], make)
+                          for name, make in relational.derived_makers(table)]  # fmt: skip
+    return _MAKERS[table]
+
+
+def made_rows(table: str, record: Json) -> Made:
+    """The rows of a valid record of `table` that `Made` holds."""
+    from ..engines import relational, sqlite_search
+
+    columns = relational.row_of(table, 0, record, "")[1:-1]
+    derived = tuple((statement, rows) for statement, make in makers(table)
+                    if (rows := list(make(record))))  # fmt: skip
+    search = None
+    if table in sqlite_search.TABLE_CODE:
+        try:
+            search = sqlite_search.row_values(table, record, _no_names,
+                                              sqlite_search.StagedRows.staged_links)  # fmt: skip
+        except (_NeedsNames, AttributeError, KeyError, TypeError, ValueError):
+            search = None  # named, or damaged: `sqlite_search.index_rows` says how
+    return Made(columns, derived, search)
 
 
 def digest_of(text: str) -> bytes:
@@ -56,7 +107,7 @@ def digest_of(text: str) -> bytes:
 
 def check_row(label: str, item: Json) -> Checked:
     """Validate one row (a record as stored with its table as `type`; `display` is dropped) and
-    give its JSON text and digest, or the reason it is invalid."""
+    give its JSON text, digest and rows, or the reason it is invalid."""
     from ..engines.sqlite import _json_text
 
     try:
@@ -69,7 +120,7 @@ def check_row(label: str, item: Json) -> Checked:
         text = _json_text(record)
     except InvalidInput as exc:
         return Checked(label, None, "", b"", exc.message, exc.hint)
-    return Checked(label, table, text, digest_of(text))
+    return Checked(label, table, text, digest_of(text), made=made_rows(table, record))
 
 
 def check_rows(items: Iterable[tuple[str, Json]]) -> Iterator[Checked]:

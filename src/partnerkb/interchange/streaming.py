@@ -46,7 +46,15 @@ from ..errors import InvalidInput, PartnerkbError
 from ..model import TABLES, references
 from ..progress import NO_PROGRESS, Progress, stage
 from ..queries import TYPE_OF_TABLE
-from .checked_rows import Checked, CheckedLines, NotStreamable, check_rows, json_lines
+from .checked_rows import (
+    Checked,
+    CheckedLines,
+    Made,
+    NotStreamable,
+    check_rows,
+    json_lines,
+    made_rows,
+)
 from .importer import ImportFailed, ImportReport, RowError
 
 __all__ = ["CheckedLines", "NotStreamable", "json_lines", "stream_into_sqlite"]
@@ -71,6 +79,7 @@ class _Planned:
     change: str  # its history change, as JSON text
     replaces: bool  # it takes the place of the stored record of its id (same document number)
     listed: list[Any]  # the report's list it is in (taken out again if it cannot be stored)
+    made: Made  # its rows, made when it was checked
 
 
 class _Names:
@@ -183,6 +192,7 @@ class StreamedImport:
         self.stored = self._stored([i for i in ids if i not in earlier])
         for row, record in batch:
             label, table, text, digest = row.label, str(row.table), row.text, row.digest
+            made = row.made or made_rows(table, record)
             record_id = record["id"]
             seen = earlier.get(record_id)
             if seen is not None:
@@ -195,7 +205,7 @@ class StreamedImport:
                 continue
             earlier[record_id] = (table, label, digest)
             try:
-                self._put(label, table, record, text, digest)
+                self._put(label, table, record, text, digest, made)
             except PartnerkbError as exc:
                 self.errors.append(RowError(label, exc.message, exc.hint))
         self._write()
@@ -212,7 +222,8 @@ class StreamedImport:
                 found.setdefault(record_id, (table, int(doc), text))
         return found
 
-    def _put(self, label: str, table: str, record: Json, text: str, digest: bytes) -> None:
+    def _put(self, label: str, table: str, record: Json, text: str, digest: bytes,
+             made: Made) -> None:  # fmt: skip
         """Plan one record: added, put in place of the stored one of its id, or unchanged."""
         import orjson
 
@@ -245,7 +256,8 @@ class StreamedImport:
             listed = self.updated[table]
             listed.append((table, record_id, fields))
         self.planned.append(_Planned(label, table, doc, record, text, digest,
-                                     self.json_text(change), stored is not None, listed))
+                                     self.json_text(change), stored is not None, listed,
+                                     made))  # fmt: skip
 
     def _next_doc(self, table: str) -> int:
         if table not in self.next_doc:
@@ -274,19 +286,25 @@ class StreamedImport:
             self.names.batch.clear()
 
     def _rows(self, item: _Planned, into: dict[str, list[tuple[Any, ...]]]) -> None:
-        """Add every row a planned record writes to `into` (statement -> rows)."""
-        table, record = item.table, item.record
+        """Add every row a planned record writes to `into` (statement -> rows): those made
+        when it was checked (`Made`), with its document number and search key."""
+        table, record, made = item.table, item.record, item.made
         self.names.written(record)
-        makers = _makers(table)
-        into.setdefault(makers[0][0], []).append(
-            relational.row_of(table, item.doc, record, item.text))  # fmt: skip
-        for statement, make in makers[1:]:
-            made = list(make(record))
-            if made:
-                into.setdefault(statement, []).extend(made)
+        into.setdefault(_STATEMENTS.insert[table], []).append(
+            (item.doc, *made.columns, item.text))  # fmt: skip
+        for statement, rows in made.derived:
+            into.setdefault(statement, []).extend(rows)
         if table in sqlite_search.TABLE_CODE:
-            text_row, key_row = sqlite_search.index_rows(table, item.doc, record, self.names,
-                                                         self.staged.staged_links)
+            indexed: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
+            if made.search is not None:
+                try:
+                    key, odd = sqlite_search.key_of(table, item.doc, record)
+                    indexed = ((key, *made.search),
+                               (key, str(record.get("id")), 1 if odd else None))  # fmt: skip
+                except (AttributeError, KeyError, TypeError, ValueError):
+                    indexed = None  # a damaged record: index_rows makes its odd row
+            text_row, key_row = indexed or sqlite_search.index_rows(
+                table, item.doc, record, self.names, self.staged.staged_links)  # fmt: skip
             into.setdefault(self.staged.INSERT, []).append(text_row)
             into.setdefault(sqlite_search.INSERT_KEY, []).append(key_row)
 
@@ -328,7 +346,7 @@ class StreamedImport:
             self.changed += 1
 
     def _delete(self, table: str, doc: int, record_id: str) -> None:
-        from ..engines import relational, sqlite_search
+        from ..engines import sqlite_search
         from ..engines.sqlite import _STATEMENTS
 
         if table == "entities" and record_id not in self.links_before:
@@ -399,7 +417,6 @@ class StreamedImport:
         """Write the import's history entry (None when it changed nothing). Its text is put
         together by SQLite from the changes' texts in the temporary table, table by table in
         file order: a million changes are never one Python object."""
-        from ..engines import relational
         from ..locking import caller
 
         if not self.changed:
@@ -428,19 +445,6 @@ class StreamedImport:
 
 _TEMP_ROW = (f"INSERT INTO temp.{_TEMP} (id, tbl, label, digest, doc, change, tbl_order)"
              " VALUES (?, ?, ?, ?, ?, ?, ?)")  # fmt: skip
-
-
-_MAKERS: dict[str, list[tuple[str, Callable[[Json], Iterable[tuple[Any, ...]]]]]] = {}
-
-
-def _makers(table: str) -> list[tuple[str, Callable[[Json], Iterable[tuple[Any, ...]]]]]:
-    """The INSERT of a record of `table` (first, with no maker), then each derived table's
-    INSERT and what makes its rows from the record."""
-    if table not in _MAKERS:
-        _MAKERS[table] = [(_STATEMENTS.insert[table], lambda record: ()),
-                          *((_STATEMENTS.insert_derived[name], make)
-                            for name, make in relational.derived_makers(table))]  # fmt: skip
-    return _MAKERS[table]
 
 
 def _chunks(ids: list[str], size: int = 2000) -> Iterator[list[str]]:
@@ -480,6 +484,7 @@ def stream_into_sqlite(
             # more of the file's pages kept in memory while the import writes (for this
             # connection only: nothing about how the result is written or committed changes)
             conn.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
+            conn.execute("PRAGMA threads = 2")  # sorting for CREATE INDEX: helper threads
             conn.execute(f"PRAGMA temp.cache_size = {-CACHE_KIB // 2}")
             upgrade(conn)
             if not derived_current(conn):
@@ -536,7 +541,6 @@ def defer_indexes(conn: sqlite3.Connection) -> list[str]:
     own indexes (UNIQUE) stay: the import looks records up by id. Inside the caller's
     transaction, so a refused or failed import leaves them as they were. [] for a store that
     holds records (the import may replace some, which finds their rows through the indexes)."""
-    from ..engines import relational
 
     if any(conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() for table in TABLES):
         return []
