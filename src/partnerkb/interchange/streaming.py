@@ -78,7 +78,8 @@ class _Planned:
     digest: bytes
     change: str  # its history change, as JSON text
     replaces: bool  # it takes the place of the stored record of its id (same document number)
-    listed: list[Any]  # the report's list it is in (taken out again if it cannot be stored)
+    listed: list[Any] | None  # the report's list of updates it is in (taken out again if it
+    # cannot be stored); None for an added record, listed from the temporary table at the end
     made: Made  # its rows, made when it was checked
 
 
@@ -128,7 +129,6 @@ class StreamedImport:
         self.rows = 0
         self.report = ImportReport(rows=0)
         # what the report lists, by table: the ordinary import lists them table by table
-        self.added: dict[str, list[tuple[str, str]]] = {table: [] for table in TABLES}
         self.updated: dict[str, list[tuple[str, str, list[str]]]] = {t: [] for t in TABLES}
         self.unchanged: dict[str, list[tuple[str, str]]] = {table: [] for table in TABLES}
         self.next_doc: dict[str, int] = {}
@@ -141,7 +141,7 @@ class StreamedImport:
         # its history change and its table's place in TABLES (the entry lists them in order)
         conn.execute(f"CREATE TEMP TABLE {_TEMP} (id TEXT PRIMARY KEY, tbl TEXT NOT NULL,"
                      " label TEXT NOT NULL, digest BLOB NOT NULL, doc INTEGER,"
-                     " change TEXT, tbl_order INTEGER)")  # fmt: skip
+                     " change TEXT, tbl_order INTEGER, added INTEGER)")  # fmt: skip
         # the full-text rows, kept until the last row and then indexed in key order, with the
         # words of the entities they involve (which may come later in the file)
         self.staged = sqlite_search.StagedRows(conn)
@@ -236,18 +236,16 @@ class StreamedImport:
                 f"id {record_id!r} is already {_a(TYPE_OF_TABLE[stored[0]])} in the "
                 f"store, not {_a(TYPE_OF_TABLE[table])}"
             )
-        listed: list[Any]
+        listed: list[Any] | None = None  # an added record is listed from the temporary table
         if stored is None:
             doc = self._next_doc(table)
             change = {"table": table, "id": record_id, "doc": str(doc), "before": None,
                       "inserted": True, "removed": False}  # fmt: skip
-            listed = self.added[table]
-            listed.append((table, record_id))
         else:
             before = orjson.loads(stored[2])
             if before == record:
                 self.unchanged[table].append((table, record_id))
-                self.seen.append((record_id, table, label, digest, None, None, None))
+                self.seen.append((record_id, table, label, digest, None, None, None, None))
                 return
             doc = stored[1]
             change = {"table": table, "id": record_id, "doc": str(doc), "before": before,
@@ -310,7 +308,7 @@ class StreamedImport:
 
     def _temp_row(self, item: _Planned) -> tuple[Any, ...]:
         return (item.record["id"], item.table, item.label, item.digest, item.doc, item.change,
-                TABLES.index(item.table))  # fmt: skip
+                TABLES.index(item.table), None if item.replaces else 1)  # fmt: skip
 
     def _write_rows(self, planned: list[_Planned]) -> None:
         statements: dict[str, list[tuple[Any, ...]]] = {}
@@ -338,8 +336,9 @@ class StreamedImport:
                 self.conn.execute("RELEASE partnerkb_record")
                 self.names.batch.pop(item.record["id"], None)
                 self.errors.append(RowError(item.label, f"it cannot be stored ({exc})"))
-                item.listed.remove(next(e for e in reversed(item.listed)
-                                        if e[1] == item.record["id"]))  # fmt: skip
+                if item.listed is not None:
+                    item.listed.remove(next(e for e in reversed(item.listed)
+                                            if e[1] == item.record["id"]))  # fmt: skip
                 continue
             self.conn.execute("RELEASE partnerkb_record")
             self.seen.append(self._temp_row(item))
@@ -405,10 +404,13 @@ class StreamedImport:
         _reindex_entities(self.conn, holders)
 
     def finish(self) -> ImportReport:
-        """The report of this pass, its lists table by table."""
+        """The report of this pass, its lists table by table (before `close`). The records
+        added are listed from the temporary table, read once the history entry is written:
+        a million ids are not held while SQLite puts that entry together."""
         report = self.report
         report.rows = self.rows
-        report.added = [item for table in TABLES for item in self.added[table]]
+        report.added = [(str(table), str(record_id)) for table, record_id in self.conn.execute(
+            f"SELECT tbl, id FROM temp.{_TEMP} WHERE added = 1 ORDER BY tbl_order, rowid")]
         report.updated = [item for table in TABLES for item in self.updated[table]]
         report.unchanged = [item for table in TABLES for item in self.unchanged[table]]
         return report
@@ -416,7 +418,9 @@ class StreamedImport:
     def history_entry(self, command: str) -> str | None:
         """Write the import's history entry (None when it changed nothing). Its text is put
         together by SQLite from the changes' texts in the temporary table, table by table in
-        file order: a million changes are never one Python object."""
+        file order: a million changes are never one Python object, and the text is made once,
+        by one `group_concat` of its pieces (the head, each change with the comma before it but
+        the first's, the tail), never copied whole by a concatenation."""
         from ..locking import caller
 
         if not self.changed:
@@ -433,18 +437,22 @@ class StreamedImport:
         columns = ["doc", "id", *(name for name, _, _ in relational.COLUMNS["history"]),
                    "record"]  # fmt: skip
         values = relational.row_of("history", doc, entry, "")[:-1]
+        first = self.conn.execute(f"SELECT rowid FROM temp.{_TEMP} WHERE change IS NOT NULL"
+                                  " ORDER BY tbl_order, rowid LIMIT 1").fetchone()[0]  # fmt: skip
         self.conn.execute(
             f"INSERT INTO history ({', '.join(columns)})"
-            f" SELECT {', '.join('?' * len(values))}, ? || group_concat(change, ',') || ?"
-            f" FROM (SELECT change FROM temp.{_TEMP} WHERE change IS NOT NULL"
-            " ORDER BY tbl_order, rowid)",
-            (*values, head + '"changes":[', "]" + tail),
+            f" SELECT {', '.join('?' * len(values))}, group_concat(piece, '')"
+            " FROM (SELECT 0 AS part, 0 AS o, 0 AS r, ? AS piece"
+            " UNION ALL SELECT 1, tbl_order, rowid, CASE WHEN rowid = ? THEN change"
+            f" ELSE ',' || change END FROM temp.{_TEMP} WHERE change IS NOT NULL"
+            " UNION ALL SELECT 2, 0, 0, ? ORDER BY 1, 2, 3)",
+            (*values, head + '"changes":[', first, "]" + tail),
         )
         return str(entry["id"])
 
 
-_TEMP_ROW = (f"INSERT INTO temp.{_TEMP} (id, tbl, label, digest, doc, change, tbl_order)"
-             " VALUES (?, ?, ?, ?, ?, ?, ?)")  # fmt: skip
+_TEMP_ROW = (f"INSERT INTO temp.{_TEMP} (id, tbl, label, digest, doc, change, tbl_order,"
+             " added) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")  # fmt: skip
 
 
 def _chunks(ids: list[str], size: int = 2000) -> Iterator[list[str]]:
@@ -484,7 +492,6 @@ def stream_into_sqlite(
             # more of the file's pages kept in memory while the import writes (for this
             # connection only: nothing about how the result is written or committed changes)
             conn.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
-            conn.execute("PRAGMA threads = 2")  # sorting for CREATE INDEX: helper threads
             conn.execute(f"PRAGMA temp.cache_size = {-CACHE_KIB // 2}")
             upgrade(conn)
             if not derived_current(conn):
@@ -518,14 +525,14 @@ def stream_into_sqlite(
                 work.close()
                 conn.execute("ROLLBACK TO partnerkb_import")
                 conn.execute("RELEASE partnerkb_import")
-            report = work.finish()
-            report.invalid = invalid
             if invalid and len(skip) >= work.rows:
                 raise ImportFailed(sorted(invalid, key=_label_order), work.rows, skipping=True)
             stage(progress, "writing the store")
             work.index_search()
             work.refresh_role_holders()
             store.history_id = work.history_entry(command)
+            report = work.finish()
+            report.invalid = invalid
             work.close()
             conn.execute("RELEASE partnerkb_import")
         except sqlite3.Error as exc:
