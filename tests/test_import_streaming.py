@@ -309,3 +309,21 @@ def test_a_chunk_the_workers_cannot_check_is_checked_in_the_importing_process(
     assert done["sqlite"].exit_code == 0 and streamed
     assert sum(here) == len(exported)  # every chunk checked here
     same_stores(done["stores"])
+
+
+def test_the_bulk_indexing_setting_is_not_left_in_the_store(cli, tmp_path, exported):
+    """FTS5 holds more terms in memory while an import indexes its rows (`hashsize`); the store
+    keeps FTS5's own default afterwards, as a conversion leaves it."""
+    import sqlite3
+
+    store = tmp_path / "a.sqlite"
+    assert cli("init", "--db", str(store)).exit_code == 0
+    lines = write_lines(tmp_path / "kb.jsonl", exported)
+    assert cli("--db", str(store), "import", str(lines)).exit_code == 0
+    converted = tmp_path / "converted.sqlite"
+    assert cli("convert", str(store), str(converted)).exit_code == 0
+    for path in (store, converted):
+        conn = sqlite3.connect(path)
+        settings = dict(conn.execute("SELECT k, v FROM search_text_config").fetchall())
+        conn.close()
+        assert "hashsize" not in settings, path
