@@ -14,6 +14,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -543,20 +544,53 @@ def test_convert_to_postgresql_and_back_gives_the_same_json_file(cli, new_pg_sto
     assert "--force never replaces" in one_line_error(forced)
 
 
+@pytest.mark.parametrize("engine", ["json", "sqlite"])
 def test_a_generated_store_bulk_loaded_into_postgresql_comes_back_the_same_and_indexed(
-        cli, new_pg_store, tmp_path):  # fmt: skip
+        engine, cli, new_pg_store, tmp_path, monkeypatch):  # fmt: skip
     """`convert` loads a store with COPY and builds the indexes after the rows: the store comes
     back byte for byte, every index of the layout is there, and the search index holds what
-    writing the records one by one gives (`postgresql_search.rebuild`)."""
-    from partnerkb.engines import postgresql_search, relational
-    from partnerkb.engines.postgresql import POSTGRESQL, connect
+    writing the records one by one gives (`postgresql_search.rebuild`). From a SQLite store,
+    the records are read as they are written, in batches (here of 7 records, names remembered
+    5 at a time), never the whole store."""
+    from partnerkb import convert
+    from partnerkb.engines import postgresql_search, relational, sqlite, sqlite_search
+    from partnerkb.engines.postgresql import POSTGRESQL, InMemory, connect
     from partnerkb.store import dumps
 
     source = tmp_path / "generated.json"
-    source.write_bytes(dumps(generate.generate_tables(600, seed=5)))
+    tables = generate.generate_tables(600, seed=5)
+    source.write_bytes(dumps(tables))
+    records = sum(len(tables[t]) for t in ("sources", "entities", "events", "partnerships"))
+    said = f"converted {records:,} records and {len(tables.get('history', {})):,} history"
+    origin = source
+    batches: list[int] = []
+    if engine == "sqlite":
+        origin = tmp_path / "generated.sqlite"
+        made = cli("convert", str(source), str(origin))
+        assert made.exit_code == 0, made.stderr
+
+        def whole(*args: Any) -> Any:
+            raise AssertionError("a SQLite store was read whole")
+
+        real_batches = sqlite.StreamedRecords.batches
+
+        def counted(self: Any, table: str) -> Any:
+            for batch in real_batches(self, table):
+                batches.append(len(batch))
+                yield batch
+
+        monkeypatch.setattr(convert, "_read_known", whole)
+        monkeypatch.setattr(sqlite.StreamedRecords, "BATCH", 7)
+        monkeypatch.setattr(sqlite.StreamedRecords, "batches", counted)
+        monkeypatch.setattr(sqlite_search.RecordNames, "KEPT", 5)
+    monkeypatch.setattr(InMemory, "BATCH", 7)
     url = new_pg_store()
-    there = cli("convert", str(source), url)
+    there = cli("convert", str(origin), url)
     assert there.exit_code == 0, there.stderr
+    assert said in there.stderr
+    if engine == "sqlite":
+        assert max(batches) == 7 and sum(batches) > 600  # every table, 7 records at a time
+    monkeypatch.undo()
     back = cli("convert", url, str(tmp_path / "back.json"))
     assert back.exit_code == 0, back.stderr
     assert (tmp_path / "back.json").read_bytes() == source.read_bytes()

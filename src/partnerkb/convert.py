@@ -32,7 +32,8 @@ def convert(
     Refuses (StoreError) to replace an existing `dest` without `force` (a PostgreSQL store is
     never replaced: its schema must not exist), to write over `source` itself, and a source
     table the engines do not know (it would be lost). `progress` hears of the reading and of
-    the records written."""
+    the records written. A SQLite store is copied into PostgreSQL as it is read, in batches
+    (memory bounded whatever its size); other sources are read whole first."""
     from .engines import engine_by_name, engine_of
     from .store import is_url
 
@@ -104,6 +105,14 @@ def _convert_url(
                 hint=f"give a new schema with ?schema=NAME, or drop {target.schema!r} yourself",
             )
         source_engine = "postgresql" if isinstance(source, str) else engine_of(source)
+        if source_engine == "sqlite":  # read as it is written, never whole: memory stays bounded
+            from .engines.sqlite import streamed
+
+            with streamed(Path(source)) as records:
+                counts = write_store(target, records, progress=progress)
+            return Converted(source_engine, "postgresql",
+                             sum(n for t, n in counts.items() if t not in ("meta", "history")),
+                             counts.get("history", 0))  # fmt: skip
         stage(progress, f"reading {source}")
         data = _read_known(source)
         write_store(target, data, progress=progress)

@@ -37,7 +37,7 @@ import time
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from ..errors import InvalidInput, StoreError
@@ -1002,23 +1002,68 @@ def _role(conn: psycopg.Connection[Any]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROGRESS) -> None:
-    """Create the store's schema holding `data`, in one transaction, not bounded by the
-    statement timeout (a million events take minutes): refuses a schema that exists already
-    (whatever it holds); on failure nothing is left behind. StoreError.
+class NewRecords(Protocol):
+    """The records of a store being created (`write_store`), read table by table: a store in
+    memory (`InMemory`), or one read in batches as it is written (the SQLite engine's
+    `streamed`), so that memory stays bounded whatever the store's size."""
 
-    A bulk load: the tables are created without their secondary indexes, each table's rows
-    (records, derived rows, the search index and its vocabulary) are sent with COPY, then the
-    indexes are built, each in one pass over its table, and the tables analysed."""
+    def count(self, table: str) -> int:
+        """How many records `table` holds (for progress)."""
+
+    def batches(self, table: str) -> Iterator[list[tuple[str, Json]]]:
+        """The (document number as text, record) of every record of `table` (a table of
+        `relational.TABLE_ORDER`), a few thousand at a time."""
+
+    def name_of(self, record_id: Any) -> str:
+        """`KnowledgeBase.name_of` over the whole store (search rows name what they cite)."""
+
+
+class InMemory:
+    """`NewRecords` of a store in memory (StoreData)."""
+
+    BATCH = 2000
+
+    def __init__(self, data: StoreData) -> None:
+        self.tables = data.tables
+        self._names = postgresql_search.names_in(self.tables)
+
+    def count(self, table: str) -> int:
+        return len(self.tables[table])
+
+    def batches(self, table: str) -> Iterator[list[tuple[str, Json]]]:
+        items = list(self.tables[table].items())
+        for start in range(0, len(items), self.BATCH):
+            yield items[start : start + self.BATCH]
+
+    def name_of(self, record_id: Any) -> str:
+        return self._names(record_id)
+
+
+def write_store(
+    target: Target, data: StoreData | NewRecords, *, progress: Progress = NO_PROGRESS
+) -> dict[str, int]:
+    """Create the store's schema holding `data` (a StoreData, or `NewRecords` read as they are
+    written), in one transaction, not bounded by the statement timeout (a million events take
+    minutes): refuses a schema that exists already (whatever it holds); on failure nothing is
+    left behind. How many records each table got (table -> count). StoreError.
+
+    A bulk load: the tables are created without their secondary indexes; each batch of a
+    table's records is sent with COPY, then its derived rows and its search rows (a batch at a
+    time: memory holds one batch, whatever the store's size); the search vocabulary is counted
+    by the server from the search rows; then the indexes are built, each in one pass over its
+    table, and the tables analysed."""
     import psycopg
 
+    source = InMemory(data) if isinstance(data, StoreData) else data
     conn = connect(target, doing="create")
     try:
         conn.execute("BEGIN")
         # a big store's rows and indexes take minutes (1M events): no statement timeout; its
-        # indexes are built with more memory than the server's default (64 MB), in fewer passes
+        # indexes, and the vocabulary's count, are made with more memory than the server's
+        # default (64 MB, 4 MB), in fewer passes
         conn.execute("SET LOCAL statement_timeout = 0")
         conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        conn.execute("SET LOCAL work_mem = '256MB'")
         taken = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s",
                              [target.schema]).fetchone()  # fmt: skip
         if taken is not None:
@@ -1036,28 +1081,12 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
         conn.execute("CREATE TABLE store_layout (application TEXT NOT NULL,"
                      " version INTEGER NOT NULL)")  # fmt: skip
         conn.execute("INSERT INTO store_layout VALUES (%s, %s)", [APPLICATION, LAYOUT_VERSION])
+        counts: dict[str, int] = {}
         with conn.cursor() as cur:
             _mark_derived(cur)
             for table in relational.TABLE_ORDER:
-                records = data.tables[table]
-                numbered = [(_doc_number(table, doc), record) for doc, record in records.items()]
-                _copy(cur, _STATEMENTS.insert[table], (
-                    _record_row(table, doc, record)
-                    for doc, record in tracked(numbered, progress, f"writing {table}",
-                                               len(numbered))
-                ))  # fmt: skip
-                for derived in relational.derived_of(table):
-                    _copy(cur, _STATEMENTS.insert_derived[derived], (
-                        row for _, record in numbered
-                        for _, row in _derived_rows(table, record, (derived,))
-                    ))  # fmt: skip
-            name_of = postgresql_search.names_in(data.tables)
-            postgresql_search.copy_rows(cur, (
-                postgresql_search.row_of(table, _doc_number(table, doc), record, name_of)
-                for table in TABLES
-                for doc, record in tracked(data.tables[table].items(), progress,
-                                           f"indexing {table}", len(data.tables[table]))
-            ))  # fmt: skip
+                counts[table] = _copy_table(cur, table, source, progress)
+            postgresql_search.count_words(cur)
             for statement in tracked(indexes, progress, "building the indexes", len(indexes)):
                 cur.execute(statement)
             trigram_index(cur, target.schema)  # after the rows: one pass instead of one a row
@@ -1065,6 +1094,7 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
                                         " ORDER BY tablename", [target.schema]).fetchall():
                 cur.execute(f'ANALYZE "{table}"')  # the planner knows the sizes and words
         conn.execute("COMMIT")
+        return counts
     except psycopg.errors.UniqueViolation as exc:
         raise StoreError(
             f"a record cannot be stored ({_line(exc)}): it is damaged, or its id is taken; "
@@ -1076,6 +1106,35 @@ def write_store(target: Target, data: StoreData, *, progress: Progress = NO_PROG
     finally:
         with contextlib.suppress(Exception):
             conn.close()
+
+
+def _copy_table(cur: psycopg.Cursor[Any], table: str, source: NewRecords,
+                progress: Progress) -> int:  # fmt: skip
+    """Send a table's records, batch by batch: each batch's rows, then its derived rows, then
+    its search rows, each with COPY. How many records were sent."""
+    total = source.count(table)
+    task = f"writing {table}"
+    progress(task, 0, total)
+    derived = relational.derived_of(table)
+    done = 0
+    for batch in source.batches(table):
+        numbered = [(_doc_number(table, doc), record) for doc, record in batch]
+        _copy(cur, _STATEMENTS.insert[table], (
+            _record_row(table, doc, record) for doc, record in numbered))  # fmt: skip
+        rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in derived}
+        for _, record in numbered:
+            for name, row in relational.derived_rows(table, record):
+                rows[name].append(row)
+        for name in derived:
+            if rows[name]:
+                _copy(cur, _STATEMENTS.insert_derived[name], rows[name])
+        if table in TABLES:
+            postgresql_search.copy_rows(cur, [
+                postgresql_search.row_of(table, doc, record, source.name_of)
+                for doc, record in numbered])  # fmt: skip
+        done += len(numbered)
+        progress(task, done, total)
+    return done
 
 
 def _copy(cur: psycopg.Cursor[Any], insert: str, rows: Iterable[tuple[Any, ...]]) -> None:

@@ -201,17 +201,19 @@ def write_rows(cur: psycopg.Cursor[Any], rows: Iterable[tuple[Any, ...]]) -> Non
 
 
 def copy_rows(cur: psycopg.Cursor[Any], rows: Iterable[tuple[Any, ...]]) -> None:
-    """Send `search_text` rows with COPY into an empty index (a store being created, the
-    indexes built after), then their words' counts."""
-    words: Counter[str] = Counter()
+    """Send `search_text` rows with COPY into a store being created (the indexes built after;
+    the vocabulary counted at the end: `count_words`)."""
     columns = _INSERT.removeprefix("INSERT INTO ").split(" VALUES ")[0]
     with cur.copy(f"COPY {columns} FROM STDIN") as copy:
         for row in rows:
-            words.update(row[7])
             copy.write_row(row)
-    with cur.copy("COPY search_words (word, records) FROM STDIN") as copy:
-        for word, count in words.items():
-            copy.write_row((word, count))
+
+
+def count_words(cur: psycopg.Cursor[Any]) -> None:
+    """Fill an empty `search_words` from every `search_text` row (a store being created): each
+    word of names, ids and titles with the number of rows holding it, counted by the server."""
+    cur.execute("INSERT INTO search_words (word, records) SELECT word, count(*) FROM"
+                " search_text, unnest(typo_words) AS word GROUP BY word")
 
 
 def forget(cur: psycopg.Cursor[Any], keys: Collection[int]) -> None:

@@ -242,6 +242,51 @@ def read_sqlite_whole(path: Path) -> StoreData:
     return StoreData(tables)
 
 
+class StreamedRecords:
+    """The records of a SQLite store, read table by table in batches as they are asked for
+    (what another engine's `write_store` takes as `NewRecords`): memory holds one batch and the
+    names remembered (`sqlite_search.NameLookup`, bounded), whatever the store's size. Made by
+    `streamed`, inside one read transaction: one version of the store."""
+
+    BATCH = 2000
+
+    def __init__(self, db: _Db) -> None:
+        self.db = db
+        self.names = sqlite_search.NameLookup(db.conn)
+
+    def count(self, table: str) -> int:
+        return int(self.db.rows(f"SELECT count(*) FROM {table}")[0][0])
+
+    def batches(self, table: str) -> Iterator[list[tuple[str, Json]]]:
+        """The (document number as text, record) of every record of `table`, BATCH at a time,
+        by document number."""
+        try:
+            cursor = self.db.conn.execute(f"SELECT doc, record FROM {table} ORDER BY doc")
+            while rows := cursor.fetchmany(self.BATCH):
+                yield [(str(doc), _loads(text)) for doc, text in rows]
+        except sqlite3.Error as exc:
+            raise _failure(self.db.path, exc) from None
+
+    def name_of(self, record_id: Any) -> str:
+        try:
+            return self.names(record_id)
+        except sqlite3.Error as exc:
+            raise _failure(self.db.path, exc) from None
+
+
+@contextlib.contextmanager
+def streamed(path: Path) -> Iterator[StreamedRecords]:
+    """The records of the SQLite store at `path`, read in batches within one read transaction
+    (`StreamedRecords`); the file is only read. StoreError."""
+    conn = connect(path, write=False)
+    try:
+        db = _Db(conn, path, snapshot=False)
+        db.rows("BEGIN")
+        yield StreamedRecords(db)
+    finally:
+        conn.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading: a StoreData whose tables load on first use
 # ---------------------------------------------------------------------------------------------

@@ -290,6 +290,8 @@ class RecordNames:
     the name of the first table's record with that id, else its title, else the id itself.
     An engine says how one record is read (`record`)."""
 
+    KEPT = 200_000  # names remembered at most (forgotten, then read again: memory stays bounded)
+
     def __init__(self) -> None:
         self.known: dict[str, str] = {}
 
@@ -304,6 +306,8 @@ class RecordNames:
             return ""
         record_id = str(record_id)
         if record_id not in self.known:
+            if len(self.known) >= self.KEPT:
+                self.known.clear()
             name = record_id
             for table in TABLES:
                 record = self.record(table, record_id)
