@@ -607,3 +607,18 @@ def settings_of(conn: Any) -> tuple[str, str, str]:
     row = conn.execute("SELECT current_setting('work_mem'), current_setting('jit'),"
                        " current_setting('enable_seqscan')").fetchone()  # fmt: skip
     return row[0], row[1], row[2]
+
+
+def test_postgresql_asks_for_the_records_of_people_named_alike_by_one_word_not_their_ids():
+    """The records that involve entities whose names match are one lexeme of `links` (the
+    entities' names as words), however many entities are so named; without the names that
+    found them, the index does not answer (search then scores every record)."""
+    from partnerkb.engines.postgresql_search import query_text
+    from partnerkb.engines.sqlite_search import Unanswerable
+    from partnerkb.search_candidates import AnyOf, Linked, Words
+
+    people = tuple(f"someone-samadov-{n}" for n in range(1500))
+    names = AnyOf((Words("names", "samadov", True), Words("names", "nazim samadov", False)))
+    assert query_text(Linked(people, names)) == "('lsamadov' | ('lnazim' <-> 'lsamadov':*))"
+    with pytest.raises(Unanswerable):
+        query_text(Linked(people))

@@ -588,7 +588,10 @@ def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
     final: dict[tuple[str, str], Json | None] = {}
     owners: dict[tuple[str, str], set[str]] = {}
     new: set[tuple[str, str]] = set()  # documents this transaction adds: no rows to delete
+    linked: dict[str, str] = {}  # the `links` words of the entities changed, as they were
     for change in tx.changes:
+        if change.table == "entities" and change.id not in linked:
+            linked[change.id] = postgresql_search.entity_words(change.before)
         key = (change.table, change.doc)
         if key not in final and change.before is None:
             new.add(key)
@@ -620,6 +623,10 @@ def write_changes(cur: psycopg.Cursor[Any], tx: Transaction) -> None:
     postgresql_search.refresh_role_holders(
         cur, {i for (table, _), ids in owners.items() if table in TABLES for i in ids}
     )
+    # the records that involve an entity whose name, aliases or id changed, not written here
+    postgresql_search.relink(cur, linked, {
+        postgresql_search.key_of(table, int(doc))
+        for (table, doc), record in final.items() if record is not None and table in TABLES})
 
 
 def derived_versions() -> dict[str, int]:
@@ -1017,6 +1024,10 @@ class NewRecords(Protocol):
     def name_of(self, record_id: Any) -> str:
         """`KnowledgeBase.name_of` over the whole store (search rows name what they cite)."""
 
+    def entity(self, entity_id: str) -> Json | None:
+        """The record of the entity with this id, or None (search rows hold the names of the
+        entities their record involves)."""
+
 
 class InMemory:
     """`NewRecords` of a store in memory (StoreData)."""
@@ -1026,6 +1037,8 @@ class InMemory:
     def __init__(self, data: StoreData) -> None:
         self.tables = data.tables
         self._names = postgresql_search.names_in(self.tables)
+        self._entities = {record.get("id"): record for record in self.tables["entities"].values()
+                          if isinstance(record, dict)}  # fmt: skip
 
     def count(self, table: str) -> int:
         return len(self.tables[table])
@@ -1037,6 +1050,9 @@ class InMemory:
 
     def name_of(self, record_id: Any) -> str:
         return self._names(record_id)
+
+    def entity(self, entity_id: str) -> Json | None:
+        return self._entities.get(entity_id)
 
 
 def write_store(
@@ -1084,8 +1100,9 @@ def write_store(
         counts: dict[str, int] = {}
         with conn.cursor() as cur:
             _mark_derived(cur)
+            words = postgresql_search.LinkWords(source.entity)
             for table in relational.TABLE_ORDER:
-                counts[table] = _copy_table(cur, table, source, progress)
+                counts[table] = _copy_table(cur, table, source, words, progress)
             postgresql_search.count_words(cur)
             for statement in tracked(indexes, progress, "building the indexes", len(indexes)):
                 cur.execute(statement)
@@ -1109,7 +1126,7 @@ def write_store(
 
 
 def _copy_table(cur: psycopg.Cursor[Any], table: str, source: NewRecords,
-                progress: Progress) -> int:  # fmt: skip
+                link_words: postgresql_search.LinkWords, progress: Progress) -> int:  # fmt: skip
     """Send a table's records, batch by batch: each batch's rows, then its derived rows, then
     its search rows, each with COPY. How many records were sent."""
     total = source.count(table)
@@ -1130,7 +1147,7 @@ def _copy_table(cur: psycopg.Cursor[Any], table: str, source: NewRecords,
                 _copy(cur, _STATEMENTS.insert_derived[name], rows[name])
         if table in TABLES:
             postgresql_search.copy_rows(cur, [
-                postgresql_search.row_of(table, doc, record, source.name_of)
+                postgresql_search.row_of(table, doc, record, source.name_of, link_words)
                 for doc, record in numbered])  # fmt: skip
         done += len(numbered)
         progress(task, done, total)

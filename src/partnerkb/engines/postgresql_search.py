@@ -12,8 +12,10 @@ docs/store-format.md):
   date allows, as text; rows sort by it, then by id, byte by byte: the ranking's order at equal
   score), `rtype`, `kind` and `status` (the filters of a search), `words` (a `tsvector` built
   here, not by a text-search parser: each word of a tier as one lexeme at its position, a
-  position left out between two fields so that a phrase never runs from one into the next, and
-  `x` + the hex of the id of each entity the record involves), `typo_words` (the words of its
+  position left out between two fields so that a phrase never runs from one into the next; the
+  `links` tier holds the words of the names of each entity the record involves, as SQLite's
+  index does: "events of someone named Samadov" is one lexeme, `'lsamadov'`, not an OR of the
+  ids of the 1,500 people so named), `typo_words` (the words of its
   names, ids and title: what `search_words` counts) and `odd` (true for a record whose text a
   `tsvector` cannot hold exactly: more than 16,383 positions, a word 256 times, a word of
   2 kB, or a record damaged by hand; while a store holds one, search scores every record).
@@ -23,7 +25,9 @@ docs/store-format.md):
 Whole words are lexemes (`'tshusha'`), a word's start a prefix (`'tshush':*`), words in a row
 a phrase (`'tnazim' <-> 'tsamadov':*`). The rows are made by `rebuild` (`partnerkb migrate`, or
 a new store: `write_rows`) and kept with every write (`forget`, `write_rows`,
-`refresh_role_holders`: a person's roles are searched with their organization's name).
+`refresh_role_holders`: a person's roles are searched with their organization's name; `relink`:
+a new name, alias or id of an entity is written again into the rows of the records that
+involve it).
 `derived` holds `version()` under `search_text`.
 """
 
@@ -37,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..search_candidates import AnyOf, Expr, Linked, SearchRequest, Words
 from . import sqlite_search
-from .sqlite_search import TABLE_CODE, TIER_LETTER, TYPE_OF
+from .sqlite_search import TABLE_CODE, TIER_LETTER, TYPE_OF, Unanswerable, _as_links, _or_none
 
 if TYPE_CHECKING:
     import psycopg
@@ -46,7 +50,8 @@ if TYPE_CHECKING:
 
 Json = dict[str, Any]
 
-OWN_VERSION = 1  # bumped when this module's rules change (with sqlite_search's and folding's)
+OWN_VERSION = 2  # bumped when this module's rules change (with sqlite_search's and folding's)
+# 2: the entities a record involves as the words of their names (links), not as their ids
 DOC_LIMIT = 1 << 32
 MAX_POSITION = 16383  # a tsvector's positions stop there
 MAX_POSITIONS = 256  # positions kept of one lexeme
@@ -114,8 +119,10 @@ def _vector(columns: Iterable[str]) -> tuple[str, bool]:
     return text, odd
 
 
-def row_of(table: str, doc: int, record: Json, name_of: Callable[[Any], str]) -> tuple[Any, ...]:
-    """The `search_text` row of a record (the columns of `_INSERT`)."""
+def row_of(table: str, doc: int, record: Json, name_of: Callable[[Any], str],
+           link_words: Callable[[str], str]) -> tuple[Any, ...]:  # fmt: skip
+    """The `search_text` row of a record (the columns of `_INSERT`): `name_of` as
+    `KnowledgeBase.name_of`, `link_words` the `links` words of an entity by id (`LinkWords`)."""
     from ..search import _recency
 
     key = key_of(table, doc)
@@ -124,7 +131,8 @@ def row_of(table: str, doc: int, record: Json, name_of: Callable[[Any], str]) ->
     try:
         if not 0 <= doc < DOC_LIMIT:
             raise ValueError(doc)
-        names, title, ids, other, links, _ = sqlite_search.row_values(table, record, name_of)
+        names, title, ids, other, links, _ = sqlite_search.row_values(table, record, name_of,
+                                                                      link_words)  # fmt: skip
         recency = _recency(record)
         text, odd = _vector([names, title, ids, other, links])
         typo = sorted({token[1:] for column in (names, title, ids) for token in column.split()
@@ -138,6 +146,53 @@ def row_of(table: str, doc: int, record: Json, name_of: Callable[[Any], str]) ->
             kind if isinstance(kind, str) else None,
             status if isinstance(status, str) else None,
             True if odd else None, typo, text)  # fmt: skip
+
+
+def entity_words(record: Json | None) -> str:
+    """The `links` words of an entity (`sqlite_search.link_tokens` of its `names` tier: its
+    id, name and aliases, folded); '' for none, or for a record damaged by hand (its row holds
+    no text: `row_of`)."""
+    from ..search import _recency
+
+    if not isinstance(record, dict):
+        return ""
+    try:
+        _recency(record)
+        names = sqlite_search.row_values("entities", record, str)[0]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return ""
+    return sqlite_search.link_tokens(names)
+
+
+class LinkWords:
+    """`entity_words` of entities by id, their records read by `record_of(id)` (None: no such
+    entity) and the words remembered (up to KEPT, then read again: memory stays bounded)."""
+
+    KEPT = 200_000
+
+    def __init__(self, record_of: Callable[[str], Json | None]) -> None:
+        self.record_of = record_of
+        self.known: dict[str, str] = {}
+
+    def __call__(self, entity_id: str) -> str:
+        words = self.known.get(entity_id)
+        if words is None:
+            if len(self.known) >= self.KEPT:
+                self.known.clear()
+            words = self.known[entity_id] = entity_words(self.record_of(entity_id))
+        return words
+
+
+def entity_record(cur: psycopg.Cursor[Any]) -> Callable[[str], Json | None]:
+    """An entity's record by id, read from the store (as written so far in this transaction)."""
+    from .postgresql import _loads
+
+    def record_of(entity_id: str) -> Json | None:
+        row = cur.connection.execute("SELECT record FROM entities WHERE id = %s",
+                                     [entity_id]).fetchone()  # fmt: skip
+        return _loads(row[0]) if row else None
+
+    return record_of
 
 
 class NameLookup(sqlite_search.RecordNames):
@@ -234,11 +289,35 @@ def forget(cur: psycopg.Cursor[Any], keys: Collection[int]) -> None:
 def index_records(
     cur: psycopg.Cursor[Any], records: Iterable[tuple[str, int, Json]],
     name_of: Callable[[Any], str] | None = None,
+    link_words: Callable[[str], str] | None = None,
 ) -> None:  # fmt: skip
-    """Write the rows of (table, doc, record) (their old rows removed)."""
+    """Write the rows of (table, doc, record) (their old rows removed); names and the words of
+    the entities they involve are read from the store unless given."""
     lookup = name_of or NameLookup(cur)
-    write_rows(cur, (row_of(table, doc, record, lookup) for table, doc, record in records
+    words = link_words or LinkWords(entity_record(cur))
+    write_rows(cur, (row_of(table, doc, record, lookup, words) for table, doc, record in records
                      if table in TABLE_CODE))  # fmt: skip
+
+
+def relink(cur: psycopg.Cursor[Any], before: dict[str, str], done: Collection[int]) -> None:
+    """Index again every record that involves an entity whose `links` words changed (`before`:
+    the words of entities before a write, by id, '' for one that did not exist; compared with
+    the words of their records now), but those of `done` (keys indexed by this write already)."""
+    from .postgresql import _loads
+
+    now = LinkWords(entity_record(cur))
+    changed = sorted(entity for entity, words in before.items() if now(entity) != words)
+    if not changed:
+        return
+    rows: list[tuple[str, int, Json]] = []
+    for table, derived, column in (("events", "event_entities", "event_id"),
+                                   ("partnerships", "partnership_parties", "partnership_id")):
+        found = cur.execute(f"SELECT doc, record FROM {table} WHERE id IN (SELECT {column} FROM"
+                            f" {derived} WHERE entity_id = ANY(%s))", [changed]).fetchall()
+        rows += [(table, doc, _loads(text)) for doc, text in found
+                 if key_of(table, doc) not in done]  # fmt: skip
+    forget(cur, [key_of(table, doc) for table, doc, _ in rows])
+    index_records(cur, rows, link_words=now)
 
 
 def refresh_role_holders(cur: psycopg.Cursor[Any], changed: Collection[str]) -> None:
@@ -277,12 +356,13 @@ def rebuild(cur: psycopg.Cursor[Any], progress: Any = None) -> None:
     cur.execute("DELETE FROM search_text")
     cur.execute("DELETE FROM search_words")
     lookup = NameLookup(cur)
+    words = LinkWords(entity_record(cur))
     for table in TABLE_CODE:
         count = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
         records = ((table, doc, _loads(text)) for doc, text in cur.connection.execute(
             f"SELECT doc, record FROM {table}"))  # fmt: skip
         index_records(cur, tracked(records, progress or NO_PROGRESS, f"indexing {table}", count),
-                      lookup)  # fmt: skip
+                      lookup, words)  # fmt: skip
     cur.execute("ANALYZE search_text")
     cur.execute("ANALYZE search_words")
 
@@ -309,8 +389,10 @@ def query_text(expr: Expr) -> str:
         parts = [f"({p})" if "<->" in p else p for p in phrases]
         return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
     if isinstance(expr, Linked):
-        tokens = [_lexeme("x" + sqlite_search._hex(entity)) for entity in expr.entities]
-        return tokens[0] if len(tokens) == 1 else "(" + " | ".join(tokens) + ")"
+        if expr.names is not None:  # the entities' names as words of `links`
+            return query_text(_as_links(expr.names))
+        # `links` hold names, not ids (`bounded_candidates` always gives the names)
+        raise Unanswerable("records linked to entities given by id")
     joiner = " | " if isinstance(expr, AnyOf) else " & "
     return "(" + joiner.join(query_text(part) for part in expr.parts) + ")"
 
@@ -370,6 +452,7 @@ class PostgresSearchIndex:
         extra, params = scope_sql(scope)
         return f"words @@ %s::tsquery{extra}", [query_text(match), *params]
 
+    @_or_none
     def count(self, match: Expr, scope: SearchRequest) -> int | None:
         where, params = self._where(match, scope)
         if self.allowed is None:
@@ -378,6 +461,7 @@ class PostgresSearchIndex:
         keys = self._rows(f"SELECT key FROM search_text WHERE {where}", params)
         return sum(1 for (key,) in keys if key in allowed)
 
+    @_or_none
     def newest(self, match: Expr, scope: SearchRequest, limit: int) -> list[Hashable] | None:
         """The newest first: among the newest rows of the store (a common word has `limit` of
         them there: the ordered index, a few thousand rows), else from every match (a rarer
@@ -404,6 +488,7 @@ class PostgresSearchIndex:
                 return keys[:limit]
         return keys
 
+    @_or_none
     def matches_any(self, match: Expr, scope: SearchRequest) -> bool | None:
         """Whether a record in scope matches: the first one the index lists, in no order
         (`newest(..., 1)` would sort every match of a class that none of the store's newest
@@ -417,6 +502,7 @@ class PostgresSearchIndex:
                 return True
         return False
 
+    @_or_none
     def entities(self, match: Expr, most: int) -> list[str] | None:
         rows = self._rows("SELECT record_id FROM search_text WHERE words @@ %s::tsquery AND"
                           " rtype = 'entity' LIMIT %s", [query_text(match), most + 1])  # fmt: skip

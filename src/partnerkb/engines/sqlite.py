@@ -273,6 +273,12 @@ class StreamedRecords:
         except sqlite3.Error as exc:
             raise _failure(self.db.path, exc) from None
 
+    def entity(self, entity_id: str) -> Json | None:
+        try:
+            return self.names.record("entities", entity_id)
+        except sqlite3.Error as exc:
+            raise _failure(self.db.path, exc) from None
+
 
 @contextlib.contextmanager
 def streamed(path: Path) -> Iterator[StreamedRecords]:
