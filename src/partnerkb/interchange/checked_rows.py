@@ -41,9 +41,12 @@ class Made(NamedTuple):
     left to the importing process is its document number, its search key (from that number)
     and, for a person whose role names an organization, the search row (that names it)."""
 
+    record_id: str
+    name: str  # its name, or title, or id: what the import's `name_of` gives for it
     columns: tuple[Any, ...]  # its row in the record table, between `doc` and its JSON text
     derived: tuple[tuple[str, list[tuple[Any, ...]]], ...]  # (INSERT, rows) of derived tables
     search: tuple[str, ...] | None  # `sqlite_search.row_values`, links staged; None: not made
+    key: tuple[int, bool] | None  # `sqlite_search.key_of` with document number 0; None: not made
 
 
 class Checked(NamedTuple):
@@ -89,14 +92,17 @@ def made_rows(table: str, record: Json) -> Made:
     columns = relational.row_of(table, 0, record, "")[1:-1]
     derived = tuple((statement, rows) for statement, make in makers(table)
                     if (rows := list(make(record))))  # fmt: skip
-    search = None
+    search = key = None
     if table in sqlite_search.TABLE_CODE:
         try:
             search = sqlite_search.row_values(table, record, _no_names,
                                               sqlite_search.StagedRows.staged_links)  # fmt: skip
+            key = sqlite_search.key_of(table, 0, record)
         except (_NeedsNames, AttributeError, KeyError, TypeError, ValueError):
-            search = None  # named, or damaged: `sqlite_search.index_rows` says how
-    return Made(columns, derived, search)
+            search = key = None  # named, or damaged: `sqlite_search.index_rows` says how
+    record_id = str(record["id"])
+    name = str(record.get("name") or record.get("title") or record_id)
+    return Made(record_id, name, columns, derived, search, key)
 
 
 def digest_of(text: str) -> bytes:

@@ -73,7 +73,7 @@ class _Planned:
     label: str
     table: str
     doc: int
-    record: Json
+    record_id: str
     text: str  # its JSON text, keys sorted
     digest: bytes
     change: str  # its history change, as JSON text
@@ -81,6 +81,15 @@ class _Planned:
     listed: list[Any] | None  # the report's list of updates it is in (taken out again if it
     # cannot be stored); None for an added record, listed from the temporary table at the end
     made: Made  # its rows, made when it was checked
+    record: Json | None = None  # the record, parsed from `text` when something needs it
+
+    def parsed(self) -> Json:
+        """The record (its JSON text parsed the first time it is asked for)."""
+        import orjson
+
+        if self.record is None:
+            self.record = orjson.loads(self.text)
+        return self.record
 
 
 class _Names:
@@ -101,10 +110,9 @@ class _Names:
             self.lookup.known.clear()
         return self.lookup(record_id)
 
-    def written(self, record: Json) -> None:
-        record_id = record["id"]
+    def written(self, record_id: str, name: str) -> None:
         self.lookup.known.pop(record_id, None)
-        self.batch[record_id] = str(record.get("name") or record.get("title") or record_id)
+        self.batch[record_id] = name
 
 
 _NAMES_KEPT = 100_000  # names of the store's records kept at most (looked up again after)
@@ -156,9 +164,8 @@ class StreamedImport:
     # -- rows ---------------------------------------------------------------------------------
     def take(self, rows: Iterable[Checked], progress: Progress = NO_PROGRESS) -> None:
         """Plan and write every checked row, a batch at a time."""
-        import orjson
 
-        batch: list[tuple[Checked, Json]] = []
+        batch: list[Checked] = []
         for row in rows:
             self.rows += 1
             if self.rows % BATCH == 0:
@@ -168,7 +175,7 @@ class StreamedImport:
             if row.table is None:
                 self.errors.append(RowError(row.label, row.error, row.hint))
                 continue
-            batch.append((row, orjson.loads(row.text)))
+            batch.append(row)
             if len(batch) >= BATCH:
                 self._batch(batch)
                 batch = []
@@ -181,8 +188,8 @@ class StreamedImport:
         self.data.seen.clear()
         self.data.lazy.cache.clear()
 
-    def _batch(self, batch: list[tuple[Checked, Json]]) -> None:
-        ids = list(dict.fromkeys(record["id"] for _, record in batch))
+    def _batch(self, batch: list[Checked]) -> None:
+        ids = list(dict.fromkeys(made.record_id for made in (_made(row) for row in batch)))
         earlier: dict[str, tuple[str, str, bytes]] = {}
         for chunk in _chunks(ids):
             marks = ", ".join("?" * len(chunk))
@@ -190,10 +197,10 @@ class StreamedImport:
                            self.conn.execute(f"SELECT id, tbl, label, digest FROM temp.{_TEMP}"
                                              f" WHERE id IN ({marks})", chunk))  # fmt: skip
         self.stored = self._stored([i for i in ids if i not in earlier])
-        for row, record in batch:
+        for row in batch:
             label, table, text, digest = row.label, str(row.table), row.text, row.digest
-            made = row.made or made_rows(table, record)
-            record_id = record["id"]
+            made = _made(row)
+            record_id = made.record_id
             seen = earlier.get(record_id)
             if seen is not None:
                 if seen[0] == table and seen[2] == digest:
@@ -205,7 +212,7 @@ class StreamedImport:
                 continue
             earlier[record_id] = (table, label, digest)
             try:
-                self._put(label, table, record, text, digest, made)
+                self._put(label, table, text, digest, made)
             except PartnerkbError as exc:
                 self.errors.append(RowError(label, exc.message, exc.hint))
         self._write()
@@ -222,12 +229,11 @@ class StreamedImport:
                 found.setdefault(record_id, (table, int(doc), text))
         return found
 
-    def _put(self, label: str, table: str, record: Json, text: str, digest: bytes,
-             made: Made) -> None:  # fmt: skip
+    def _put(self, label: str, table: str, text: str, digest: bytes, made: Made) -> None:
         """Plan one record: added, put in place of the stored one of its id, or unchanged."""
         import orjson
 
-        record_id = record["id"]
+        record_id = made.record_id
         stored = self.stored.get(record_id)
         if stored is not None and stored[0] != table:
             from .importer import _a
@@ -242,7 +248,7 @@ class StreamedImport:
             change = {"table": table, "id": record_id, "doc": str(doc), "before": None,
                       "inserted": True, "removed": False}  # fmt: skip
         else:
-            before = orjson.loads(stored[2])
+            before, record = orjson.loads(stored[2]), orjson.loads(text)
             if before == record:
                 self.unchanged[table].append((table, record_id))
                 self.seen.append((record_id, table, label, digest, None, None, None, None))
@@ -253,7 +259,7 @@ class StreamedImport:
             fields = sorted(k for k in {*before, *record} if before.get(k) != record.get(k))
             listed = self.updated[table]
             listed.append((table, record_id, fields))
-        self.planned.append(_Planned(label, table, doc, record, text, digest,
+        self.planned.append(_Planned(label, table, doc, record_id, text, digest,
                                      self.json_text(change), stored is not None, listed,
                                      made))  # fmt: skip
 
@@ -286,35 +292,33 @@ class StreamedImport:
     def _rows(self, item: _Planned, into: dict[str, list[tuple[Any, ...]]]) -> None:
         """Add every row a planned record writes to `into` (statement -> rows): those made
         when it was checked (`Made`), with its document number and search key."""
-        table, record, made = item.table, item.record, item.made
-        self.names.written(record)
+        table, made = item.table, item.made
+        self.names.written(item.record_id, made.name)
         into.setdefault(_STATEMENTS.insert[table], []).append(
             (item.doc, *made.columns, item.text))  # fmt: skip
         for statement, rows in made.derived:
             into.setdefault(statement, []).extend(rows)
         if table in sqlite_search.TABLE_CODE:
             indexed: tuple[tuple[Any, ...], tuple[Any, ...]] | None = None
-            if made.search is not None:
-                try:
-                    key, odd = sqlite_search.key_of(table, item.doc, record)
-                    indexed = ((key, *made.search),
-                               (key, str(record.get("id")), 1 if odd else None))  # fmt: skip
-                except (AttributeError, KeyError, TypeError, ValueError):
-                    indexed = None  # a damaged record: index_rows makes its odd row
+            if made.search is not None and made.key is not None and (
+                    0 <= item.doc < sqlite_search.DOC_LIMIT):  # fmt: skip
+                key = made.key[0] | item.doc  # what key_of gives with the document number
+                indexed = ((key, *made.search),
+                           (key, item.record_id, 1 if made.key[1] else None))  # fmt: skip
             text_row, key_row = indexed or sqlite_search.index_rows(
-                table, item.doc, record, self.names, self.staged.staged_links)  # fmt: skip
+                table, item.doc, item.parsed(), self.names, self.staged.staged_links)  # fmt: skip
             into.setdefault(self.staged.INSERT, []).append(text_row)
             into.setdefault(sqlite_search.INSERT_KEY, []).append(key_row)
 
     def _temp_row(self, item: _Planned) -> tuple[Any, ...]:
-        return (item.record["id"], item.table, item.label, item.digest, item.doc, item.change,
+        return (item.record_id, item.table, item.label, item.digest, item.doc, item.change,
                 TABLES.index(item.table), None if item.replaces else 1)  # fmt: skip
 
     def _write_rows(self, planned: list[_Planned]) -> None:
         statements: dict[str, list[tuple[Any, ...]]] = {}
         for item in planned:
             if item.replaces:
-                self._delete(item.table, item.doc, item.record["id"])
+                self._delete(item.table, item.doc, item.record_id)
             self._rows(item, statements)
         for statement, rows in statements.items():
             self.conn.executemany(statement, rows)
@@ -326,7 +330,7 @@ class StreamedImport:
             self.conn.execute("SAVEPOINT partnerkb_record")
             try:
                 if item.replaces:
-                    self._delete(item.table, item.doc, item.record["id"])
+                    self._delete(item.table, item.doc, item.record_id)
                 statements: dict[str, list[tuple[Any, ...]]] = {}
                 self._rows(item, statements)
                 for statement, rows in statements.items():
@@ -334,11 +338,11 @@ class StreamedImport:
             except sqlite3.IntegrityError as exc:
                 self.conn.execute("ROLLBACK TO partnerkb_record")
                 self.conn.execute("RELEASE partnerkb_record")
-                self.names.batch.pop(item.record["id"], None)
+                self.names.batch.pop(item.record_id, None)
                 self.errors.append(RowError(item.label, f"it cannot be stored ({exc})"))
                 if item.listed is not None:
                     item.listed.remove(next(e for e in reversed(item.listed)
-                                            if e[1] == item.record["id"]))  # fmt: skip
+                                            if e[1] == item.record_id))  # fmt: skip
                 continue
             self.conn.execute("RELEASE partnerkb_record")
             self.seen.append(self._temp_row(item))
@@ -452,6 +456,13 @@ class StreamedImport:
             (*values, ends[0], head + '"changes":[', ends[1], "]" + tail),
         )
         return str(entry["id"])
+
+
+def _made(row: Checked) -> Made:
+    """The rows of a valid checked row (made again if it came without them)."""
+    import orjson
+
+    return row.made or made_rows(str(row.table), orjson.loads(row.text))
 
 
 _TEMP_ROW = (f"INSERT INTO temp.{_TEMP} (id, tbl, label, digest, doc, change, tbl_order,"
