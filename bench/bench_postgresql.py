@@ -85,18 +85,19 @@ def psql(url: str, schema: str, query: str) -> list[str]:
 
 
 def load(url: str, schema: str, path: Path, log: Any) -> None:
-    """Copy the JSON store at `path` into `schema`, unless it is there already."""
+    """Copy the store at `path` into `schema` (`partnerkb convert`: a SQLite store streamed, a
+    JSON one read whole), unless it is there already."""
     import psycopg
 
-    from partnerkb.engines.postgresql import parse_url, write_store
-    from partnerkb.store import read_store
+    from partnerkb.convert import convert
+    from partnerkb.engines.postgresql import parse_url
 
     target = parse_url(f"{url}{'&' if '?' in url else '?'}schema={schema}")
     with psycopg.connect(target.conninfo, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]).fetchone():
             return
     started = time.perf_counter()
-    write_store(target, read_store(path))
+    convert(path, store_url(url, schema))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     log(f"loaded {path.name} into {schema} in {time.perf_counter() - started:.1f} s "
         f"(peak memory {peak:.0f} MB)")
