@@ -312,10 +312,15 @@ def relink(cur: psycopg.Cursor[Any], before: dict[str, str], done: Collection[in
     rows: list[tuple[str, int, Json]] = []
     for table, derived, column in (("events", "event_entities", "event_id"),
                                    ("partnerships", "partnership_parties", "partnership_id")):
-        found = cur.execute(f"SELECT doc, record FROM {table} WHERE id IN (SELECT {column} FROM"
-                            f" {derived} WHERE entity_id = ANY(%s))", [changed]).fetchall()
-        rows += [(table, doc, _loads(text)) for doc, text in found
-                 if key_of(table, doc) not in done]  # fmt: skip
+        # the document numbers first: an import's new entities are involved mostly by its own
+        # new records, indexed already, whose records are then not read back
+        docs = [doc for (doc,) in cur.execute(
+            f"SELECT doc FROM {table} WHERE id IN (SELECT {column} FROM {derived} WHERE"
+            f" entity_id = ANY(%s))", [changed]).fetchall() if key_of(table, doc) not in done]
+        if docs:
+            found = cur.execute(f"SELECT doc, record FROM {table} WHERE doc = ANY(%s)",
+                                [docs]).fetchall()  # fmt: skip
+            rows += [(table, doc, _loads(text)) for doc, text in found]
     forget(cur, [key_of(table, doc) for table, doc, _ in rows])
     index_records(cur, rows, link_words=now)
 
