@@ -123,3 +123,17 @@ def test_a_write_to_an_older_sqlite_store_says_it_brings_the_store_up_to_date_fi
                  "--db", str(layout_1))  # fmt: skip
     assert second.exit_code == 0, second.stderr
     assert "older partnerkb" not in second.stderr
+
+
+def test_an_import_into_an_older_sqlite_store_says_so_once_even_when_it_is_not_streamed(
+        cli, layout_1, tmp_path):  # fmt: skip
+    """A JSON Lines file is tried as records as stored (streamed) first; one whose lines are
+    flat rows is then read the ordinary way. The note about the older store comes once."""
+    flat = tmp_path / "rows.jsonl"
+    row = {"date": "2024-03-01", "title": "Talks on heritage", "participants": "nazim-samadov",
+           "sources": "newsaz-2024-01-31-samadov-almalik"}  # fmt: skip
+    flat.write_text(json.dumps(row) + "\n")
+    done = cli("--db", str(layout_1), "import", str(flat))
+    assert done.exit_code == 0, done.stderr
+    notes = [line for line in done.stderr.splitlines() if "made by an older partnerkb" in line]
+    assert len(notes) == 1, done.stderr

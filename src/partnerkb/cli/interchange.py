@@ -454,7 +454,8 @@ def import_command(
     if not rows.rows and not rows.errors:
         raise InvalidInput(f"{_name(file)} holds no rows to import")
     store = prepare_store(store_location(ctx, db), dry_run=dry_run)
-    announce_upgrade(store, dry_run=dry_run)
+    if not ctx.meta.get("upgrade announced"):  # a streamed try said it already
+        announce_upgrade(store, dry_run=dry_run)
     try:
         with progress_bar() as progress:
 
@@ -512,6 +513,7 @@ def _stream_import(
     if store.engine != "sqlite":
         return False
     announce_upgrade(store)
+    ctx.meta["upgrade announced"] = True
     try:
         with progress_bar() as progress:
             stage(progress, "importing records")
