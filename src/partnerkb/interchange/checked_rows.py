@@ -1,8 +1,8 @@
 """The rows of a streamed import, checked: each JSON line parsed, its record validated and given
-its JSON text (keys sorted, as the store keeps it) and that text's digest. Pure work on one row
-at a time, so that a big file's rows can be checked in a second process while the importing
-process writes the rows already checked (`checked_lines`): on two cores, validating and
-writing overlap instead of taking turns.
+its JSON text (keys sorted, as the store keeps it), that text's digest and the rows it makes in
+a SQLite store (`Made`). Pure work on one row at a time, so that a big file's rows are checked
+in other processes while the importing process writes the rows already checked
+(`CheckedLines`): on two cores, checking and writing overlap instead of taking turns.
 
 A checked row is a `Checked`; a line that is not one JSON object of a record as stored makes
 the reader raise `NotStreamable` (the caller then imports the file the ordinary way), at that
@@ -28,8 +28,8 @@ Json = dict[str, Any]
 TABLE_OF_TYPE = {singular: table for table, singular in TYPE_OF_TABLE.items()}
 
 CHUNK = 2000  # lines a worker checks at a time
-AHEAD = 3  # chunks sent to the worker before the first is taken back
-WORKER_BYTES = 8 * 1024 * 1024  # files at least this big are checked in a second process
+AHEAD = 3  # chunks sent to each worker before the first is taken back
+WORKER_BYTES = 8 * 1024 * 1024  # files at least this big are checked in other processes
 
 
 class NotStreamable(Exception):

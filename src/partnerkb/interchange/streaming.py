@@ -164,7 +164,6 @@ class StreamedImport:
     # -- rows ---------------------------------------------------------------------------------
     def take(self, rows: Iterable[Checked], progress: Progress = NO_PROGRESS) -> None:
         """Plan and write every checked row, a batch at a time."""
-
         batch: list[Checked] = []
         for row in rows:
             self.rows += 1
