@@ -310,3 +310,53 @@ def test_the_sqlite_engine_counts_and_cuts_a_profile_in_sql_as_the_tables_would(
     total, events = indexed.latest_events(KnowledgeBase(indexed).places_within("azerbaijan"), 5)
     assert total > 5 and len(events) == 5
     assert all(indexed.lazy.loaded(t) is None for t in ("events", "entities", "sources"))
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=lambda w: " ".join(w) or "all")
+def test_a_limited_timeline_is_cut_and_counted_by_the_database(stores, monkeypatch, window):
+    """`--limit N` (with or without `--reverse`) on an indexed engine asks the database for the
+    first N events of the window in date order, and counts the window in the same query: the
+    rest of the window is never read or sorted here (`EventWindow`), and the events kept and
+    the count are those of the JSON engine's whole list."""
+    from partnerkb.cli.common import limit_rows
+    from partnerkb.cli.read import event_filter
+    from partnerkb.engines import sqlite
+    from partnerkb.queries import KnowledgeBase, timeline_events
+    from partnerkb.store import read_store
+
+    json_store, sqlite_store, _ = stores
+    every = KnowledgeBase(read_store(json_store))
+    indexed = KnowledgeBase(sqlite.read_sqlite(sqlite_store))
+    flags = [w for w in window if w == "--happened"]
+    valued = [w for w in window if w not in flags]
+    args = dict(zip(valued[::2], valued[1::2], strict=True))
+    spec = event_filter(indexed, [args["--entity"]] if "--entity" in args else None,
+                        [args["--kind"]] if "--kind" in args else None, None,
+                        args.get("--since"), args.get("--until"), False, bool(flags))  # fmt: skip
+
+    def whole(*_: object) -> list[int]:
+        raise AssertionError("the whole window was read for a --limit")
+
+    monkeypatch.setattr(sqlite.SqliteData, "_window_docs", whole)
+    said: list[str] = []
+    monkeypatch.setattr("partnerkb.cli.common.info", said.append)
+    asked: list[str] = []
+    rows = indexed.data.db.rows
+
+    def counted(sql: str, *args: object, **kwargs: object) -> object:
+        asked.append(sql)
+        return rows(sql, *args, **kwargs)
+
+    monkeypatch.setattr(indexed.data.db, "rows", counted)
+    for reverse in (False, True):
+        for limit in (1, 7):
+            wanted = list(timeline_events(every, spec))
+            got = limit_rows(timeline_events(indexed, spec), limit, reverse)
+            assert [e["id"] for e in got] == [
+                e["id"] for e in (wanted[::-1] if reverse else wanted)[:limit]
+            ]
+            if len(wanted) > limit:
+                assert said.pop() == f"showing {limit} of {len(wanted)}; --limit shows more"
+            assert not said
+    assert not [sql for sql in asked if "COUNT(*) FROM events" in sql]  # counted as it is cut
+    assert indexed.data.lazy.loaded("events") is None

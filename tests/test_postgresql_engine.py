@@ -766,3 +766,22 @@ def test_migrate_adds_the_covering_indexes_a_store_lacks_and_changes_no_answer(c
     assert "created the indexes" in done.stderr and "events_id_dates" in done.stderr
     assert indexes() == made
     assert [cli("--db", store, *q).stdout for q in QUESTIONS] == answers
+
+
+def test_a_limited_timeline_reads_as_the_json_engine_does(cli, new_pg_store, tmp_path):
+    """`timeline --limit N` (latest first with --reverse) is cut and counted by the server
+    (`engines.sqlite.EventWindow`): the rows and the "showing N of M" line are the JSON
+    engine's, for windows that keep many events, a few, or none."""
+    from partnerkb.store import dumps
+
+    source = tmp_path / "generated.json"
+    source.write_bytes(dumps(generate.generate_tables(600, seed=5)))
+    url = new_pg_store(read_store(source))
+    for window in (["--since", "2024-01", "--until", "2024-03"], ["--since", "2020"],
+                   ["--kind", "meeting", "--until", "2001"], ["--since", "2999"], []):
+        for cut in (["--limit", "5"], ["--limit", "5", "--reverse"], ["--limit", "100000"]):
+            args = ["timeline", *window, *cut, "--format", "json"]
+            on_json = cli(*args, "--db", str(source))
+            on_pg = cli(*args, "--db", url)
+            assert (on_pg.exit_code, on_pg.stdout, on_pg.stderr) == (
+                on_json.exit_code, on_json.stdout, on_json.stderr)

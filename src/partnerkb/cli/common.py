@@ -165,12 +165,15 @@ def page_setting(no_pager: bool) -> None:
 
 def limit_rows(rows: Sequence[Any], limit: int | None, reverse: bool) -> Sequence[Any]:
     """--reverse then --limit, saying on stderr how many were left out. A lazy sequence
-    (`queries.timeline_events` on SQLite) stays lazy: its slices read nothing."""
+    (`queries.timeline_events` on SQLite and PostgreSQL) stays lazy: it reads only the rows
+    kept (`engines.sqlite.EventWindow`)."""
     if reverse:
         rows = rows[::-1]
-    if limit is not None and len(rows) > limit:
-        info(f"showing {limit} of {len(rows)}; --limit shows more")
-        rows = rows[:limit]
+    if limit is not None:
+        kept = rows[:limit]  # first: a lazy sequence cuts and counts in one query
+        if len(rows) > limit:
+            info(f"showing {limit} of {len(rows)}; --limit shows more")
+            rows = kept
     return rows
 
 

@@ -431,6 +431,81 @@ _EVENT_ORDER_DESC = (
 )
 
 
+_EVENT_ORDER = _EVENT_ORDER_DESC.replace(" DESC", "")
+
+
+class EventWindow(Sequence[Json]):
+    """The events a `WHERE` clause of the events table keeps, in date order (`dates.sort_key`,
+    then id), asked of the database only as far as they are used (`SqliteData.
+    matching_events`). Its first `n` (`[:n]`, or `[::-1][:n]` latest first: what `--limit`
+    takes, `cli.common.limit_rows`) are one `ORDER BY ... LIMIT n` that counts the window too
+    (`COUNT(*) OVER ()`): the database sorts and cuts it, nothing of the rest is sent. Its
+    truth is an EXISTS, its length a COUNT (unless a cut already counted it); anything else
+    reads the window's document numbers once, in order (an EventsInOrder)."""
+
+    def __init__(self, data: SqliteData, where: str, params: list[Any], *,
+                 latest_first: bool = False, count: int | None = None) -> None:  # fmt: skip
+        self.data = data
+        self.where = where
+        self.params = params
+        self.latest_first = latest_first
+        self._count = count
+        self._docs: EventsInOrder | None = None
+
+    def __bool__(self) -> bool:
+        if self._count is None and self._docs is None:
+            rows = self.data.db.rows(f"SELECT 1 FROM events{self.where} LIMIT 1", self.params)
+            if not rows:
+                self._count = 0
+            return bool(rows)
+        return len(self) > 0
+
+    def __len__(self) -> int:
+        if self._count is None:
+            if self._docs is not None:
+                self._count = len(self._docs)
+            else:
+                rows = self.data.db.rows(f"SELECT COUNT(*) FROM events{self.where}", self.params)
+                self._count = int(rows[0][0])
+        return self._count
+
+    def _in_order(self) -> EventsInOrder:
+        if self._docs is None:
+            docs = self.data._window_docs(self.where, self.params)
+            if self.latest_first:
+                docs.reverse()
+            self._docs = EventsInOrder(self.data, docs)
+        return self._docs
+
+    def _first(self, limit: int) -> EventsInOrder:
+        order = _EVENT_ORDER_DESC if self.latest_first else _EVENT_ORDER
+        rows = self.data.db.rows(f"SELECT doc, COUNT(*) OVER () FROM events{self.where}"
+                                 f" ORDER BY {order} LIMIT ?", [*self.params, limit])  # fmt: skip
+        self._count = int(rows[0][1]) if rows else 0
+        first = EventsInOrder(self.data, [int(doc) for doc, _ in rows])
+        if len(first) == self._count:  # the whole window
+            self._docs = first
+        return first
+
+    @overload
+    def __getitem__(self, index: int) -> Json: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Json]: ...
+
+    def __getitem__(self, index: int | slice) -> Json | Sequence[Json]:
+        if isinstance(index, slice) and self._docs is None and index.start is None:
+            if index.step in (None, 1) and index.stop is not None and index.stop > 0:
+                return self._first(index.stop)
+            if index.step == -1 and index.stop is None:
+                return EventWindow(self.data, self.where, self.params,
+                                   latest_first=not self.latest_first, count=self._count)
+        return self._in_order()[index]
+
+    def __iter__(self) -> Iterator[Json]:
+        return iter(self._in_order())
+
+
 class EventsInOrder(Sequence[Json]):
     """Events of a store view in a given order, by document number, read only when used: a
     slice is another EventsInOrder, so cutting a long answer to `--limit` reads no event left
@@ -703,6 +778,11 @@ class SqliteData(StoreData):
         where, params = self._event_where(kinds, statuses, since, until, scopes)
         if len(params) > _MAX_PARAMETERS:
             return None
+        return EventWindow(self, where, params)
+
+    def _window_docs(self, where: str, params: list[Any]) -> list[int]:
+        """The document numbers of every event `where` keeps, in date order (`matching_events`):
+        read whole and sorted here, a test per event, cheaper than the database's sort."""
         rows = self.db.rows(f"SELECT doc, id, date, earliest, latest FROM events{where}", params)
         last = "9999-99-99"
 
@@ -715,7 +795,7 @@ class SqliteData(StoreData):
             return earliest, latest or last, record_id
 
         rows.sort(key=order)
-        return EventsInOrder(self, [int(doc) for doc, *_ in rows])
+        return [int(doc) for doc, *_ in rows]
 
     # -- an entity's profile: counted and cut by SQL (GROUP BY, ORDER BY ... LIMIT) ----------
     def _profile_pushable(self, *tables: str, derived: Sequence[str]) -> bool:
