@@ -359,4 +359,7 @@ def test_a_limited_timeline_is_cut_and_counted_by_the_database(stores, monkeypat
                 assert said.pop() == f"showing {limit} of {len(wanted)}; --limit shows more"
             assert not said
     assert not [sql for sql in asked if "COUNT(*) FROM events" in sql]  # counted as it is cut
+    # a window with a start is two ranges of the window index (dated to its end or later, or
+    # open-ended), one query for both
+    assert ("--since" in window) == any("UNION ALL" in sql for sql in asked)
     assert indexed.data.lazy.loaded("events") is None

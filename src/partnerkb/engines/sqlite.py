@@ -444,17 +444,22 @@ class EventWindow(Sequence[Json]):
     reads the window's document numbers once, in order (an EventsInOrder)."""
 
     def __init__(self, data: SqliteData, where: str, params: list[Any], *,
-                 latest_first: bool = False, count: int | None = None) -> None:  # fmt: skip
+                 latest_first: bool = False, count: int | None = None,
+                 halves: list[tuple[str, list[Any]]] | None = None) -> None:  # fmt: skip
+        """`halves`: two WHERE clauses (and parameters) keeping, together, what `where` keeps,
+        none kept by both, each answered from an index alone (`SqliteData._event_where`)."""
         self.data = data
         self.where = where
         self.params = params
+        self.halves = halves
         self.latest_first = latest_first
         self._count = count
         self._docs: EventsInOrder | None = None
 
     def __bool__(self) -> bool:
         if self._count is None and self._docs is None:
-            rows = self.data.db.rows(f"SELECT 1 FROM events{self.where} LIMIT 1", self.params)
+            source, params = self._source()
+            rows = self.data.db.rows(f"SELECT 1 FROM {source} LIMIT 1", params)
             if not rows:
                 self._count = 0
             return bool(rows)
@@ -477,12 +482,31 @@ class EventWindow(Sequence[Json]):
             self._docs = EventsInOrder(self.data, docs)
         return self._docs
 
+    def _source(self) -> tuple[str, list[Any]]:
+        """(FROM and WHERE of the window's events (id, date, earliest, latest), parameters)."""
+        if not self.halves:
+            return f"events{self.where}", self.params
+        # an OR of two ranges is no range of an index: each half is one
+        source = " UNION ALL ".join(f"SELECT id, date, earliest, latest FROM events{where}"
+                                    for where, _ in self.halves)  # fmt: skip
+        return f"({source}) AS w", [p for _, half in self.halves for p in half]
+
     def _first(self, limit: int) -> EventsInOrder:
+        # the ids, not the document numbers: an index holds the ids and the dates ordered by,
+        # so the window's events are counted and ordered without reading their rows
         order = _EVENT_ORDER_DESC if self.latest_first else _EVENT_ORDER
-        rows = self.data.db.rows(f"SELECT doc, COUNT(*) OVER () FROM events{self.where}"
-                                 f" ORDER BY {order} LIMIT ?", [*self.params, limit])  # fmt: skip
+        source, params = self._source()
+        rows = self.data.db.rows(f"SELECT id, COUNT(*) OVER () FROM {source}"
+                                 f" ORDER BY {order} LIMIT ?", [*params, limit])  # fmt: skip
         self._count = int(rows[0][1]) if rows else 0
-        first = EventsInOrder(self.data, [int(doc) for doc, _ in rows])
+        ids = [str(record_id) for record_id, _ in rows]
+        docs: dict[str, int] = {}
+        for start in range(0, len(ids), _BATCH):
+            batch = ids[start:start + _BATCH]
+            docs.update((str(i), int(doc)) for doc, i in self.data.db.rows(
+                f"SELECT doc, id FROM events WHERE id IN ({', '.join('?' * len(batch))})",
+                batch))  # fmt: skip
+        first = EventsInOrder(self.data, [docs[i] for i in ids])
         if len(first) == self._count:  # the whole window
             self._docs = first
         return first
@@ -498,7 +522,7 @@ class EventWindow(Sequence[Json]):
             if index.step in (None, 1) and index.stop is not None and index.stop > 0:
                 return self._first(index.stop)
             if index.step == -1 and index.stop is None:
-                return EventWindow(self.data, self.where, self.params,
+                return EventWindow(self.data, self.where, self.params, halves=self.halves,
                                    latest_first=not self.latest_first, count=self._count)
         return self._in_order()[index]
 
@@ -738,9 +762,12 @@ class SqliteData(StoreData):
         since: str | None,
         until: str | None,
         scopes: Sequence[Collection[str]],
+        open_end: bool | None = None,
     ) -> tuple[str, list[Any]]:
         """The WHERE clause (and its parameters) of the events these filters keep: the same
-        tests as `queries.filter_events` on the typed columns and `event_entities`."""
+        tests as `queries.filter_events` on the typed columns and `event_entities`. With
+        `since` and `open_end` True, only those of them with no latest day; False, only those
+        with one (each half a range of an index led by `latest`, `relational.WINDOW_INDEX`)."""
         where: list[str] = []
         params: list[Any] = []
         if kinds:
@@ -751,8 +778,10 @@ class SqliteData(StoreData):
         if statuses:
             where.append(f"{'+' if scopes else ''}status IN ({', '.join('?' * len(statuses))})")
             params.extend(statuses)
-        if since:
-            where.append("(latest >= ? OR latest IS NULL)")
+        if since and open_end:
+            where.append("latest IS NULL")
+        elif since:
+            where.append("latest >= ?" if open_end is False else "(latest >= ? OR latest IS NULL)")
             params.append(since)
         if until:
             where.append("(earliest <= ? OR earliest IS NULL)")
@@ -776,9 +805,13 @@ class SqliteData(StoreData):
                 or self.lazy.pending.get("events")):  # fmt: skip
             return None  # changed here: the records, not only the file's rows, are asked
         where, params = self._event_where(kinds, statuses, since, until, scopes)
-        if len(params) > _MAX_PARAMETERS:
+        if 2 * len(params) > _MAX_PARAMETERS:
             return None
-        return EventWindow(self, where, params)
+        halves = None
+        if since:
+            halves = [self._event_where(kinds, statuses, since, until, scopes, open_end)
+                      for open_end in (False, True)]  # fmt: skip
+        return EventWindow(self, where, params, halves=halves)
 
     def _window_docs(self, where: str, params: list[Any]) -> list[int]:
         """The document numbers of every event `where` keeps, in date order (`matching_events`):
