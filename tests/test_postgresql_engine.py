@@ -602,6 +602,11 @@ def test_a_generated_store_bulk_loaded_into_postgresql_comes_back_the_same_and_i
               for s in [*relational.schema_statements(POSTGRESQL), *postgresql_search.SCHEMA]
               if s.startswith("CREATE INDEX")}  # fmt: skip
     assert wanted <= have and "names_key_trigrams" in have
+    # vacuumed once loaded: its pages all-visible, for index-only scans from the first read
+    pages = sql(url, "SELECT relpages, relallvisible FROM pg_class c JOIN pg_namespace n ON"
+                     " n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = 'events'",
+                (schema,))  # fmt: skip
+    assert pages[0][0] > 0 and pages[0][1] == pages[0][0]
 
     rows = ("SELECT key, record_id, recency, rtype, kind, status, odd, typo_words,"
             " words::text FROM search_text ORDER BY key")  # fmt: skip

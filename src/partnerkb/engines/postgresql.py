@@ -1107,10 +1107,16 @@ def write_store(
             for statement in tracked(indexes, progress, "building the indexes", len(indexes)):
                 cur.execute(statement)
             trigram_index(cur, target.schema)  # after the rows: one pass instead of one a row
-            for (table,) in cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s"
-                                        " ORDER BY tablename", [target.schema]).fetchall():
+            tables = [table for (table,) in cur.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename",
+                [target.schema]).fetchall()]  # fmt: skip
+            for table in tables:
                 cur.execute(f'ANALYZE "{table}"')  # the planner knows the sizes and words
+        # the commit flushed before it returns, whatever the server's default: a VACUUM marks
+        # no page all-visible while the rows' commit is not on disk
+        conn.execute("SET LOCAL synchronous_commit = on")
         conn.execute("COMMIT")
+        _vacuum(conn, tables)
         return counts
     except psycopg.errors.UniqueViolation as exc:
         raise StoreError(
@@ -1123,6 +1129,20 @@ def write_store(
     finally:
         with contextlib.suppress(Exception):
             conn.close()
+
+
+def _vacuum(conn: psycopg.Connection[Any], tables: list[str]) -> None:
+    """VACUUM the new store's tables (names in the connection's schema), outside any
+    transaction: their pages are marked all-visible, so the reads an index answers alone
+    (`timeline --limit`: `engines.sqlite.EventWindow`) read no row from the first command on,
+    not only once autovacuum has come by. Only an optimisation: a failure is ignored (the
+    store is committed and sound; autovacuum does it later)."""
+    import psycopg
+
+    with contextlib.suppress(psycopg.Error):
+        conn.execute("SET statement_timeout = 0")
+        for table in tables:
+            conn.execute(f'VACUUM "{table}"')
 
 
 def _copy_table(cur: psycopg.Cursor[Any], table: str, source: NewRecords,
