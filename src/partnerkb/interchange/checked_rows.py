@@ -5,8 +5,8 @@ in other processes while the importing process writes the rows already checked
 (`CheckedLines`): on two cores, checking and writing overlap instead of taking turns.
 
 A checked row is a `Checked`; a line that is not one JSON object of a record as stored makes
-the reader raise `NotStreamable` (the caller then imports the file the ordinary way), at that
-line, as the reader of the lines in this process does.
+the reader raise `NotStreamable` (the caller then imports the file the ordinary way), in
+whichever process its chunk was checked.
 """
 
 from __future__ import annotations
@@ -155,17 +155,6 @@ def _record_of(number: int, line: bytes) -> Json | None:
     return item
 
 
-def json_lines(path: Path) -> Iterator[tuple[str, Json]]:
-    """("line N", object) of each non-empty line of the JSON Lines file at `path`, read a line
-    at a time; NotStreamable for a line that is not one JSON object of a record as stored (the
-    ordinary import then says what). OSError when it cannot be read."""
-    with open(path, "rb") as handle:
-        for number, line in enumerate(handle, 1):
-            item = _record_of(number, line)
-            if item is not None:
-                yield f"line {number}", item
-
-
 def _check_chunk(lines: list[tuple[int, bytes]]) -> list[Checked] | int:
     """The worker's part: the checked rows of these (number, line), or the number of the first
     line that is not a record as stored."""
@@ -209,7 +198,7 @@ class CheckedLines:
 
     def __iter__(self) -> Iterator[Checked]:
         if self.path.stat().st_size < WORKER_BYTES:
-            return check_rows(json_lines(self.path))
+            return self._here(_chunks(self.path))
         return self._in_workers()
 
     def _in_workers(self) -> Iterator[Checked]:
