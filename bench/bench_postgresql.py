@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -84,23 +83,23 @@ def psql(url: str, schema: str, query: str) -> list[str]:
             "-c", f"SET search_path TO {schema}", "-c", query]  # fmt: skip
 
 
-def load(url: str, schema: str, path: Path, log: Any) -> None:
-    """Copy the store at `path` into `schema` (`partnerkb convert`: a SQLite store streamed, a
-    JSON one read whole), unless it is there already."""
+def load(url: str, schema: str, path: Path, log: Any, env: dict[str, str]) -> None:
+    """Copy the store at `path` into `schema` with `partnerkb convert` in a process of its own
+    (a SQLite store streamed, a JSON one read whole), unless it is there already. Not in this
+    process: every process it starts afterwards would report the memory of the load as its own
+    peak (Linux counts the forked copy in the child's maximum resident set size)."""
     import psycopg
 
-    from partnerkb.convert import convert
     from partnerkb.engines.postgresql import parse_url
 
     target = parse_url(f"{url}{'&' if '?' in url else '?'}schema={schema}")
     with psycopg.connect(target.conninfo, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]).fetchone():
             return
-    started = time.perf_counter()
-    convert(path, store_url(url, schema))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    log(f"loaded {path.name} into {schema} in {time.perf_counter() - started:.1f} s "
-        f"(peak memory {peak:.0f} MB)")
+    command = [*partnerkb(), "convert", str(path), store_url(url, schema)]
+    took = timed(command, env)
+    log(f"loaded {path.name} into {schema} in {took:.1f} s "
+        f"(peak memory {PEAK_MB.pop(' '.join(command)):.0f} MB)")
 
 
 def store_url(url: str, schema: str) -> str:
@@ -335,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in [parse_size(s) for s in args.sizes.split(",") if s.strip()]:
             path, probe = ensure_store(args.stores, n, engine=args.engine, log=log)
             schema = f"bench_{size_label(n)}"
-            load(url, schema, path, log)
+            load(url, schema, path, log, env)
             for name, command, plain in cases(url, schema, probe):
                 if only and not any(word in name for word in only):
                     continue

@@ -6,6 +6,7 @@ of candidates, and without the index (an older file or layout) the same answers 
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -39,19 +40,19 @@ FILTERS = [
 
 
 def answer(data: StoreData, query: str, spec: SearchFilter, limit: int) -> Any:
-    """What search gives: (id, score, via, matched) of each hit, the count in all, and how many
-    records were scored (None: all of them)."""
+    """What search gives: (id, score, via, matched) of each hit, the count in all, how many
+    records were scored (None: all of them), and the bound the count stopped at (None: exact)."""
     try:
         result = search(KnowledgeBase(data), query, spec, limit=limit)
     except NoMatch:
         return None
     hits = [(h.record["id"], h.score, h.via, h.matched) for h in result.hits]
-    return hits, result.total, result.examined
+    return hits, result.total, result.examined, result.more_than
 
 
 # The JSON engine's answers, by the records' object and the question. Each entry keeps its records
 # alive: a key by id() alone could meet a later, different object at the same address.
-_EXPECTED: dict[tuple[int, str, str, int], tuple[StoreData, Any]] = {}
+_EXPECTED: dict[tuple[int, str, str, int, int], tuple[StoreData, Any]] = {}
 
 
 def read_indexed(store: Path | str) -> StoreData:
@@ -74,7 +75,9 @@ def same(json_data: StoreData, store: Path | str, query: str, spec: SearchFilter
          ) -> Any:  # fmt: skip
     """The answer of the store's engine, checked against the JSON engine's on the same
     records."""
-    known = (id(json_data), query, repr(spec), limit)
+    from partnerkb import search_candidates
+
+    known = (id(json_data), query, repr(spec), limit, search_candidates.COUNTED)
     if known not in _EXPECTED or _EXPECTED[known][0] is not json_data:
         _EXPECTED[known] = (json_data, answer(json_data, query, spec, limit))
     expected = _EXPECTED[known][1]
@@ -85,7 +88,7 @@ def same(json_data: StoreData, store: Path | str, query: str, spec: SearchFilter
         return None
     assert expected[2] is None  # the JSON engine scores every record
     assert got is not None, query
-    assert got[:2] == expected[:2], (query, spec)
+    assert (got[0], got[1], got[3]) == (expected[0], expected[1], expected[3]), (query, spec)
     return got
 
 
@@ -142,7 +145,7 @@ def test_the_candidates_are_bounded_by_the_limit_not_by_the_matches(generated):
     for query in ("Shusha", "Mehdi", "meets", "culture Shusha"):
         got = same(json_data, path, query, SearchFilter(), 5)
         assert got is not None
-        _, total, examined = got
+        _, total, examined, _ = got
         assert total > 200, query  # hundreds match...
         assert examined is not None and examined < total / 2, query  # ... a few are scored
 
@@ -445,7 +448,7 @@ def test_postgresql_scores_a_few_candidates_not_every_match(generated_pg):
     for query in ("Shusha", "Mehdi", "meets", "culture Shusha"):
         got = same(json_data, url, query, SearchFilter(), 5)
         assert got is not None
-        _, total, examined = got
+        _, total, examined, _ = got
         assert total > 200, query
         assert examined is not None and examined < total / 2, query
 
@@ -622,3 +625,97 @@ def test_postgresql_asks_for_the_records_of_people_named_alike_by_one_word_not_t
     assert query_text(Linked(people, names)) == "('lsamadov' | ('lnazim' <-> 'lsamadov':*))"
     with pytest.raises(Unanswerable):
         query_text(Linked(people))
+
+
+# -- The count in all: exact up to a bound, then "more than" (search_candidates.counted_up_to) --
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_past_the_bound_every_engine_says_more_than_it_and_below_it_counts_exactly(
+        engine, generated, request, monkeypatch):  # fmt: skip
+    """With the bound lowered below the hundreds of matches of common words, every engine gives
+    the JSON engine's count: exact up to the bound (a few times --limit if that is more),
+    "more than the bound" past it, with and without filters."""
+    from partnerkb import search_candidates
+
+    json_data, _ = generated
+    store = generated[1] if engine == "sqlite" else request.getfixturevalue("generated_pg")[1]
+    seen: set[tuple[bool, int]] = set()
+    for counted in (250, 400):
+        monkeypatch.setattr(search_candidates, "COUNTED", counted)
+        for query in ("Shusha", "Baku", "meets", "Samadov Baku", "Shusah", "Quarter", "Mehdi"):
+            for spec, limit in ((SearchFilter(), 5), (SearchFilter(), 90), (FILTERS[1], 5),
+                                (FILTERS[3], 5)):  # fmt: skip
+                got = same(json_data, store, query, spec, limit)
+                if got is None:
+                    continue
+                _, total, _, more_than = got
+                bound = max(counted, 4 * limit, 200)
+                assert more_than == (bound if total > bound else None), (query, spec, limit)
+                seen.add((more_than is not None, bound))
+    # both sides of every bound were met: counts past it, and exact counts near it
+    assert {(True, 250), (False, 250), (True, 360), (True, 400), (False, 400)} <= seen
+
+
+def test_postgresql_knows_a_common_word_of_names_and_titles_from_its_vocabulary(
+        generated_pg, monkeypatch):  # fmt: skip
+    """A word of names, titles or ids in more records than the bound needs no count of its
+    matches on PostgreSQL (the vocabulary's count of its records says so); a rarer word, or a
+    search of two words, is counted through the GIN index: either way, the JSON engine's
+    answer."""
+    from partnerkb import search_candidates
+    from partnerkb.engines.postgresql_search import PostgresSearchIndex
+
+    json_data, url = generated_pg
+    rows = sql(url, "SELECT word, records FROM search_words ORDER BY records DESC LIMIT 2")
+    (common, records), (second, _) = rows
+    both = f"{common} {second}"
+    in_both = search(KnowledgeBase(json_data), both, limit=5).total
+    assert in_both > 200, both
+    statements: list[str] = []
+    ask = PostgresSearchIndex._rows
+
+    def recording(self: Any, statement: str, params: list[Any]) -> Any:
+        statements.append(statement)
+        return ask(self, statement, params)
+
+    monkeypatch.setattr(PostgresSearchIndex, "_rows", recording)
+    counted_matches = "SELECT count(*) FROM (SELECT 1 FROM search_text"
+    for query, bound, by_vocabulary in ((common, records - 1, True), (both, in_both - 1, False)):
+        monkeypatch.setattr(search_candidates, "COUNTED", bound)
+        statements.clear()
+        got = same(json_data, url, query, SearchFilter(), 5)
+        assert got is not None and got[3] == bound, query  # more than the bound
+        assert any(counted_matches in s for s in statements) is not by_vocabulary, query
+    monkeypatch.setattr(search_candidates, "COUNTED", records)  # the word's records: exact
+    statements.clear()
+    got = same(json_data, url, common, SearchFilter(), 5)
+    assert got is not None and (got[1] >= records or got[3] is not None)
+    assert any(counted_matches in s for s in statements)
+
+
+@pytest.mark.parametrize("engine", ["json", "sqlite", "postgresql"])
+def test_the_search_command_says_more_than_the_bound_or_the_count(engine, generated, request,
+                                                                  cli, monkeypatch):  # fmt: skip
+    """On stderr, the same line on every engine: "of more than N matches" past the bound, the
+    exact count below it; the hits on stdout alike."""
+    from partnerkb import search_candidates
+
+    monkeypatch.setattr(search_candidates, "COUNTED", 250)
+    json_data, path = generated
+    db = {"json": str(path.with_suffix(".json")), "sqlite": str(path)}.get(engine) or (
+        request.getfixturevalue("generated_pg")[1])
+    expected = search(KnowledgeBase(json_data), "Shusha", limit=5)
+    assert expected.total > 250  # the bound is met...
+    few = search(KnowledgeBase(json_data), "Shusha", SearchFilter(kinds=("meeting",)), limit=5)
+    assert 5 < few.total <= 250  # ... and not
+    result = cli("--db", db, "search", "Shusha", "--limit", "5", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("showing the best 5 of more than 250 matches; --limit shows"
+                             " more\n")  # fmt: skip
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
+        h.record["id"] for h in expected.hits]
+    result = cli("--db", db, "search", "Shusha", "--kind", "meeting", "--limit", "5")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"showing the best 5 of {few.total} matches; --limit shows more\n"
+    closed()

@@ -51,6 +51,7 @@ from .queries import (
     filter_events,
     status_label,
 )
+from .search_candidates import counted_up_to
 from .store import APP_NAME
 from .textfold import FIELD_JOIN, FIELD_SEP, FOLD_VERSION, RECORD_SEP, fold, fold_chars, fold_many
 
@@ -211,9 +212,10 @@ class Hit:
 @dataclass
 class SearchResult:
     hits: list[Hit]  # best first, at most the limit asked for
-    total: int  # how many records matched in all
+    total: int  # how many records matched in all (`more_than` + 1 when more than that did)
     terms: list[Term]
     examined: int | None = None  # records scored, when an engine's index chose them; None: all
+    more_than: int | None = None  # the bound of the count, when more matched (counted_up_to)
 
     def highlight_terms(self, texts: Iterable[str]) -> list[str]:
         """The pieces of `texts` to highlight, as `render.styled` looks for them (`fold_chars`
@@ -789,7 +791,11 @@ def search(
     scored.sort(key=lambda s: (s[0], s[1]), reverse=True)
     chosen = scored if limit is None else scored[:limit]
     hits = [_hit(corpus, doc, score, terms, matches) for score, _, _, doc in chosen]
-    return SearchResult(hits, len(scored) if total is None else total, terms, corpus.examined)
+    total = len(scored) if total is None else total
+    bound = None if limit is None else counted_up_to(limit)  # the same count on every engine
+    if bound is not None and total > bound:
+        return SearchResult(hits, bound + 1, terms, corpus.examined, more_than=bound)
+    return SearchResult(hits, total, terms, corpus.examined)
 
 
 def _with_typos(corpus: Corpus, terms: list[Term]) -> list[Term]:

@@ -3,9 +3,9 @@ its ranking (docs/search.md) gives the same best hits as scoring every record wo
 
 `search` folds and scores records in Python (`search.Corpus`); on a million events that cannot
 be every record. An engine with a full-text index answers `StoreData.search_candidates` with a
-`SearchCandidates`: the exact number of matches, and a bounded set of records that provably
-holds the best `limit` hits. `search` then scores only those, exactly as it scores a whole
-store. This module holds what is engine-neutral:
+`SearchCandidates`: the number of matches (exact up to `counted_up_to`), and a bounded set of
+records that provably holds the best `limit` hits. `search` then scores only those, exactly as
+it scores a whole store. This module holds what is engine-neutral:
 
 - `SearchRequest`: the query's terms (folded, with their spellings and typo variants), the
   filters and the limit.
@@ -66,6 +66,17 @@ MAX_ENTITIES = 2000  # entities a term may match by name and still bring their e
 MAX_TUPLES = 400  # index questions before the bound is given up for scoring every record
 MAX_NAMED = 5000  # records equal by name to the query, all of which are candidates
 FEW, FEW_MATCHES = 4, 200  # up to this many matches (or times the limit), all are candidates
+COUNTED = 1000  # matches a search counts exactly, at least (`counted_up_to`)
+
+
+def counted_up_to(limit: int) -> int:
+    """How many matches a search for the best `limit` hits counts exactly, on every engine:
+    `COUNTED`, or a few times `limit` if that is more (`bounded_candidates` takes every match
+    as a candidate up to that many). Past it, a search says only that more matched, as
+    Elasticsearch's `track_total_hits` does: a PostgreSQL server must visit the row of every
+    match to count it, half a second for a common word in a million events, where knowing
+    that more than a thousand matched takes a few thousand of the newest rows."""
+    return max(COUNTED, FEW * max(limit, 1), FEW_MATCHES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,8 +165,9 @@ class SearchRequest:
 class SearchCandidates:
     """An engine's answer: `records` ((table, record) pairs) hold every one of the best
     `limit` hits of the request and every entity those records involve, and possibly other
-    records (scored and ranked like any); `total` is the exact number of records in scope that
-    match every term; `examined` how many records were fetched as candidates (bounded: at most
+    records (scored and ranked like any); `total` is the number of records in scope that match
+    every term, counted up to `counted_up_to(limit)` + 1 (that many: more than the bound);
+    `examined` how many records were fetched as candidates (bounded: at most
     a few times `limit` per tuple asked, plus the records named like the query)."""
 
     records: list[tuple[str, Json]]
@@ -169,8 +181,9 @@ class FullTextIndex(Protocol):
     """What an engine's index answers for `bounded_candidates`. A `ref` is the engine's
     handle of one record (hashable); `scope` is the request (its filters)."""
 
-    def count(self, match: Expr, scope: SearchRequest) -> int | None:
-        """How many records in scope match (None: not answerable)."""
+    def count(self, match: Expr, scope: SearchRequest, most: int) -> int | None:
+        """How many records in scope match, counted up to `most` + 1: exact up to `most`,
+        `most` + 1 for more (None: not answerable)."""
 
     def newest(self, match: Expr, scope: SearchRequest, limit: int) -> list[Hashable] | None:
         """The first `limit` records in scope that match, in the ranking's order at equal
@@ -295,7 +308,7 @@ def bounded_candidates(index: FullTextIndex, request: SearchRequest) -> SearchCa
         per_term.append(found[0])
         unions.append(term_matches(term, found[1], found[2]))
     matches = unions[0] if len(unions) == 1 else AllOf(tuple(unions))
-    total = index.count(matches, request)
+    total = index.count(matches, request, counted_up_to(limit))
     if total is None:
         return None
     questions = 1

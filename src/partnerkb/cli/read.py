@@ -719,7 +719,8 @@ def search_command(
     (Şuşa, Shusha, Shushi), typos (Samdov), aliases. Best matches first, recent events first
     at equal relevance; every format carries the score and the fields that matched. Searching
     an entity also finds the events it took part in (`via`). --entity, --since, --until and
-    --planned search events only. Exit code 1 when nothing matches.
+    --planned search events only. Stderr says how many matched, up to 1,000 (past that: "more
+    than 1000"). Exit code 1 when nothing matches.
 
     \b
     Examples:
@@ -753,7 +754,10 @@ def search_command(
     result = search(kb, query, spec, limit=limit, fingerprint=fingerprint)
     page_setting(no_pager)
     rows = [hit_row(kb, h) for h in result.hits]
-    if result.total > len(rows):
+    if result.more_than is not None:
+        info(f"showing the best {len(rows)} of more than {result.more_than} matches; --limit"
+             " shows more")
+    elif result.total > len(rows):
         info(f"showing the best {len(rows)} of {result.total} matches; --limit shows more")
     if reverse:
         rows.reverse()

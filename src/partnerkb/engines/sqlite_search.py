@@ -643,14 +643,19 @@ class SqliteSearchIndex:
             raise _failure(db.path, exc) from None
 
     @_or_none
-    def count(self, match: Expr, scope: SearchRequest) -> int | None:
-        if self.allowed is None:
-            return int(self.rows("SELECT count(*) FROM search_text WHERE search_text MATCH ?",
-                                 [self._match(match, scope)])[0][0])  # fmt: skip
+    def count(self, match: Expr, scope: SearchRequest, most: int) -> int | None:
         query = self._match(match, scope)
-        allowed = self.allowed
-        keys = self.rows("SELECT rowid FROM search_text WHERE search_text MATCH ?", [query])
-        return sum(1 for (key,) in keys if key in allowed)
+        if self.allowed is None:
+            return int(self.rows("SELECT count(*) FROM (SELECT 1 FROM search_text WHERE"
+                                 " search_text MATCH ? LIMIT ?)", [query, most + 1])[0][0])
+        allowed = self.allowed  # read only until more than `most` of them are kept
+        kept = 0
+        for batch in self._batches("SELECT rowid FROM search_text WHERE search_text MATCH ?",
+                                   [query]):  # fmt: skip
+            kept += sum(1 for (key,) in batch if key in allowed)
+            if kept > most:
+                return most + 1
+        return kept
 
     @_or_none
     def newest(self, match: Expr, scope: SearchRequest, limit: int) -> list[Hashable] | None:
