@@ -499,14 +499,7 @@ class EventWindow(Sequence[Json]):
         rows = self.data.db.rows(f"SELECT id, COUNT(*) OVER () FROM {source}"
                                  f" ORDER BY {order} LIMIT ?", [*params, limit])  # fmt: skip
         self._count = int(rows[0][1]) if rows else 0
-        ids = [str(record_id) for record_id, _ in rows]
-        docs: dict[str, int] = {}
-        for start in range(0, len(ids), _BATCH):
-            batch = ids[start:start + _BATCH]
-            docs.update((str(i), int(doc)) for doc, i in self.data.db.rows(
-                f"SELECT doc, id FROM events WHERE id IN ({', '.join('?' * len(batch))})",
-                batch))  # fmt: skip
-        first = EventsInOrder(self.data, [docs[i] for i in ids])
+        first = EventsInOrder(self.data, self.data._event_docs([str(i) for i, _ in rows]))
         if len(first) == self._count:  # the whole window
             self._docs = first
         return first
@@ -851,8 +844,10 @@ class SqliteData(StoreData):
             len(scope) > _MAX_PARAMETERS
         ):
             return super().latest_events(scope, limit)
+        # the ids, not the document numbers: ordered and counted from the index of the ids and
+        # dates alone (PostgreSQL's index-only scan; the rowid is in every SQLite index)
         rows = self.db.rows(
-            f"SELECT doc, COUNT(*) OVER () FROM events{self._through('events_id_dates')}"
+            f"SELECT id, COUNT(*) OVER () FROM events{self._through('events_id_dates')}"
             " WHERE id IN (SELECT event_id FROM"
             f" event_entities WHERE entity_id IN ({', '.join('?' * len(scope))}))"
             f" ORDER BY {_EVENT_ORDER_DESC}{'' if limit is None else ' LIMIT ?'}",
@@ -860,7 +855,18 @@ class SqliteData(StoreData):
         )
         if not rows:
             return 0, []
-        return int(rows[0][1]), self.records_at("events", [int(doc) for doc, _ in rows][::-1])
+        docs = self._event_docs([str(record_id) for record_id, _ in rows])
+        return int(rows[0][1]), self.records_at("events", docs[::-1])
+
+    def _event_docs(self, ids: Sequence[str]) -> list[int]:
+        """The document numbers of the events with these ids (stored ones), in their order."""
+        docs: dict[str, int] = {}
+        for start in range(0, len(ids), _BATCH):
+            batch = ids[start:start + _BATCH]
+            docs.update((str(i), int(doc)) for doc, i in self.db.rows(
+                f"SELECT doc, id FROM events WHERE id IN ({', '.join('?' * len(batch))})",
+                batch))  # fmt: skip
+        return [docs[i] for i in ids]
 
     def met_counts(self, entity_id: str, limit: int | None) -> tuple[int, list[tuple[str, int]]]:
         if not self._profile_pushable("events", "entities", derived=("participants",)):
