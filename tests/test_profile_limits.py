@@ -151,3 +151,75 @@ def test_every_engine_gives_the_json_engines_profile(cli, shipped_copy, args):
             assert (got.exit_code, got.stdout, got.stderr) == (
                 expected.exit_code, expected.stdout, expected.stderr
             )
+
+
+def _profile_of(view, name: str) -> dict:
+    from partnerkb.queries import KnowledgeBase, entity_profile
+
+    return entity_profile(KnowledgeBase(view), view.find("entities", name), 3)
+
+
+def test_a_postgresql_profile_asks_its_three_questions_side_by_side_in_one_snapshot(
+        cli, postgresql_server, shipped_pg_template, monkeypatch):  # fmt: skip
+    """On PostgreSQL, who an entity met and the sources cited most are asked on connections of
+    their own while the view's connection asks for the latest events, in the view's snapshot:
+    a meeting committed after the view began is in none of the three lists; a new view sees
+    it in all of them."""
+    from partnerkb.engines import postgresql
+    from partnerkb.engines.postgresql import parse_url, read_postgresql
+    from postgres_server import refill, store_url
+
+    url = store_url(postgresql_server, "profile_side_by_side")
+    refill(url, shipped_pg_template)
+    started: list[str] = []
+    real = postgresql._Ahead.__init__
+
+    def recording(self, target, snapshot, sql, params):
+        started.append(sql)
+        real(self, target, snapshot, sql, params)
+
+    monkeypatch.setattr(postgresql._Ahead, "__init__", recording)
+    view = read_postgresql(parse_url(url))
+    before = _profile_of(read_postgresql(parse_url(url)), "salim-almalik")
+    added = cli("add-meeting", "--db", url, "--date", "2026-11-20", "--participant",
+                "salim-almalik", "--participant", "nazim-samadov", "--source", "self",
+                "--title", "A later meeting")  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    started.clear()
+    assert _profile_of(view, "salim-almalik") == before
+    assert len(started) == 2 and any("met" in sql for sql in started)
+    after = _profile_of(read_postgresql(parse_url(url)), "salim-almalik")
+    assert after["totals"]["events"] == before["totals"]["events"] + 1
+    assert after["events"][-1]["title"] == "A later meeting"
+    met = {m["id"]: m["events"] for m in before["met"]}
+    assert {m["id"]: m["events"] for m in after["met"]}["nazim-samadov"] == met["nazim-samadov"] + 1
+    postgresql.close_since()
+
+
+def test_a_postgresql_profile_without_another_connection_asks_on_its_own(
+        postgresql_server, shipped_pg_template, monkeypatch):  # fmt: skip
+    """When the server gives no other connection (its limit reached...), the profile's
+    questions are asked one after the other on the view's connection: the same answer."""
+    from partnerkb.engines import postgresql
+    from partnerkb.engines.postgresql import parse_url, read_postgresql
+    from partnerkb.errors import StoreError
+    from postgres_server import refill, store_url
+
+    url = store_url(postgresql_server, "profile_alone")
+    refill(url, shipped_pg_template)
+    expected = _profile_of(read_postgresql(parse_url(url)), "icesco")
+    real = postgresql.connect
+    refused: list[str] = []
+
+    def no_more(target, **how):
+        import threading
+
+        if threading.current_thread().name == "partnerkb-ahead":
+            refused.append(target.schema)
+            raise StoreError("sorry, too many clients already")
+        return real(target, **how)
+
+    monkeypatch.setattr(postgresql, "connect", no_more)
+    assert _profile_of(read_postgresql(parse_url(url)), "icesco") == expected
+    assert refused == ["profile_alone", "profile_alone"]
+    postgresql.close_since()

@@ -795,6 +795,7 @@ def entity_profile(kb: KnowledgeBase, entity: Json, limit: int | None = PROFILE_
     records it shows. `totals` gives how many there are in all (events, met, cited_sources)
     and `limit` the cut applied (None: none)."""
     scope = kb.places_within(entity["id"])
+    kb.data.prepare_profile(entity, scope, limit)
     event_total, events = kb.data.latest_events(scope, limit)
     met_total, met = kb.data.met_counts(entity["id"], limit)
     source_total, cited = kb.data.cited_sources(entity, scope, limit)

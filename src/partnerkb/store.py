@@ -247,6 +247,11 @@ class StoreData:
     # What an entity's profile counts and cuts (`queries.entity_profile`). Answered here from
     # the tables in memory; an engine with indexes answers the same questions from them, with
     # the same totals, the same order and the same cut (tests/test_profile_limits.py).
+    def prepare_profile(self, record: Json, scope: Collection[str], limit: int | None) -> None:
+        """A hint that `latest_events(scope, limit)`, `met_counts(record["id"], limit)` and
+        `cited_sources(record, scope, limit)` come next: an engine may start them at once.
+        Nothing here (the records are in memory)."""
+
     def latest_events(self, scope: Collection[str], limit: int | None) -> tuple[int, list[Json]]:
         """(how many events involve an entity of `scope` (`model.event_entities`), the last
         `limit` of them — every one when None — in date order: `dates.sort_key`, then id;

@@ -327,26 +327,94 @@ class _PgDb:
     """A connection inside a transaction, answering the queries of the shared lazy view
     (written with SQLite's `?` placeholders) and turning the server's errors into
     StoreErrors. Document numbers sort as text byte by byte (COLLATE "C"), as SQLite and a
-    JSON store's tables do."""
+    JSON store's tables do. `shared`: the transaction is a read-only snapshot that other
+    connections may share (`ahead`)."""
 
-    def __init__(self, conn: psycopg.Connection[Any], target: Target) -> None:
+    def __init__(self, conn: psycopg.Connection[Any], target: Target, *,
+                 shared: bool = False) -> None:  # fmt: skip
         self.conn = conn
         self.target = target
         self.path = target.url  # what the shared view names in its messages
+        self.shared = shared
+        self._ahead: dict[tuple[str, tuple[Any, ...]], _Ahead] = {}
 
-    def rows(self, sql: str, params: Iterable[Any] = (), *, small: bool = False) -> list[Any]:
-        """The rows of a query (`small`: a look-up by id; one snapshot needs no check)."""
+    def ahead(self, queries: list[tuple[str, list[Any]]]) -> None:
+        """Start all of `queries` but the first, each on a connection of its own sharing this
+        transaction's snapshot (`pg_export_snapshot`, as `pg_dump --jobs` does), so that the
+        server answers them side by side while this connection answers the first when `rows`
+        asks; `rows` then takes their answers. Only in a read-only view (`shared`). A query
+        whose connection fails (no connection left on the server...) is answered by `rows` on
+        this one, as without `ahead`. At 1M events, the three questions of a busy person's
+        profile (`SqliteData.prepare_profile`): 175 ms one after the other."""
+        if not self.shared or len(queries) < 2:
+            return
         import psycopg
 
+        try:
+            snapshot = str(self.conn.execute("SELECT pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
+        except psycopg.Error as exc:
+            raise _failure(self.target, exc) from None
+        for sql, params in queries[1:]:
+            key = (sql, tuple(params))
+            if key not in self._ahead:
+                self._ahead[key] = _Ahead(self.target, snapshot, _postgresql_sql(sql), key[1])
+
+    def rows(self, sql: str, params: Iterable[Any] = (), *, small: bool = False) -> list[Any]:
+        """The rows of a query (`small`: a look-up by id; one snapshot needs no check), or
+        the answer another connection gave it (`ahead`)."""
+        import psycopg
+
+        params = tuple(params)
+        started = self._ahead.pop((sql, params), None)
+        if started is not None:
+            answer = started.rows()
+            if answer is not None:
+                return answer
         query = _postgresql_sql(sql)
         try:
-            return self.conn.execute(query, tuple(params)).fetchall()
+            return self.conn.execute(query, params).fetchall()
         except psycopg.Error as exc:
             if self.conn.closed:
                 raise StoreError(
                     f"the store {self.target.url} was closed before it was read"
                 ) from None
             raise _failure(self.target, exc) from None
+
+
+class _Ahead:
+    """One query answered in a thread of its own, on a new connection whose read-only
+    transaction imports an exported snapshot (`SET TRANSACTION SNAPSHOT`): the same version
+    of the store as the view's. `rows` waits for its rows, None if anything failed (the
+    caller then asks on its own connection, and meets the same problem as a store error)."""
+
+    def __init__(self, target: Target, snapshot: str, sql: str, params: tuple[Any, ...]) -> None:
+        import threading
+
+        self._answer: list[Any] | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._run, args=(target, snapshot, sql, params), daemon=True,
+                         name="partnerkb-ahead").start()  # fmt: skip
+
+    def _run(self, target: Target, snapshot: str, sql: str, params: tuple[Any, ...]) -> None:
+        try:
+            from psycopg import sql as pg_sql
+
+            conn = connect(target)
+            try:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                conn.execute(pg_sql.SQL("SET TRANSACTION SNAPSHOT {}").format(
+                    pg_sql.Literal(snapshot)))  # fmt: skip
+                self._answer = conn.execute(sql, params).fetchall()
+            finally:
+                conn.close()
+        except Exception:  # noqa: BLE001 - any failure: the query is asked again, on the view's
+            self._answer = None
+        finally:
+            self._done.set()
+
+    def rows(self) -> list[Any] | None:
+        self._done.wait()
+        return self._answer
 
 
 _FETCHES_BEFORE_LOADING = 64  # look-ups by id, one query each, before the tables are loaded
@@ -366,7 +434,7 @@ def _postgresql_sql(sql: str) -> str:
     return re.sub(r"\binstr\(", "strpos(", sql)
 
 
-def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
+def _view(conn: psycopg.Connection[Any], target: Target, *, shared: bool = False) -> StoreData:
     from .sqlite import SqliteData
 
     class PgData(SqliteData):
@@ -435,7 +503,7 @@ def _view(conn: psycopg.Connection[Any], target: Target) -> StoreData:
             with postgresql_search.through_the_index(self.db):
                 return bounded_candidates(index, request)
 
-    return PgData(_PgDb(conn, target))  # type: ignore[arg-type]
+    return PgData(_PgDb(conn, target, shared=shared))  # type: ignore[arg-type]
 
 
 def read_postgresql(target: Target) -> StoreData:
@@ -454,7 +522,7 @@ def read_postgresql(target: Target) -> StoreData:
         conn.close()
         raise
     _OPEN.append(conn)
-    return _view(conn, target)
+    return _view(conn, target, shared=True)
 
 
 def read_postgresql_whole(target: Target) -> StoreData:

@@ -298,6 +298,9 @@ def streamed(path: Path) -> Iterator[StreamedRecords]:
 # ---------------------------------------------------------------------------------------------
 
 
+_Query = tuple[str, list[Any]]  # a query with SQLite's `?` placeholders, and its parameters
+
+
 class _Db:
     """A connection and the path it is of, turning SQLite's errors into StoreErrors.
 
@@ -317,6 +320,10 @@ class _Db:
             return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error as exc:
             raise _failure(self.path, exc) from None
+
+    def ahead(self, queries: Sequence[_Query]) -> None:
+        """Nothing: a SQLite connection answers one query at a time, as `rows` asks
+        (PostgreSQL's view starts such queries side by side: `postgresql._PgDb.ahead`)."""
 
     def rows(self, sql: str, params: Iterable[Any] = (), *, small: bool = False) -> list[Any]:
         """The rows of a query. After every large read (and every 64th `small` one: a look-up
@@ -839,20 +846,33 @@ class SqliteData(StoreData):
                 "SELECT name FROM sqlite_master WHERE type = 'index'")}  # fmt: skip
         return f" INDEXED BY {index}" if index in self._indexes else ""
 
-    def latest_events(self, scope: Collection[str], limit: int | None) -> tuple[int, list[Json]]:
+    def prepare_profile(self, record: Json, scope: Collection[str], limit: int | None) -> None:
+        """The three questions of a profile (`latest_events`, `met_counts`, `cited_sources`),
+        given to the database at once where it can answer them side by side (`_Db.ahead`)."""
+        queries = [self._latest_query(scope, limit), self._met_query(record["id"], limit),
+                   self._cited_query(scope, limit)]  # fmt: skip
+        self.db.ahead([query for query in queries if query is not None])
+
+    def _latest_query(self, scope: Collection[str], limit: int | None) -> _Query | None:
         if not self._profile_pushable("events", derived=("event_entities",)) or (
             len(scope) > _MAX_PARAMETERS
         ):
-            return super().latest_events(scope, limit)
+            return None
         # the ids, not the document numbers: ordered and counted from the index of the ids and
         # dates alone (PostgreSQL's index-only scan; the rowid is in every SQLite index)
-        rows = self.db.rows(
+        return (
             f"SELECT id, COUNT(*) OVER () FROM events{self._through('events_id_dates')}"
             " WHERE id IN (SELECT event_id FROM"
             f" event_entities WHERE entity_id IN ({', '.join('?' * len(scope))}))"
             f" ORDER BY {_EVENT_ORDER_DESC}{'' if limit is None else ' LIMIT ?'}",
             [*sorted(scope), *([] if limit is None else [limit])],
         )
+
+    def latest_events(self, scope: Collection[str], limit: int | None) -> tuple[int, list[Json]]:
+        query = self._latest_query(scope, limit)
+        if query is None:
+            return super().latest_events(scope, limit)
+        rows = self.db.rows(*query)
         if not rows:
             return 0, []
         docs = self._event_docs([str(record_id) for record_id, _ in rows])
@@ -868,13 +888,13 @@ class SqliteData(StoreData):
                 batch))  # fmt: skip
         return [docs[i] for i in ids]
 
-    def met_counts(self, entity_id: str, limit: int | None) -> tuple[int, list[tuple[str, int]]]:
+    def _met_query(self, entity_id: str, limit: int | None) -> _Query | None:
         if not self._profile_pushable("events", "entities", derived=("participants",)):
-            return super().met_counts(entity_id, limit)
+            return None
         absent = ", ".join("?" * len(ABSENT_PARTS))
         # counted first, then each one met looked up once (for its kind and name), not once
         # per shared event
-        rows = self.db.rows(
+        return (
             "SELECT g.entity_id, g.met, COUNT(*) OVER () FROM"
             " (SELECT o.entity_id, COUNT(DISTINCT o.event_id) AS met"
             f" FROM participants me JOIN events ev{self._through('events_id_dates')}"
@@ -890,31 +910,50 @@ class SqliteData(StoreData):
             [entity_id, *sorted(ABSENT_PARTS), entity_id, *sorted(ABSENT_PARTS),
              *([] if limit is None else [limit])],
         )  # fmt: skip
+
+    def met_counts(self, entity_id: str, limit: int | None) -> tuple[int, list[tuple[str, int]]]:
+        query = self._met_query(entity_id, limit)
+        if query is None:
+            return super().met_counts(entity_id, limit)
+        rows = self.db.rows(*query)
         if not rows:
             return 0, []
         return int(rows[0][2]), [(str(other), int(n)) for other, n, _ in rows]
 
-    def cited_sources(
-        self, record: Json, scope: Collection[str], limit: int | None
-    ) -> tuple[int, list[tuple[Json, int]]]:
+    @staticmethod
+    def _citing_events(scope: Collection[str]) -> str:
+        """The sources cited by the events that involve an entity of `scope` (one row per
+        citation), as a subquery with a parameter per entity of `scope`, sorted."""
+        return ("SELECT c.source_id FROM citations c WHERE c.record_id IN (SELECT event_id"
+                f" FROM event_entities WHERE entity_id IN ({', '.join('?' * len(scope))}))")
+
+    def _cited_query(self, scope: Collection[str], limit: int | None) -> _Query | None:
         if not self._profile_pushable("events", "sources", derived=("event_entities",
                                                                     "citations")) or (
             len(scope) > _MAX_PARAMETERS
         ):  # fmt: skip
-            return super().cited_sources(record, scope, limit)
-        own = own_citations(record)
-        events = ("SELECT c.source_id FROM citations c WHERE c.record_id IN (SELECT event_id"
-                  f" FROM event_entities WHERE entity_id IN ({', '.join('?' * len(scope))}))")
-        # the events' most cited, then how often they cite the record's own sources: a source
-        # the record cites can only rise, so the first `limit` of the merge are the right ones
-        rows = self.db.rows(
-            f"SELECT e.source_id, COUNT(*) AS n, COUNT(*) OVER () FROM ({events}) e"
+            return None
+        # the events' most cited (then how often they cite the record's own sources: a source
+        # the record cites can only rise, so the first `limit` of the merge are the right ones)
+        return (
+            f"SELECT e.source_id, COUNT(*) AS n, COUNT(*) OVER () FROM"
+            f" ({self._citing_events(scope)}) e"
             f" JOIN sources s{self._through('sources_id_published')} ON s.id = e.source_id"
             " GROUP BY e.source_id, s.published"
             " ORDER BY n DESC, s.published IS NULL, s.published COLLATE BINARY DESC,"
             " e.source_id COLLATE BINARY" + ("" if limit is None else " LIMIT ?"),
             [*sorted(scope), *([] if limit is None else [limit])],
         )  # fmt: skip
+
+    def cited_sources(
+        self, record: Json, scope: Collection[str], limit: int | None
+    ) -> tuple[int, list[tuple[Json, int]]]:
+        query = self._cited_query(scope, limit)
+        if query is None:
+            return super().cited_sources(record, scope, limit)
+        own = own_citations(record)
+        events = self._citing_events(scope)
+        rows = self.db.rows(*query)
         total = int(rows[0][2]) if rows else 0
         counts = {str(source_id): int(n) for source_id, n, _ in rows}
         mine = sorted(own)
