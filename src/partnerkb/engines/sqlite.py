@@ -1021,10 +1021,11 @@ class SqliteData(StoreData):
         groups: dict[str, list[Json]] = {}
         for start in range(0, len(keys), _BATCH):
             batch = keys[start:start + _BATCH]
-            # by the name index, then each one's first role (no sort: a group is a set)
+            # by the name index, then each one's first role by the roles' index of entities (no
+            # sort: a group is a set); a join would have PostgreSQL read every role (a hash join)
             rows = self.db.rows(
-                "SELECT e.name_key, e.id, e.description, r.title FROM entities e"
-                " LEFT JOIN roles r ON r.entity_id = e.id AND r.position = 1"
+                "SELECT e.name_key, e.id, e.description, (SELECT r.title FROM roles r"
+                " WHERE r.entity_id = e.id AND r.position = 1 LIMIT 1) FROM entities e"
                 f" WHERE e.name_key IN ({', '.join('?' * len(batch))})", batch,
             )  # fmt: skip
             for key, record_id, description, title in rows:
