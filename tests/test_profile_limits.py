@@ -165,20 +165,27 @@ def test_a_postgresql_profile_asks_its_three_questions_side_by_side_in_one_snaps
     their own while the view's connection asks for the latest events, in the view's snapshot:
     a meeting committed after the view began is in none of the three lists; a new view sees
     it in all of them."""
-    from partnerkb.engines import postgresql
+    from partnerkb.engines import postgresql, postgresql_ahead
     from partnerkb.engines.postgresql import parse_url, read_postgresql
     from postgres_server import refill, store_url
 
     url = store_url(postgresql_server, "profile_side_by_side")
     refill(url, shipped_pg_template)
     started: list[str] = []
-    real = postgresql._Ahead.__init__
+    answered: list[bool] = []
+    real, real_rows = postgresql_ahead.SideQuery.__init__, postgresql_ahead.SideQuery.rows
 
-    def recording(self, target, snapshot, sql, params):
+    def recording(self, target, snapshot, sql, params, owner):
         started.append(sql)
-        real(self, target, snapshot, sql, params)
+        real(self, target, snapshot, sql, params, owner)
 
-    monkeypatch.setattr(postgresql._Ahead, "__init__", recording)
+    def answering(self):
+        rows = real_rows(self)
+        answered.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(postgresql_ahead.SideQuery, "__init__", recording)
+    monkeypatch.setattr(postgresql_ahead.SideQuery, "rows", answering)
     view = read_postgresql(parse_url(url))
     before = _profile_of(read_postgresql(parse_url(url)), "salim-almalik")
     added = cli("add-meeting", "--db", url, "--date", "2026-11-20", "--participant",
@@ -186,8 +193,10 @@ def test_a_postgresql_profile_asks_its_three_questions_side_by_side_in_one_snaps
                 "--title", "A later meeting")  # fmt: skip
     assert added.exit_code == 0, added.stderr
     started.clear()
+    answered.clear()
     assert _profile_of(view, "salim-almalik") == before
     assert len(started) == 2 and any("met" in sql for sql in started)
+    assert answered == [True, True]  # the other connections answered, in the view's snapshot
     after = _profile_of(read_postgresql(parse_url(url)), "salim-almalik")
     assert after["totals"]["events"] == before["totals"]["events"] + 1
     assert after["events"][-1]["title"] == "A later meeting"
@@ -214,7 +223,7 @@ def test_a_postgresql_profile_without_another_connection_asks_on_its_own(
     def no_more(target, **how):
         import threading
 
-        if threading.current_thread().name == "partnerkb-ahead":
+        if threading.current_thread().name == "partnerkb-side-query":
             refused.append(target.schema)
             raise StoreError("sorry, too many clients already")
         return real(target, **how)
@@ -223,3 +232,69 @@ def test_a_postgresql_profile_without_another_connection_asks_on_its_own(
     assert _profile_of(read_postgresql(parse_url(url)), "icesco") == expected
     assert refused == ["profile_alone", "profile_alone"]
     postgresql.close_since()
+
+
+def test_a_postgresql_profile_question_the_server_refuses_is_a_store_error_asked_once(
+        postgresql_server, shipped_pg_template, monkeypatch):  # fmt: skip
+    """A question asked on another connection that the server refuses once asked (here: a
+    division by zero in its place) is the read's store error, one line, not asked again."""
+    from partnerkb.engines import postgresql, postgresql_ahead
+    from partnerkb.engines.postgresql import parse_url, read_postgresql
+    from partnerkb.errors import StoreError
+    from postgres_server import refill, store_url
+
+    url = store_url(postgresql_server, "profile_refused")
+    refill(url, shipped_pg_template)
+    real = postgresql_ahead.SideQuery.__init__
+
+    def refused(self, target, snapshot, sql, params, owner):
+        real(self, target, snapshot, "SELECT 1 / (%s - %s)", (1, 1), owner)
+
+    monkeypatch.setattr(postgresql_ahead.SideQuery, "__init__", refused)
+    view = read_postgresql(parse_url(url))
+    asked: list[str] = []
+    ask = view.db.rows
+
+    def asking(sql, params=(), **how):
+        asked.append(sql)
+        return ask(sql, params, **how)
+
+    view.db.rows = asking
+    with pytest.raises(StoreError, match="division by zero"):
+        _profile_of(view, "icesco")
+    assert sum("g.met" in sql for sql in asked) == 1  # asked of the other connection only
+    postgresql.close_since()
+
+
+def test_the_end_of_a_read_cancels_its_questions_still_running_elsewhere(
+        postgresql_server, shipped_pg_template):  # fmt: skip
+    """A question still running on another connection when the read ends (`close_since`, the
+    CLI's exit point) is cancelled and its connection closed: nothing left on the server."""
+    from partnerkb.engines import postgresql
+    from partnerkb.engines.postgresql import parse_url, read_postgresql
+    from partnerkb.engines.postgresql_ahead import SideQuery
+    from postgres_server import refill, store_url
+
+    url = store_url(postgresql_server, "profile_cancelled")
+    refill(url, shipped_pg_template)
+    target = parse_url(url)
+    view = read_postgresql(target)
+    conn = view.db.conn
+    snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+    query = SideQuery(target, snapshot, "SELECT 'long question', pg_sleep(600)", (), conn)
+    watch = postgresql.connect(target)
+    running = ("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%long question%'"
+               " AND pid <> pg_backend_pid()")  # fmt: skip
+    for _ in range(600):  # until the server runs it (however loaded the machine)
+        if watch.execute(running).fetchone()[0]:
+            break
+        watch.execute("SELECT pg_sleep(0.1)")
+    assert watch.execute(running).fetchone()[0] == 1
+    postgresql.close_since()
+    assert query._done.wait(300)  # cancelled: far from the 600 s it would take
+    for _ in range(600):  # the backend goes once the thread closed its connection
+        if not watch.execute(running).fetchone()[0]:
+            break
+        watch.execute("SELECT pg_sleep(0.1)")
+    assert watch.execute(running).fetchone()[0] == 0
+    watch.close()

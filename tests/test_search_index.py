@@ -687,10 +687,9 @@ def test_postgresql_knows_a_common_word_of_names_and_titles_from_its_vocabulary(
         got = same(json_data, url, query, SearchFilter(), 5)
         assert got is not None and got[3] == bound, query  # more than the bound
         assert any(counted_matches in s for s in statements) is not by_vocabulary, query
-    monkeypatch.setattr(search_candidates, "COUNTED", records)  # the word's records: exact
+    monkeypatch.setattr(search_candidates, "COUNTED", records)  # the vocabulary cannot tell
     statements.clear()
-    got = same(json_data, url, common, SearchFilter(), 5)
-    assert got is not None and (got[1] >= records or got[3] is not None)
+    assert same(json_data, url, common, SearchFilter(), 5) is not None
     assert any(counted_matches in s for s in statements)
 
 

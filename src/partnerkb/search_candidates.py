@@ -71,11 +71,11 @@ COUNTED = 1000  # matches a search counts exactly, at least (`counted_up_to`)
 
 def counted_up_to(limit: int) -> int:
     """How many matches a search for the best `limit` hits counts exactly, on every engine:
-    `COUNTED`, or a few times `limit` if that is more (`bounded_candidates` takes every match
-    as a candidate up to that many). Past it, a search says only that more matched, as
-    Elasticsearch's `track_total_hits` does: a PostgreSQL server must visit the row of every
-    match to count it, half a second for a common word in a million events, where knowing
-    that more than a thousand matched takes a few thousand of the newest rows."""
+    `COUNTED`, or `FEW` times `limit` if that is more (at least as many as `bounded_candidates`
+    takes all of as candidates, so that it always knows when there are that few). Past it, a
+    search says only that more matched, as Elasticsearch's `track_total_hits` does: a
+    PostgreSQL server must read the row of every match to count it, half a second for a
+    common word in a million events, where a thousand of them are read in milliseconds."""
     return max(COUNTED, FEW * max(limit, 1), FEW_MATCHES)
 
 

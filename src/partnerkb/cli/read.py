@@ -719,8 +719,8 @@ def search_command(
     (Şuşa, Shusha, Shushi), typos (Samdov), aliases. Best matches first, recent events first
     at equal relevance; every format carries the score and the fields that matched. Searching
     an entity also finds the events it took part in (`via`). --entity, --since, --until and
-    --planned search events only. Stderr says how many matched, up to 1,000 (past that: "more
-    than 1000"). Exit code 1 when nothing matches.
+    --planned search events only. Stderr says how many matched, counted up to 1,000 or 4 x
+    --limit (past that: "more than 1000"). Exit code 1 when nothing matches.
 
     \b
     Examples:

@@ -46,6 +46,7 @@ from ..progress import NO_PROGRESS, Progress, tracked
 from ..store import ALL_TABLES, NeedsWholeStore, StoreData, StoreLocation, Transaction
 from . import postgresql_search, relational
 from .base import DatabaseStore, Migration, StoreSummary
+from .postgresql_ahead import SideQuery, stop_for
 
 if TYPE_CHECKING:
     import psycopg
@@ -73,10 +74,13 @@ def opened() -> int:
 
 def close_since(mark: int = 0) -> None:
     """Close the read connections opened since `opened()` returned `mark` (the CLI does at the
-    end of a command), ending their read transactions."""
+    end of a command), ending their read transactions and the queries still running for them
+    on other connections (`postgresql_ahead`)."""
     while len(_OPEN) > mark:
+        conn = _OPEN.pop()
+        stop_for(conn)
         with contextlib.suppress(Exception):
-            _OPEN.pop().close()
+            conn.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,28 +340,29 @@ class _PgDb:
         self.target = target
         self.path = target.url  # what the shared view names in its messages
         self.shared = shared
-        self._ahead: dict[tuple[str, tuple[Any, ...]], _Ahead] = {}
+        self._ahead: dict[tuple[str, tuple[Any, ...]], SideQuery] = {}
 
     def ahead(self, queries: list[tuple[str, list[Any]]]) -> None:
-        """Start all of `queries` but the first, each on a connection of its own sharing this
-        transaction's snapshot (`pg_export_snapshot`, as `pg_dump --jobs` does), so that the
-        server answers them side by side while this connection answers the first when `rows`
-        asks; `rows` then takes their answers. Only in a read-only view (`shared`). A query
-        whose connection fails (no connection left on the server...) is answered by `rows` on
-        this one, as without `ahead`. At 1M events, the three questions of a busy person's
-        profile (`SqliteData.prepare_profile`): 175 ms one after the other."""
+        """Start all of `queries` but the first side by side (`postgresql_ahead`: each on a
+        connection of its own, in this transaction's snapshot), while this connection answers
+        the first when `rows` asks; `rows` then takes their answers. Only in a read-only view
+        (`shared`). At 1M events, the three questions of a busy person's profile
+        (`SqliteData.prepare_profile`) took 175 ms one after the other. StoreError when the
+        server cannot export the snapshot (the connection is lost)."""
         if not self.shared or len(queries) < 2:
             return
         import psycopg
 
         try:
-            snapshot = str(self.conn.execute("SELECT pg_export_snapshot()").fetchone()[0])  # type: ignore[index]
+            row = self.conn.execute("SELECT pg_export_snapshot()").fetchone()
         except psycopg.Error as exc:
             raise _failure(self.target, exc) from None
+        snapshot = str(row[0]) if row else ""
         for sql, params in queries[1:]:
             key = (sql, tuple(params))
             if key not in self._ahead:
-                self._ahead[key] = _Ahead(self.target, snapshot, _postgresql_sql(sql), key[1])
+                self._ahead[key] = SideQuery(self.target, snapshot, _postgresql_sql(sql), key[1],
+                                             self.conn)  # fmt: skip
 
     def rows(self, sql: str, params: Iterable[Any] = (), *, small: bool = False) -> list[Any]:
         """The rows of a query (`small`: a look-up by id; one snapshot needs no check), or
@@ -379,42 +384,6 @@ class _PgDb:
                     f"the store {self.target.url} was closed before it was read"
                 ) from None
             raise _failure(self.target, exc) from None
-
-
-class _Ahead:
-    """One query answered in a thread of its own, on a new connection whose read-only
-    transaction imports an exported snapshot (`SET TRANSACTION SNAPSHOT`): the same version
-    of the store as the view's. `rows` waits for its rows, None if anything failed (the
-    caller then asks on its own connection, and meets the same problem as a store error)."""
-
-    def __init__(self, target: Target, snapshot: str, sql: str, params: tuple[Any, ...]) -> None:
-        import threading
-
-        self._answer: list[Any] | None = None
-        self._done = threading.Event()
-        threading.Thread(target=self._run, args=(target, snapshot, sql, params), daemon=True,
-                         name="partnerkb-ahead").start()  # fmt: skip
-
-    def _run(self, target: Target, snapshot: str, sql: str, params: tuple[Any, ...]) -> None:
-        try:
-            from psycopg import sql as pg_sql
-
-            conn = connect(target)
-            try:
-                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                conn.execute(pg_sql.SQL("SET TRANSACTION SNAPSHOT {}").format(
-                    pg_sql.Literal(snapshot)))  # fmt: skip
-                self._answer = conn.execute(sql, params).fetchall()
-            finally:
-                conn.close()
-        except Exception:  # noqa: BLE001 - any failure: the query is asked again, on the view's
-            self._answer = None
-        finally:
-            self._done.set()
-
-    def rows(self) -> list[Any] | None:
-        self._done.wait()
-        return self._answer
 
 
 _FETCHES_BEFORE_LOADING = 64  # look-ups by id, one query each, before the tables are loaded

@@ -494,9 +494,9 @@ class PostgresSearchIndex:
             if part.whole:
                 ranges.append("word = %s")
                 params.append(part.text)
-            else:
-                ranges.append("(word >= %s AND word < %s)")
-                params += [part.text, part.text[:-1] + chr(ord(part.text[-1]) + 1)]
+            elif (after := ord(part.text[-1]) + 1) <= 0x10FFFF and not 0xD800 <= after < 0xE000:
+                ranges.append("(word >= %s AND word < %s)")  # up to the next letter, excluded
+                params += [part.text, part.text[:-1] + chr(after)]
         if not ranges:
             return False
         return bool(self._rows(f"SELECT 1 FROM search_words WHERE ({' OR '.join(ranges)}) AND"
