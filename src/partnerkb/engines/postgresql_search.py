@@ -41,7 +41,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..search_candidates import TYPO_TIERS, AnyOf, Expr, Linked, SearchRequest, Words
 from . import sqlite_search
-from .sqlite_search import TABLE_CODE, TIER_LETTER, TYPE_OF, Unanswerable, _as_links, _or_none
+from .sqlite_search import (
+    TABLE_CODE,
+    TIER_LETTER,
+    TYPE_OF,
+    Unanswerable,
+    _as_links,
+    _or_none,
+    first_kept,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -471,13 +479,8 @@ class PostgresSearchIndex:
                 return most + 1
             return int(self._rows(f"SELECT count(*) FROM (SELECT 1 FROM search_text WHERE {where}"
                                   " LIMIT %s) AS counted", [*params, most + 1])[0][0])  # fmt: skip
-        allowed = self.allowed  # read only until more than `most` of them are kept
-        kept = 0
-        for batch in self._batches(f"SELECT key FROM search_text WHERE {where}", params):
-            kept += sum(1 for (key,) in batch if key in allowed)
-            if kept > most:
-                return most + 1
-        return kept
+        return len(first_kept(self._batches(f"SELECT key FROM search_text WHERE {where}", params),
+                              self.allowed, most + 1))  # fmt: skip
 
     def _common_word(self, match: Expr, most: int) -> bool:
         """Whether a word that `match` alone brings is in more than `most` records, by the typo
@@ -521,13 +524,8 @@ class PostgresSearchIndex:
                 f" WHERE {where}) SELECT key FROM found ORDER BY recency DESC, record_id LIMIT %s",
                 [*params, limit])  # fmt: skip
             return [key for (key,) in every]
-        allowed = self.allowed  # read newest first only until `limit` of them are kept
-        keys: list[Hashable] = []
-        for batch in self._batches(order, params):
-            keys += [key for (key,) in batch if key in allowed]
-            if len(keys) >= limit:
-                return keys[:limit]
-        return keys
+        # read newest first only until `limit` of them are kept
+        return list(first_kept(self._batches(order, params), self.allowed, limit))
 
     @_or_none
     def matches_any(self, match: Expr, scope: SearchRequest) -> bool | None:
@@ -537,11 +535,8 @@ class PostgresSearchIndex:
         where, params = self._where(match, scope)
         if self.allowed is None:
             return bool(self._rows(f"SELECT 1 FROM search_text WHERE {where} LIMIT 1", params))
-        allowed = self.allowed
-        for batch in self._batches(f"SELECT key FROM search_text WHERE {where}", params):
-            if any(key in allowed for (key,) in batch):
-                return True
-        return False
+        return bool(first_kept(self._batches(f"SELECT key FROM search_text WHERE {where}",
+                                             params), self.allowed, 1))  # fmt: skip
 
     @_or_none
     def entities(self, match: Expr, most: int) -> list[str] | None:

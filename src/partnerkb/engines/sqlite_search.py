@@ -648,14 +648,8 @@ class SqliteSearchIndex:
         if self.allowed is None:
             return int(self.rows("SELECT count(*) FROM (SELECT 1 FROM search_text WHERE"
                                  " search_text MATCH ? LIMIT ?)", [query, most + 1])[0][0])
-        allowed = self.allowed  # read only until more than `most` of them are kept
-        kept = 0
-        for batch in self._batches("SELECT rowid FROM search_text WHERE search_text MATCH ?",
-                                   [query]):  # fmt: skip
-            kept += sum(1 for (key,) in batch if key in allowed)
-            if kept > most:
-                return most + 1
-        return kept
+        return len(first_kept(self._batches("SELECT rowid FROM search_text WHERE search_text"
+                                            " MATCH ?", [query]), self.allowed, most + 1))
 
     @_or_none
     def newest(self, match: Expr, scope: SearchRequest, limit: int) -> list[Hashable] | None:
@@ -665,14 +659,9 @@ class SqliteSearchIndex:
                 "SELECT rowid FROM search_text WHERE search_text MATCH ? ORDER BY rowid DESC"
                 " LIMIT ?", [query, limit])]  # fmt: skip
         else:  # read newest first only until `limit` of them are kept by the filters
-            allowed = self.allowed
-            keys = []
-            for batch in self._batches("SELECT rowid FROM search_text WHERE search_text MATCH ?"
-                                       " ORDER BY rowid DESC", [query]):  # fmt: skip
-                keys += [k for (k,) in batch if k in allowed]
-                if len(keys) >= limit:
-                    keys = keys[:limit]
-                    break
+            keys = first_kept(self._batches("SELECT rowid FROM search_text WHERE search_text"
+                                            " MATCH ? ORDER BY rowid DESC", [query]),
+                              self.allowed, limit)  # fmt: skip
         if len(keys) < limit or not keys:
             return list(keys)
         # the last day reached: only its first records by id belong (the ranking's order)
@@ -745,6 +734,17 @@ class SqliteSearchIndex:
             "SELECT word FROM search_vocabulary WHERE word >= ? AND word < ?"
             " AND length(word) BETWEEN ? AND ? ORDER BY word", [first, end, shortest, longest])
             if word.isalnum()]  # fmt: skip
+
+
+def first_kept(batches: Iterable[list[Any]], allowed: frozenset[int], most: int) -> list[int]:
+    """The first `most` keys (rows of one key, batch after batch, in the batches' order) that
+    `allowed` holds; the batches after the one that reached `most` are not read."""
+    kept: list[int] = []
+    for batch in batches:
+        kept += [key for (key,) in batch if key in allowed]
+        if len(kept) >= most:
+            return kept[:most]
+    return kept
 
 
 def docs_by_table(refs: Iterable[Hashable]) -> dict[str, list[int]]:
